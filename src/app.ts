@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { Asker, DEFAULT_MIN_CONFIDENCE } from './ask/asker.ts';
+import { askFeature } from './ask/feature.ts';
+import { Retriever } from './ask/retrieve.ts';
+import type { Config } from './config.ts';
+import { Conversation } from './core/conversation.ts';
+import { openDb, type Db } from './db/index.ts';
+import { LocalHashEmbedder } from './embeddings/local.ts';
+import { OpenAIEmbedder } from './embeddings/openai.ts';
+import type { Embedder } from './embeddings/types.ts';
+import { handoffFeature } from './handoff/feature.ts';
+import { helpFeature } from './help/feature.ts';
+import { ingest, type IngestSummary } from './knowledge/ingest.ts';
+import type { Logger } from './log.ts';
+import { loadOfficialDomains, type OfficialDomains } from './safety/domains.ts';
+import { safetyFeature } from './safety/feature.ts';
+import { loadAbbreviations, type Abbreviations } from './text/abbreviations.ts';
+
+/** Everything one process needs, built from the configuration. Channels take `conversation`. */
+export interface App {
+  config: Config;
+  log: Logger;
+  db: Db;
+  abbreviations: Abbreviations;
+  domains: OfficialDomains;
+  embedder: Embedder;
+  asker: Asker;
+  conversation: Conversation;
+  ingestSummary: IngestSummary;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  /** Throw-away in-memory database (tests, `--db memory`). */
+  memory?: boolean;
+  /** Printed progress of ingestion. */
+  progress?: (line: string) => void;
+  /** An already open database (tests share one). */
+  db?: Db;
+}
+
+/** config → database (migrated) → knowledge lists → embedder → ingestion → retrieval → features → conversation. */
+export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
+  const db = options.db ?? (await openDb(config, log, { memory: options.memory }));
+  try {
+    const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
+    const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));
+    const embedder = await createEmbedder(config, abbreviations);
+    const ingestSummary = await ingest(db, {
+      knowledgeDir: config.knowledgeDir,
+      abbreviations,
+      embedder,
+      progress: options.progress ?? ((line) => log.info(line)),
+    });
+    const retriever = new Retriever(db, { abbreviations, embedder });
+    const asker = new Asker(retriever, config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE);
+    const conversation = new Conversation({
+      db,
+      log,
+      maxMessageChars: config.MAX_MESSAGE_CHARS,
+      features: [helpFeature(), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
+    });
+    return {
+      config, log, db, abbreviations, domains, embedder, asker, conversation, ingestSummary,
+      close: async () => {
+        if (!options.db) await db.close();
+      },
+    };
+  } catch (err) {
+    if (!options.db) await db.close();
+    throw err;
+  }
+}
+
+async function createEmbedder(config: Config, abbreviations: Abbreviations): Promise<Embedder> {
+  if (config.EMBEDDINGS === 'openai') {
+    return OpenAIEmbedder.connect({
+      ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+      ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+      model: config.OPENAI_EMBEDDING_MODEL,
+    });
+  }
+  return new LocalHashEmbedder(abbreviations);
+}

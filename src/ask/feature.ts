@@ -1,0 +1,55 @@
+import type { Db } from '../db/index.ts';
+import type { Feature, Turn } from '../core/conversation.ts';
+import { reply, type Reply } from '../core/message.ts';
+import type { Asker } from './asker.ts';
+import { getGuide } from './guides.ts';
+import { recordAsk, recordFeedback } from './records.ts';
+import { CHOICE, HUMAN_LABEL, REFUSAL, renderAbstain, renderGuide } from './render.ts';
+
+/**
+ * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
+ * Also serves the choices it offers: a guide by id, 👍/👎 feedback.
+ */
+export function askFeature(deps: { db: Db; asker: Asker }): Feature {
+  const { db, asker } = deps;
+
+  async function answer(turn: Turn): Promise<Reply[]> {
+    const result = await asker.ask(turn.text);
+    const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
+    if (result.decision === 'refuse') return [REFUSAL];
+    const top = result.candidates[0];
+    if (result.decision === 'answer' && top) {
+      const guide = await getGuide(db, top.guideId);
+      if (guide) return [renderGuide(guide, askId)];
+    }
+    return [renderAbstain(result.candidates)];
+  }
+
+  return {
+    name: 'ask',
+    text: answer,
+    choices: {
+      guide: async (turn) => {
+        const guide = await getGuide(db, turn.choice!.arg);
+        if (!guide) return [reply('Hướng dẫn này không còn nữa. Bạn gõ lại câu hỏi giúp mình nhé.')];
+        const [row] = await db.query<{ id: string }>(
+          `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, 1, false, 0) returning id`,
+          [turn.user.id, `[chọn] ${guide.title}`, guide.id],
+        );
+        return [renderGuide(guide, Number(row!.id))];
+      },
+      fb: async (turn) => {
+        const [direction, id] = turn.choice!.arg.split(':');
+        const value = direction === 'up' ? 1 : -1;
+        const ok = await recordFeedback(db, Number(id), turn.user.id, value);
+        if (!ok) return [reply('Cảm ơn bạn!')];
+        if (value === 1) return [reply('Cảm ơn bạn! Cần gì cứ hỏi mình nhé.')];
+        return [
+          reply('Cảm ơn bạn đã cho biết. Bạn có thể hỏi lại bằng cách khác, hoặc để tình nguyện viên giúp.', [
+            { id: CHOICE.human, label: HUMAN_LABEL },
+          ]),
+        ];
+      },
+    },
+  };
+}

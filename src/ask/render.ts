@@ -1,0 +1,55 @@
+import type { Choice, Reply } from '../core/message.ts';
+import type { Candidate } from './retrieve.ts';
+import type { StoredGuide } from './guides.ts';
+
+/** Choice ids of the ask slice (and the handoff choice it offers). */
+export const CHOICE = {
+  guide: (id: string) => `guide:${id}`,
+  up: (askId: number) => `fb:up:${askId}`,
+  down: (askId: number) => `fb:down:${askId}`,
+  human: 'human',
+} as const;
+
+export const HUMAN_LABEL = '🙋 Hỏi tình nguyện viên';
+
+/** 2026-11-23 → 23/11/2026 */
+export function viDate(iso: string): string {
+  const [y, m, d] = iso.split('-');
+  return `${d}/${m}/${y}`;
+}
+
+/** The citation line every answer ends with: the official source and the date the guide was last verified. */
+export function citation(g: Pick<StoredGuide, 'sources' | 'lastVerified'>): string {
+  return `Nguồn: ${g.sources[0]} · cập nhật ${viDate(g.lastVerified)}`;
+}
+
+/**
+ * A guide rendered for a phone: title, one-line answer, numbered steps, the first warning, the citation, and
+ * choices for feedback, a volunteer and related guides.
+ */
+export function renderGuide(g: StoredGuide, askId?: number): Reply {
+  const parts = [`**${g.title}**`, g.answer];
+  if (g.steps.length) parts.push(g.steps.map((s, i) => `${i + 1}. ${s}`).join('\n'));
+  if (g.warnings[0]) parts.push(`⚠️ ${g.warnings[0]}`);
+  parts.push(citation(g));
+  const choices: Choice[] = [];
+  if (askId !== undefined) choices.push({ id: CHOICE.up(askId), label: '👍 Hữu ích' }, { id: CHOICE.down(askId), label: '👎 Chưa đúng' });
+  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
+  for (const r of g.related.slice(0, 2)) choices.push({ id: CHOICE.guide(r.id), label: `📄 ${r.title}` });
+  return { text: parts.join('\n\n'), choices };
+}
+
+/** Not sure: say so, offer the closest guides and a volunteer. */
+export function renderAbstain(candidates: Candidate[]): Reply {
+  const close = candidates.filter((c) => c.confidence >= 0.2).slice(0, 3);
+  const text = close.length
+    ? 'Mình chưa chắc đã hiểu đúng câu hỏi, nên không muốn đoán. Có phải bạn muốn hỏi một trong các việc dưới đây? Hoặc bạn có thể hỏi tình nguyện viên.'
+    : 'Xin lỗi, mình chưa có hướng dẫn đáng tin cậy cho câu hỏi này, nên không muốn đoán. Mình giúp được các việc về VNeID, dịch vụ công trực tuyến và cách tránh lừa đảo. Bạn có thể hỏi lại cách khác, hoặc hỏi tình nguyện viên.';
+  return { text, choices: [...close.map((c) => ({ id: CHOICE.guide(c.guideId), label: `📄 ${c.title}` })), { id: CHOICE.human, label: HUMAN_LABEL }] };
+}
+
+export const REFUSAL: Reply = {
+  text:
+    'Mình không thể giúp việc này: làm giả giấy tờ, xâm nhập tài khoản người khác hay mua bán thông tin cá nhân là vi phạm pháp luật. ' +
+    'Nếu bạn đang bị người khác lừa hoặc đe dọa, hãy báo ngay cho công an xã/phường nơi gần nhất.',
+};

@@ -1,0 +1,229 @@
+import pgvector from 'pgvector';
+import type { Db } from '../db/index.ts';
+import type { Embedder } from '../embeddings/types.ts';
+import type { Abbreviations } from '../text/abbreviations.ts';
+import { analyze, BIGRAM_JOINER } from '../text/analyze.ts';
+import { fold, tokenize } from '../text/normalize.ts';
+import { correctWord } from '../text/spelling.ts';
+import { isStopword } from '../text/stopwords.ts';
+
+interface LexicalResult {
+  byGuide: Map<string, { score: number; coverage: number; matched: number }>;
+  /** Share of the question's unigram idf that the guides know at all. */
+  known: number;
+}
+
+/** One candidate guide with the evidence each retriever found for it. */
+export interface Candidate {
+  guideId: string;
+  title: string;
+  /** Reciprocal-rank-fusion score (ranking only). */
+  fused: number;
+  /** Share of the question's word weight (idf) the guide matches, title/questions counting most: 0–1. */
+  coverage: number;
+  /** The matched word weight itself (sum of idf × field weight): long questions match much but cover less. */
+  matched: number;
+  /** Share of the question's word weight made of words the guides use at all (off-topic questions score low). */
+  known: number;
+  /** How many of the retrievers (lexical, vector, trigram) rank this guide first. */
+  agreement: number;
+  /** Best cosine similarity of a chunk of the guide to the question: 0–1. */
+  vector: number;
+  /** Best trigram similarity of the guide's title or citizen questions to the question: 0–1. */
+  trigram: number;
+  /** How sure the assistant is that this guide answers the question: 0–1. */
+  confidence: number;
+}
+
+export interface Retrieval {
+  candidates: Candidate[];
+  /** Which retrievers ran (vector is missing on a PostgreSQL server without pgvector). */
+  used: { lexical: boolean; trigram: boolean; vector: boolean };
+}
+
+export interface RetrieverOptions {
+  abbreviations: Abbreviations;
+  embedder?: Embedder;
+  /** How many candidates to return. */
+  limit?: number;
+}
+
+/** Score of a matched term by the best field it is in: title/questions, keywords, body. */
+const FIELD_WEIGHT = { A: 1, B: 0.7, C: 0.45 } as const;
+const BIGRAM_BONUS = 0.6;
+const RRF_K = 10;
+const LIST_WEIGHT = { lexical: 1, vector: 0.9, trigram: 0.5 } as const;
+
+/**
+ * Hybrid retrieval over the guide index, all in Postgres:
+ * 1. lexical — full-text (tsvector/GIN) match of folded words and bigrams, weighted by field and by inverse
+ *    document frequency (BM25's idf), which Postgres' own ts_rank lacks;
+ * 2. trigram — pg_trgm similarity of the folded question to guide titles and citizen questions (typos);
+ * 3. vector — pgvector cosine similarity to guide chunks (HNSW), when the extension and an embedder are there.
+ * The three rankings are fused with reciprocal rank fusion; {@link confidence} then says how sure we are.
+ */
+export class Retriever {
+  constructor(
+    private readonly db: Db,
+    private readonly options: RetrieverOptions,
+  ) {}
+
+  private vocab?: Promise<Map<string, number>>;
+
+  /** Words of the guides with their document frequency, for spelling correction; reloaded after re-ingestion. */
+  private vocabulary(): Promise<Map<string, number>> {
+    this.vocab ??= this.db
+      .query<{ term: string; df: number }>(`select term, df from lexicon where position('${BIGRAM_JOINER}' in term) = 0`)
+      .then((rows) => new Map(rows.map((r) => [r.term, Number(r.df)])));
+    return this.vocab;
+  }
+
+  /** Forget cached words (call after ingestion changed the guides). */
+  refresh(): void {
+    this.vocab = undefined;
+  }
+
+  /** The question's folded words, typos corrected against the guides' words (abbreviations and stopwords kept). */
+  async correct(question: string): Promise<string> {
+    const vocab = await this.vocabulary();
+    return tokenize(question)
+      .map((w) => (isStopword(w) || this.options.abbreviations.has(w) ? w : (correctWord(w, vocab) ?? w)))
+      .join(' ');
+  }
+
+  async retrieve(question: string): Promise<Retrieval> {
+    const corrected = await this.correct(question.slice(0, 2000));
+    const { terms } = analyze(corrected, this.options.abbreviations);
+    const folded = fold(corrected).slice(0, 500);
+    const useVector = this.db.hasVector && !!this.options.embedder && terms.length > 0;
+    const [lex, trigram, vector] = await Promise.all([
+      terms.length ? this.lexical(terms) : { byGuide: new Map(), known: 0 },
+      folded.length >= 3 ? this.trigram(folded) : new Map<string, number>(),
+      useVector ? this.vector(corrected) : new Map<string, number>(),
+    ]);
+
+    const lexical = lex.byGuide;
+    const fused = new Map<string, number>();
+    const addRanks = (scores: Map<string, number>, weight: number) => {
+      [...scores.entries()]
+        .sort((a, b) => b[1] - a[1])
+        .forEach(([id], rank) => fused.set(id, (fused.get(id) ?? 0) + weight / (RRF_K + rank + 1)));
+    };
+    addRanks(new Map([...lexical].map(([id, v]) => [id, v.score])), LIST_WEIGHT.lexical);
+    addRanks(trigram, LIST_WEIGHT.trigram);
+    addRanks(vector, LIST_WEIGHT.vector);
+
+    const firstOf = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
+    const firsts = [firstOf(new Map([...lexical].map(([id, v]) => [id, v.score]))), firstOf(vector), firstOf(trigram)];
+    const known = lex.known;
+    const top = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.options.limit ?? 5);
+    const titles = await this.titles(top.map(([id]) => id));
+    const candidates = top.map(([guideId, score]) => {
+      const c = {
+        guideId,
+        title: titles.get(guideId) ?? guideId,
+        fused: score,
+        coverage: lexical.get(guideId)?.coverage ?? 0,
+        matched: lexical.get(guideId)?.matched ?? 0,
+        known,
+        agreement: firsts.filter((f) => f === guideId).length,
+        vector: vector.get(guideId) ?? 0,
+        trigram: trigram.get(guideId) ?? 0,
+      };
+      return { ...c, confidence: confidence(c, useVector) };
+    });
+    return { candidates, used: { lexical: terms.length > 0, trigram: true, vector: useVector } };
+  }
+
+  private async lexical(terms: string[]): Promise<LexicalResult> {
+    const stats = await this.db.query<{ term: string; df: number; n: number }>(
+      `select t.term, coalesce(l.df, 0)::int as df, coalesce((select (value #>> '{}')::int from meta where key = 'guide_count'), 0) as n
+         from unnest($1::text[]) as t(term) left join lexicon l on l.term = t.term`,
+      [terms],
+    );
+    const n = stats[0]?.n ?? 0;
+    const weights = stats.map(({ term, df }) => {
+      // Unknown words count as rare ones: a typo should not weigh more than the rarest real word.
+      const idf = Math.log(1 + (n - Math.max(df, 1) + 0.5) / (Math.max(df, 1) + 0.5));
+      const bigram = term.includes(BIGRAM_JOINER);
+      return { term, known: df > 0, idf, w: bigram ? idf * BIGRAM_BONUS : idf, bigram };
+    });
+    const knownTerms = weights.filter((w) => w.known);
+    const unigramTotal = weights.filter((w) => !w.bigram).reduce((s, w) => s + w.idf, 0);
+    const known = unigramTotal ? weights.filter((w) => !w.bigram && w.known).reduce((s, w) => s + w.idf, 0) / unigramTotal : 0;
+    if (!knownTerms.length || unigramTotal === 0) return { byGuide: new Map(), known };
+    const lexeme = (t: string) => `'${t}'`;
+    const rows = await this.db.query<{ id: string; score: number; unigram_score: number }>(
+      `with q as (select * from unnest($1::text[], $2::float8[], $3::boolean[]) as q(term, w, bigram))
+       select g.id,
+              sum(q.w * m.f) as score,
+              sum(case when q.bigram then 0 else q.w * m.f end) as unigram_score
+         from guides g
+         cross join q
+         cross join lateral (select case
+              when g.tsv @@ (q.term || ':A')::tsquery then ${FIELD_WEIGHT.A}
+              when g.tsv @@ (q.term || ':B')::tsquery then ${FIELD_WEIGHT.B}
+              when g.tsv @@ q.term::tsquery then ${FIELD_WEIGHT.C}
+              else 0 end as f) m
+        where g.tsv @@ $4::tsquery
+        group by g.id
+        order by score desc
+        limit 30`,
+      [knownTerms.map((w) => lexeme(w.term)), knownTerms.map((w) => w.w), knownTerms.map((w) => w.bigram), knownTerms.map((w) => lexeme(w.term)).join(' | ')],
+    );
+    const byGuide = new Map(
+      rows.map((r) => [r.id, { score: Number(r.score), coverage: Number(r.unigram_score) / unigramTotal, matched: Number(r.unigram_score) }]),
+    );
+    return { byGuide, known };
+  }
+
+  private async trigram(folded: string): Promise<Map<string, number>> {
+    const rows = await this.db.query<{ guide_id: string; s: number }>(
+      `select guide_id, max(similarity(folded, $1)) as s
+         from chunks where kind in ('title', 'question') and folded % $1
+        group by guide_id order by s desc limit 30`,
+      [folded],
+    );
+    return new Map(rows.map((r) => [r.guide_id, Number(r.s)]));
+  }
+
+  private async vector(question: string): Promise<Map<string, number>> {
+    const [v] = await this.options.embedder!.embed([question]);
+    const rows = await this.db.query<{ guide_id: string; sim: number }>(
+      `select guide_id, 1 - (embedding <=> $1::vector) as sim from chunks
+        where embedding is not null order by embedding <=> $1::vector limit 60`,
+      [pgvector.toSql(v)],
+    );
+    const best = new Map<string, number>();
+    for (const r of rows) if (!best.has(r.guide_id)) best.set(r.guide_id, Math.max(0, Number(r.sim)));
+    return best;
+  }
+
+  private async titles(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await this.db.query<{ id: string; title: string }>('select id, title from guides where id = any($1::text[])', [ids]);
+    return new Map(rows.map((r) => [r.id, r.title]));
+  }
+}
+
+/** The evidence `confidence()` weighs, each scaled to about 0–1. */
+export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement'>): number[] {
+  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3];
+}
+
+/**
+ * Weights of a logistic regression of "answerable" vs "off-topic" over {@link confidenceFeatures}, fitted on
+ * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
+ */
+const WEIGHTS = { withVector: [0.6, 5, 1, 5.8, 3.9, -7.2], lexicalOnly: [0.8, 5.5, 0, 6.5, 3, -6.6] } as const;
+
+/**
+ * How sure we are that a guide answers the question, from its evidence: does the guide match the words that
+ * matter (coverage, matched weight), do the paraphrase and typo-tolerant retrievers agree (vector, trigram), do the
+ * retrievers rank it first? A probability-like score in 0–1.
+ */
+export function confidence(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement'>, withVector: boolean): number {
+  const w = withVector ? WEIGHTS.withVector : WEIGHTS.lexicalOnly;
+  const z = confidenceFeatures(c).reduce((s, v, i) => s + v * w[i]!, w[w.length - 1]!);
+  return 1 / (1 + Math.exp(-z));
+}

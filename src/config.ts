@@ -1,0 +1,70 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The one validated configuration, read from the environment.
+ * Every variable is documented in `.env.example`; a bad value stops start-up with one line naming it.
+ */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const optionalText = z
+  .string()
+  .trim()
+  .transform((v) => (v === '' ? undefined : v))
+  .optional();
+
+const optionalUrl = (what: string) =>
+  optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: `expected ${what}` });
+
+const schema = z.object({
+  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
+    message: 'expected a postgres:// or postgresql:// URL',
+  }),
+  KNOWLEDGE_DIR: z.string().trim().min(1).default('./knowledge'),
+  LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  EMBEDDINGS: z.enum(['local', 'openai'], { message: 'expected "local" or "openai"' }).default('local'),
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: optionalUrl('an http(s) URL such as http://localhost:11434/v1'),
+  OPENAI_EMBEDDING_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
+  ASK_MIN_CONFIDENCE: z.coerce
+    .number({ message: 'expected a number between 0 and 1' })
+    .min(0, 'expected a number between 0 and 1')
+    .max(1, 'expected a number between 0 and 1')
+    .optional(),
+  MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
+});
+
+export type Config = z.infer<typeof schema> & {
+  /** Absolute path of the embedded database (PGlite) directory, unless `DATABASE_URL` is set. */
+  pgliteDir: string;
+  knowledgeDir: string;
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads and validates the configuration; throws a {@link ConfigError} whose message is one line per bad variable. */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = schema.safeParse(input);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = String(issue.path[0] ?? 'config');
+      return `${name}=${JSON.stringify(env[name] ?? '')} is invalid: ${issue.message}`;
+    });
+    throw new ConfigError(lines.join('\n'));
+  }
+  const cfg = parsed.data;
+  if (cfg.EMBEDDINGS === 'openai' && !cfg.OPENAI_API_KEY && !cfg.OPENAI_BASE_URL) {
+    throw new ConfigError('EMBEDDINGS="openai" needs OPENAI_API_KEY or OPENAI_BASE_URL (an OpenAI-compatible server)');
+  }
+  return {
+    ...cfg,
+    pgliteDir: resolve(cfg.DATA_DIR, 'pglite'),
+    knowledgeDir: resolve(cfg.KNOWLEDGE_DIR),
+  };
+}

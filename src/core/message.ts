@@ -1,0 +1,41 @@
+/**
+ * The neutral message model. Features speak only this; channel adapters translate platform updates into an
+ * {@link Inbound} and render each {@link Reply} with what the platform has (buttons or a numbered list, HTML or plain).
+ *
+ * Reply text uses one piece of markup: `**bold**`. Adapters escape everything else for their platform.
+ */
+export interface Inbound {
+  /** Channel name: `web`, `terminal`, `telegram`, `zalo`. */
+  channel: string;
+  /** The user's id on that channel (a Telegram user id, a Zalo user id, a web session id). */
+  userId: string;
+  displayName?: string;
+  /** What the user typed. */
+  text?: string;
+  /** The id of a choice the user picked (a button press). */
+  choice?: string;
+  /** `media`: a photo, sticker, voice…; `other`: anything else the channel could not read. */
+  kind: 'text' | 'choice' | 'media' | 'other';
+  /** For media: what it was (photo, sticker, voice, location, contact…). */
+  mediaType?: string;
+}
+
+export interface Choice {
+  /** Opaque to channels; at most 64 bytes (Telegram callback data). */
+  id: string;
+  label: string;
+}
+
+export interface Reply {
+  text: string;
+  choices?: Choice[];
+}
+
+/** What a channel can show; the core never needs it, renderers do. */
+export interface Capabilities {
+  buttons: boolean;
+  /** Longest message the platform accepts, in characters. */
+  maxText: number;
+}
+
+export const reply = (text: string, choices?: Choice[]): Reply => (choices?.length ? { text, choices } : { text });

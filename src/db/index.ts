@@ -1,0 +1,29 @@
+import type { Config } from '../config.ts';
+import type { Logger } from '../log.ts';
+import { migrate } from './migrate.ts';
+import { openPglite } from './pglite.ts';
+import { openPostgres } from './postgres.ts';
+import type { Db } from './types.ts';
+
+export type { Db, Queryable } from './types.ts';
+
+/**
+ * Opens the store named by the configuration and brings its schema up to date.
+ * `memory` opens a throw-away embedded database (tests, `cli eval --db memory`).
+ */
+export async function openDb(
+  config: Pick<Config, 'DATABASE_URL' | 'pgliteDir'>,
+  log: Logger,
+  options: { memory?: boolean } = {},
+): Promise<Db> {
+  const db = options.memory
+    ? await openPglite()
+    : config.DATABASE_URL
+      ? await openPostgres(config.DATABASE_URL, log)
+      : await openPglite(config.pgliteDir);
+  if (!db.hasVector) {
+    log.warn('the PostgreSQL server has no pgvector extension: retrieval runs lexical-only (full-text + trigram). Install pgvector for vector search.');
+  }
+  await migrate(db, log);
+  return db;
+}

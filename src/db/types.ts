@@ -1,0 +1,19 @@
+/**
+ * The one store. Every feature talks to Postgres through this small interface, so the same SQL runs on the embedded
+ * PGlite (default) and on a PostgreSQL server (`DATABASE_URL`).
+ */
+export interface Queryable {
+  /** Runs one parameterised statement and returns its rows. */
+  query<T = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+export interface Db extends Queryable {
+  readonly kind: 'pglite' | 'postgres';
+  /** Whether the `vector` extension (pgvector) is installed: without it, retrieval is lexical only. */
+  readonly hasVector: boolean;
+  /** Runs several statements separated by `;` (no parameters), e.g. a migration file. */
+  exec(sql: string): Promise<void>;
+  /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
+  transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

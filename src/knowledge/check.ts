@@ -1,0 +1,66 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAbbreviations } from '../text/abbreviations.ts';
+import { parseOfficialDomains, isOfficialHost } from '../safety/domains.ts';
+import { loadGuides, type Problem } from './load.ts';
+
+/**
+ * `cli knowledge check`: everything a content editor can get wrong, as `file: problem` lines.
+ * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), the abbreviation and
+ * official-domain lists, and the evaluation files (every expected id must exist).
+ */
+export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number }> {
+  const { guides, problems } = await loadGuides(knowledgeDir);
+
+  const domainsFile = join(knowledgeDir, 'official-domains.yaml');
+  const domains = await readOptional(domainsFile);
+  if (domains !== undefined) {
+    const parsed = parseOfficialDomains(domains);
+    for (const p of parsed.problems) problems.push({ file: domainsFile, problem: p });
+    for (const g of guides) {
+      if (!g.sources.some((s) => isOfficialHost(hostOf(s), parsed.domains))) {
+        problems.push({ file: g.file, problem: 'no official source: at least one source must be on an official domain (official-domains.yaml)' });
+      }
+    }
+  }
+
+  const abbreviationsFile = join(knowledgeDir, 'abbreviations.yaml');
+  const abbreviations = await readOptional(abbreviationsFile);
+  if (abbreviations !== undefined) {
+    for (const p of parseAbbreviations(abbreviations).problems) problems.push({ file: abbreviationsFile, problem: p });
+  }
+
+  const ids = new Set(guides.map((g) => g.id));
+  for (const name of ['questions.jsonl', 'holdout.jsonl']) {
+    const file = join(knowledgeDir, 'eval', name);
+    const text = await readOptional(file);
+    if (text === undefined) continue;
+    text.split('\n').forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        const row = JSON.parse(line) as { q?: unknown; expect?: unknown };
+        if (typeof row.q !== 'string' || !Array.isArray(row.expect)) throw new Error('needs "q" (text) and "expect" (list)');
+        for (const id of row.expect) if (!ids.has(String(id))) problems.push({ file: `${file}:${i + 1}`, problem: `expects unknown guide "${id}"` });
+      } catch (err) {
+        problems.push({ file: `${file}:${i + 1}`, problem: `not a valid line: ${(err as Error).message}` });
+      }
+    });
+  }
+  return { problems, guides: guides.length };
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return '';
+  }
+}
+
+async function readOptional(path: string): Promise<string | undefined> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,170 @@
+import { createHash } from 'node:crypto';
+import matter from 'gray-matter';
+import { marked, type Tokens } from 'marked';
+import { z } from 'zod';
+
+/** A vetted guide, as written by a content editor in `knowledge/guides/<id>.md`. */
+export interface Guide {
+  id: string;
+  title: string;
+  category: string;
+  sources: string[];
+  /** YYYY-MM-DD */
+  lastVerified: string;
+  questions: string[];
+  keywords: string[];
+  related: string[];
+  /** The one-line answer: the first paragraph of the body. */
+  answer: string;
+  steps: string[];
+  notes: string[];
+  warnings: string[];
+  /** Every `##` section in order, steps included, as plain lines. */
+  sections: GuideSection[];
+  file: string;
+  contentHash: string;
+}
+
+export interface GuideSection {
+  heading: string;
+  lines: string[];
+}
+
+export const CATEGORIES = ['vneid', 'dich-vu-cong', 'cai-cach', 'an-toan', 'ho-tro'] as const;
+export const STEPS_HEADING = 'Các bước';
+export const NOTES_HEADING = 'Lưu ý';
+export const WARNINGS_HEADING = 'Cảnh báo';
+
+/** Limits that keep a guide readable on a phone screen. */
+export const LIMITS = { answerChars: 300, steps: 8, stepChars: 200, stepsTotalChars: 1000, minQuestions: 3 } as const;
+
+const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+
+const dateString = z.union([z.date(), z.string()]).transform((v, ctx) => {
+  const s = v instanceof Date ? v.toISOString().slice(0, 10) : v.trim();
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(Date.parse(s))) {
+    ctx.addIssue({ code: 'custom', message: 'must be a date written YYYY-MM-DD' });
+    return z.NEVER;
+  }
+  return s;
+});
+
+const textList = (what: string) =>
+  z.array(
+    z.union([z.string(), z.number()], { message: `must be a list of ${what} (texts)` }).transform((v) => String(v).trim()).pipe(z.string().min(1, 'has an empty item')),
+    { message: `must be a list of ${what}` },
+  );
+
+const frontMatterSchema = z.object({
+  id: z.string({ message: 'is missing' }).regex(ID_PATTERN, 'must be lower-case words joined by "-"'),
+  title: z.string({ message: 'is missing' }).trim().min(3, 'is too short'),
+  category: z.enum(CATEGORIES, { message: `must be one of ${CATEGORIES.join(', ')}` }),
+  sources: z
+    .array(z.string().trim().regex(/^https?:\/\/[^\s/]+\.[^\s]+$/, 'must be http(s) URLs'), { message: 'is missing (list the official URLs)' })
+    .min(1, 'is empty: a guide needs at least one official source'),
+  last_verified: dateString,
+  questions: textList('questions').min(LIMITS.minQuestions, `needs at least ${LIMITS.minQuestions} ways citizens ask it`),
+  keywords: z.union([textList('keywords'), z.string().transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))]).default([]),
+  related: textList('guide ids').default([]),
+});
+
+export class GuideError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.join('; '));
+  }
+}
+
+/**
+ * Parses one guide file. Throws a {@link GuideError} listing every problem found in it (the checker prints each as
+ * `file: problem`); problems that need other guides (duplicate ids, broken `related`) are checked in `check.ts`.
+ */
+export function parseGuide(file: string, source: string, fileId: string): Guide {
+  const problems: string[] = [];
+  let fm: matter.GrayMatterFile<string>;
+  try {
+    fm = matter(source);
+  } catch (err) {
+    throw new GuideError([`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
+  }
+  if (Object.keys(fm.data).length === 0) throw new GuideError(['no front matter (the file must start with --- and the guide fields)']);
+  const parsed = frontMatterSchema.safeParse(fm.data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? "front matter")} ${issue.message}`);
+  }
+  const data = parsed.success ? parsed.data : undefined;
+  if (data && data.id !== fileId) problems.push(`id "${data.id}" must equal the file name "${fileId}"`);
+  if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
+
+  const body = parseBody(fm.content);
+  problems.push(...body.problems);
+  if (problems.length || !data) throw new GuideError(problems);
+
+  return {
+    id: data.id,
+    title: data.title,
+    category: data.category,
+    sources: data.sources,
+    lastVerified: data.last_verified,
+    questions: data.questions,
+    keywords: data.keywords,
+    related: data.related,
+    answer: body.answer,
+    steps: body.steps,
+    notes: body.sections.find((s) => s.heading === NOTES_HEADING)?.lines ?? [],
+    warnings: body.sections.find((s) => s.heading === WARNINGS_HEADING)?.lines ?? [],
+    sections: body.sections,
+    file,
+    contentHash: createHash('sha256').update(source).digest('hex'),
+  };
+}
+
+function parseBody(markdown: string): { answer: string; steps: string[]; sections: GuideSection[]; problems: string[] } {
+  const problems: string[] = [];
+  const tokens = marked.lexer(markdown);
+  const sections: GuideSection[] = [];
+  let answer = '';
+  let steps: string[] | undefined;
+  let current: GuideSection | undefined;
+  for (const token of tokens) {
+    if (token.type === 'heading') {
+      current = { heading: plain(token.text), lines: [] };
+      sections.push(current);
+      continue;
+    }
+    if (!current) {
+      if (token.type === 'paragraph' && !answer) answer = plain(token.text);
+      continue;
+    }
+    if (token.type === 'list') {
+      const list = token as Tokens.List;
+      const items = list.items.map((item) => plain(item.text));
+      current.lines.push(...items);
+      if (current.heading === STEPS_HEADING && list.ordered && !steps) steps = items;
+    } else if (token.type === 'paragraph' || token.type === 'text' || token.type === 'blockquote') {
+      current.lines.push(plain((token as Tokens.Paragraph).text));
+    }
+  }
+  if (!answer) problems.push('the body must start with a one-line answer (a paragraph before the first ## heading)');
+  else if (answer.length > LIMITS.answerChars) problems.push(`the one-line answer has ${answer.length} characters (at most ${LIMITS.answerChars})`);
+  if (!steps) problems.push(`no "## ${STEPS_HEADING}" section with a numbered list (1. 2. 3.)`);
+  else {
+    if (steps.length > LIMITS.steps) problems.push(`${steps.length} steps: longer than a phone screen (at most ${LIMITS.steps})`);
+    steps.forEach((s, i) => {
+      if (s.length > LIMITS.stepChars) problems.push(`step ${i + 1} has ${s.length} characters (at most ${LIMITS.stepChars})`);
+    });
+    const total = steps.reduce((n, s) => n + s.length, 0);
+    if (total > LIMITS.stepsTotalChars) problems.push(`the steps have ${total} characters: longer than a phone screen (at most ${LIMITS.stepsTotalChars})`);
+  }
+  return { answer, steps: steps ?? [], sections, problems };
+}
+
+/** Markdown inline text → plain text that keeps `**bold**` (our neutral message markup) and nothing else. */
+function plain(text: string): string {
+  return text
+    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
+    .replace(/(^|[^*])\*([^*\n]+)\*(?!\*)/g, '$1$2')
+    .replace(/`([^`]+)`/g, '$1')
+    .replace(/\s*\n\s*/g, ' ')
+    .trim();
+}
+

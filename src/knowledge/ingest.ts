@@ -1,0 +1,163 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import pgvector from 'pgvector';
+import type { Db, Queryable } from '../db/index.ts';
+import type { Embedder } from '../embeddings/types.ts';
+import type { Abbreviations } from '../text/abbreviations.ts';
+import { chunkGuide } from './chunks.ts';
+import type { Guide } from './guide.ts';
+import { guideTsvector } from './index-terms.ts';
+import { loadGuides, type Problem } from './load.ts';
+
+/** Bump when the way guides are indexed changes, so every guide is re-indexed once. */
+export const INDEX_VERSION = 'v1';
+
+export interface IngestSummary {
+  guides: number;
+  added: number;
+  updated: number;
+  unchanged: number;
+  removed: number;
+  problems: Problem[];
+  chunksEmbedded: number;
+  reindexed: boolean;
+  ms: number;
+}
+
+export interface IngestOptions {
+  knowledgeDir: string;
+  abbreviations: Abbreviations;
+  embedder?: Embedder;
+  /** Called with a short line per step, e.g. to print progress. */
+  progress?: (line: string) => void;
+}
+
+/**
+ * Brings the guide index in line with `knowledge/guides/`: parses every guide, and for each one whose content (or
+ * the abbreviation list, the embedder or the index version) changed, rewrites its row, chunks and embeddings.
+ * Unchanged guides cost one hash comparison; removed guides are deleted. Guides with problems are skipped and
+ * reported (the previous version, if any, stays searchable).
+ */
+export async function ingest(db: Db, options: IngestOptions): Promise<IngestSummary> {
+  const started = performance.now();
+  const say = options.progress ?? (() => {});
+  const embedder = db.hasVector ? options.embedder : undefined;
+  const { guides, problems } = await loadGuides(options.knowledgeDir);
+  for (const p of problems) say(`skipped ${p.file}: ${p.problem}`);
+
+  const reindexed = embedder ? await ensureEmbeddingColumn(db, embedder) : false;
+  const abbreviationsHash = await fileHash(join(options.knowledgeDir, 'abbreviations.yaml'));
+  const salt = [INDEX_VERSION, abbreviationsHash, embedder?.id ?? 'no-vector'].join('|');
+  const hashOf = (g: Guide) => createHash('sha256').update(g.contentHash + salt).digest('hex');
+
+  const existing = new Map(
+    (await db.query<{ id: string; content_hash: string }>('select id, content_hash from guides')).map((r) => [r.id, r.content_hash]),
+  );
+  const changed = guides.filter((g) => existing.get(g.id) !== hashOf(g));
+  const failedIds = new Set(problems.map((p) => p.file.replace(/^.*\//, '').replace(/\.md$/, '')));
+  const removedIds = [...existing.keys()].filter((id) => !guides.some((g) => g.id === id) && !failedIds.has(id));
+
+  let chunksEmbedded = 0;
+  for (const [i, guide] of changed.entries()) {
+    const chunks = await chunkGuide(guide);
+    const vectors = embedder ? await embedder.embed(chunks.map((c) => c.text)) : undefined;
+    await db.transaction(async (tx) => {
+      await upsertGuide(tx, guide, hashOf(guide), guideTsvector(guide, options.abbreviations));
+      await tx.query('delete from chunks where guide_id = $1', [guide.id]);
+      await insertChunks(tx, guide.id, chunks, vectors);
+    });
+    chunksEmbedded += vectors?.length ?? 0;
+    if ((i + 1) % 100 === 0 || i + 1 === changed.length) say(`indexed ${i + 1}/${changed.length} changed guides`);
+  }
+  if (removedIds.length) await db.query('delete from guides where id = any($1::text[])', [removedIds]);
+  if (changed.length || removedIds.length || !(await hasLexicon(db))) await rebuildLexicon(db);
+
+  const added = changed.filter((g) => !existing.has(g.id)).length;
+  const summary: IngestSummary = {
+    guides: guides.length,
+    added,
+    updated: changed.length - added,
+    unchanged: guides.length - changed.length,
+    removed: removedIds.length,
+    problems,
+    chunksEmbedded,
+    reindexed,
+    ms: Math.round(performance.now() - started),
+  };
+  say(
+    `knowledge: ${summary.guides} guides (${summary.added} added, ${summary.updated} updated, ${summary.unchanged} unchanged, ` +
+      `${summary.removed} removed, ${problems.length} problems), ${chunksEmbedded} chunks embedded in ${summary.ms} ms`,
+  );
+  return summary;
+}
+
+async function upsertGuide(tx: Queryable, g: Guide, hash: string, tsv: string): Promise<void> {
+  await tx.query(
+    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file, content_hash, tsv, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::tsvector, now())
+     on conflict (id) do update set title = excluded.title, category = excluded.category, sources = excluded.sources,
+       last_verified = excluded.last_verified, answer = excluded.answer, steps = excluded.steps, notes = excluded.notes,
+       warnings = excluded.warnings, related = excluded.related, questions = excluded.questions, file = excluded.file,
+       content_hash = excluded.content_hash, tsv = excluded.tsv, updated_at = now()`,
+    [g.id, g.title, g.category, JSON.stringify(g.sources), g.lastVerified, g.answer, JSON.stringify(g.steps),
+      JSON.stringify(g.notes), JSON.stringify(g.warnings), g.related, JSON.stringify(g.questions), g.file, hash, tsv],
+  );
+}
+
+async function insertChunks(tx: Queryable, guideId: string, chunks: Awaited<ReturnType<typeof chunkGuide>>, vectors?: number[][]) {
+  const rows = chunks.map((c, i) => ({ ...c, ord: i, embedding: vectors?.[i] ? pgvector.toSql(vectors[i]) : null }));
+  const columns = vectors ? '(guide_id, ord, kind, section, text, folded, embedding)' : '(guide_id, ord, kind, section, text, folded)';
+  const select = vectors
+    ? `select $1, r.ord, r.kind, r.section, r.text, r.folded, r.embedding::vector from jsonb_to_recordset($2::jsonb)
+         as r(ord int, kind text, section text, text text, folded text, embedding text)`
+    : `select $1, r.ord, r.kind, r.section, r.text, r.folded from jsonb_to_recordset($2::jsonb)
+         as r(ord int, kind text, section text, text text, folded text)`;
+  await tx.query(`insert into chunks ${columns} ${select}`, [guideId, JSON.stringify(rows)]);
+}
+
+/** Document frequency of every term over all guides, and the guide count, for inverse document frequency. */
+async function rebuildLexicon(db: Db): Promise<void> {
+  await db.transaction(async (tx) => {
+    await tx.query('delete from lexicon');
+    await tx.query(`insert into lexicon (term, df) select word, ndoc from ts_stat('select tsv from guides')`);
+    await tx.query(
+      `insert into meta (key, value) select 'guide_count', to_jsonb(count(*)) from guides
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+    );
+  });
+}
+
+async function hasLexicon(db: Db): Promise<boolean> {
+  return (await db.query(`select 1 from meta where key = 'guide_count'`)).length > 0;
+}
+
+/**
+ * Makes the embedding column fit the embedder (dimension) and remembers which embedder filled it. A different
+ * embedder than last time re-types the column, drops every stored vector and forces a full re-index.
+ */
+async function ensureEmbeddingColumn(db: Db, embedder: Embedder): Promise<boolean> {
+  const row = (await db.query<{ value: string }>(`select value #>> '{}' as value from meta where key = 'embedder'`))[0];
+  if (row?.value === embedder.id) return false;
+  await db.transaction(async (tx) => {
+    await tx.query('drop index if exists chunks_embedding_idx');
+    await tx.query('alter table chunks drop column if exists embedding');
+    await tx.query(`alter table chunks add column embedding vector(${Math.trunc(embedder.dims)})`);
+    if (embedder.dims <= 2000) await tx.query('create index chunks_embedding_idx on chunks using hnsw (embedding vector_cosine_ops)');
+    await tx.query(`update guides set content_hash = ''`);
+    await tx.query(
+      `insert into meta (key, value) values ('embedder', to_jsonb($1::text))
+       on conflict (key) do update set value = excluded.value, updated_at = now()`,
+      [embedder.id],
+    );
+  });
+  return row !== undefined;
+}
+
+async function fileHash(path: string): Promise<string> {
+  try {
+    return createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
+  } catch {
+    return 'none';
+  }
+}

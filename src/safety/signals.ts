@@ -1,0 +1,70 @@
+import { fold } from '../text/normalize.ts';
+
+/**
+ * Signals read from what a citizen writes, on folded text (so "công an gọi" and "cong an goi" are the same).
+ * Each signal is a set of word groups that must all appear; each group is a list of alternatives.
+ */
+type Signal = readonly (readonly string[])[];
+
+const AUTHORITY = ['cong an', 'canh sat', 'can bo', 'cong chuc', 'nhan vien', 'to truong', 'bo cong an', 'xung la', 'nguoi xung', 'police', 'officer', 'ca xa', 'ca phuong', 'uy ban', 'ngan hang'];
+const CONTACT = ['goi', 'nhan tin', 'tin nhan', 'zalo', 'facebook', 'sms', 'call', 'message', 'yeu cau', 'bao toi', 'bao phai', 'bao la', 'keu', 'doi'];
+const PRETEXT = ['cap nhat', 'kich hoat', 'nang cap', 'dong bo', 'muc 2', 'tich hop', 'khoa tai khoan', 'bi khoa', 'xac thuc', 'dia chi moi', 'sap nhap', 'trung thuong', 'le phi', 'update', 'upgrade', 'level 2', 'trung so', 'dinh danh'];
+const SEND = ['gui', 'nhan', 'bam', 'cai', 'tai', 'click', 'an vao', 'vao', 'send', 'install', 'download'];
+const LINK = ['link', 'duong dan', 'apk', 'file cai', 'ung dung khac', 'app khac', 'app la', 'ung dung la'];
+const GOV = ['vneid', 'dinh danh', 'cong an', 'dich vu cong', 'can cuoc', 'cccd', 'chinh phu', 'police'];
+const SECRET = ['otp', 'ma xac thuc', 'ma xac nhan', 'mat khau', 'passcode', 'ma pin', 'mk'];
+const HAND_OVER = ['doc', 'gui', 'cho', 'dua', 'cung cap', 'xin', 'hoi', 'give', 'share', 'tell', 'send'];
+const MONEY = ['chuyen khoan', 'chuyen tien', 'nop phi', 'dong phi', 'phi kich hoat', 'phi cap nhat', 'nop tien', 'transfer'];
+
+const SCAM_STORIES: readonly Signal[] = [
+  [AUTHORITY, CONTACT, PRETEXT],
+  [SEND, LINK, GOV],
+  [HAND_OVER, SECRET, [...AUTHORITY, 'nguoi la', 'ho', 'ben kia', 'someone', 'caller', 'stranger', 'nguoi goi']],
+  [['chup', 'gui', 'photo', 'send'], ['anh', 'hinh', 'picture', 'photo'], ['cccd', 'can cuoc', 'mat truoc', 'id card', 'chung minh']],
+  [['quay video', 'quay mat', 'khuon mat', 'face', 'video call'], [...AUTHORITY, 'nguoi la', 'ho', 'yeu cau']],
+  [MONEY, [...PRETEXT, 'vneid', 'cong an']],
+];
+
+/** Requests the assistant refuses whatever the guides say: forging papers, taking over accounts, trading ID data. */
+const HARMFUL: readonly Signal[] = [
+  [['lam gia', 'gia mao giay', 'lam bang gia', 'fake id', 'forge', 'counterfeit'], []],
+  [['hack', 'be khoa', 'crack', 'xam nhap', 'chiem doat'], ['facebook', 'zalo', 'tai khoan', 'vneid', 'ngan hang', 'account', 'mat khau', 'nguoi khac', 'wifi', 'gmail', 'email']],
+  [['mua ban', 'mua', 'thu mua', 'ban lai', 'buy', 'sell', 'selling', 'buying'], ['thong tin ca nhan', 'du lieu ca nhan', 'du lieu cong dan', 'data', 'danh sach so', 'tai khoan vneid', 'tai khoan dinh danh', 'phoi cccd', 'phoi can cuoc']],
+  [['tai khoan', 'vneid', 'dien thoai', 'account'], ['cua nguoi khac', 'nguoi khac ma khong', 'khong can ho biet', 'without them knowing', 'someone else']],
+  [['vuot', 'bypass', 'qua mat', 'lach', 'lua'], ['nfc', 'xac thuc khuon mat', 'khuon mat', 'face id', 'kiem tra khuon mat']],
+  [['sua', 'chinh sua', 'edit', 'photoshop', 'tay xoa'], ['anh', 'ngay sinh', 'nam sinh', 'thong tin', 'so'], ['can cuoc', 'cccd', 'cmnd', 'giay to', 'bang lai', 'gplx', 'id card']],
+  [['doc trom', 'xem trom', 'nghe trom', 'nghe len', 'theo doi', 'spy on', 'read someone', 'scrape', 'cao du lieu'], []],
+  [['mua', 'ban', 'buy', 'sell'], ['sim rac', 'sim khong chinh chu', 'tai khoan ngan hang']],
+  [['tai khoan ao', 'fake account', 'nick ao', 'vneid ao'], []],
+  [['vneid', 'tai khoan', 'dien thoai', 'tin nhan', 'account'], ['ma co ay khong biet', 'ma anh ay khong biet', 'ma ho khong biet', 'ma khong ai biet', 'without her knowing', 'without him knowing']],
+];
+
+/** Attempts to change the assistant's role or read its instructions (it has none to hide, but it never plays along). */
+const INJECTION: readonly Signal[] = [
+  [['ignore', 'bo qua', 'quen het', 'disregard', 'forget'], ['instruction', 'instructions', 'huong dan truoc', 'chi dan', 'lenh truoc', 'rules', 'quy tac', 'previous']],
+  [['system prompt', 'prompt he thong', 'your prompt', 'hidden rules', 'developer mode', 'che do nha phat trien', 'jailbreak', 'api key', 'api keys', 'dan mode'], []],
+  [['system', 'he thong'], ['new instruction', 'lenh moi', 'chi thi moi']],
+];
+
+function matches(folded: string, signal: Signal): boolean {
+  const padded = ` ${folded} `;
+  return signal.every((group) => group.length === 0 || group.some((phrase) => padded.includes(` ${phrase} `)));
+}
+
+/** The citizen describes a known scam: fake police calling, a link to install "VNeID", someone asking for an OTP… */
+export function isScamStory(text: string): boolean {
+  const folded = fold(text);
+  return SCAM_STORIES.some((s) => matches(folded, s));
+}
+
+/** The message tries to give the assistant new instructions or make it reveal its own. */
+export function isPromptInjection(text: string): boolean {
+  const folded = fold(text);
+  return INJECTION.some((s) => matches(folded, s));
+}
+
+/** The citizen asks for something harmful (forgery, hacking, trading personal data). */
+export function isHarmfulRequest(text: string): boolean {
+  const folded = fold(text);
+  return HARMFUL.some((s) => matches(folded, s));
+}

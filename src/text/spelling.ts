@@ -1,0 +1,51 @@
+/**
+ * Corrects typos against the words the guides actually use.
+ *
+ * Besides one-letter edits ("cuot" → "cuoc", "tui" → "tuoi"), it knows the spelling confusions of Vietnamese
+ * speakers, which are often two letters apart: ch/tr, s/x, d/gi/r, final c/t and n/ng, i/y ("tam chu" → "tam tru",
+ * "khai xinh" → "khai sinh").
+ */
+const CONFUSIONS: readonly (readonly [string, string])[] = [
+  ['ch', 'tr'], ['s', 'x'], ['d', 'gi'], ['d', 'r'], ['gi', 'r'], ['i', 'y'], ['l', 'n'], ['v', 'd'],
+];
+const FINAL_CONFUSIONS: readonly (readonly [string, string])[] = [['c', 't'], ['n', 'ng'], ['t', 'ch'], ['c', 'ch'], ['n', 'nh']];
+const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
+
+function* variants(word: string): Generator<string> {
+  for (const [a, b] of CONFUSIONS) {
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      if (word.startsWith(from)) yield to + word.slice(from.length);
+    }
+  }
+  for (const [a, b] of FINAL_CONFUSIONS) {
+    for (const [from, to] of [[a, b], [b, a]] as const) {
+      if (word.endsWith(from)) yield word.slice(0, -from.length) + to;
+    }
+  }
+  for (let i = 0; i <= word.length; i++) {
+    for (const c of LETTERS) yield word.slice(0, i) + c + word.slice(i); // insertion
+    if (i < word.length) {
+      yield word.slice(0, i) + word.slice(i + 1); // deletion
+      for (const c of LETTERS) if (c !== word[i]) yield word.slice(0, i) + c + word.slice(i + 1); // substitution
+      if (i + 1 < word.length) yield word.slice(0, i) + word[i + 1] + word[i] + word.slice(i + 2); // transposition
+    }
+  }
+}
+
+/**
+ * The most frequent known word one confusion or one edit away from `word`, or undefined.
+ * `vocabulary` maps known words to their document frequency.
+ */
+export function correctWord(word: string, vocabulary: ReadonlyMap<string, number>): string | undefined {
+  if (word.length < 3 || /\d/.test(word) || vocabulary.has(word)) return undefined;
+  let best: string | undefined;
+  let bestDf = 0;
+  for (const v of variants(word)) {
+    const df = vocabulary.get(v);
+    if (df !== undefined && df > bestDf) {
+      best = v;
+      bestDf = df;
+    }
+  }
+  return best;
+}
