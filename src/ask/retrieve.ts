@@ -146,30 +146,24 @@ export class Retriever {
       // Unknown words count as rare ones: a typo should not weigh more than the rarest real word.
       const idf = Math.log(1 + (n - Math.max(df, 1) + 0.5) / (Math.max(df, 1) + 0.5));
       const bigram = term.includes(BIGRAM_JOINER);
-      return { term, known: df > 0, idf, w: bigram ? idf * BIGRAM_BONUS : idf, bigram };
+      return { term, df, known: df > 0, idf, w: bigram ? idf * BIGRAM_BONUS : idf, bigram };
     });
-    const knownTerms = weights.filter((w) => w.known);
+    // Terms in most guides say nothing about which guide: they are left out of scoring (their idf is near 0 anyway).
+    const knownTerms = weights.filter((w) => w.known && (n < 10 || w.df <= n * 0.6));
     const unigramTotal = weights.filter((w) => !w.bigram).reduce((s, w) => s + w.idf, 0);
     const known = unigramTotal ? weights.filter((w) => !w.bigram && w.known).reduce((s, w) => s + w.idf, 0) / unigramTotal : 0;
     if (!knownTerms.length || unigramTotal === 0) return { byGuide: new Map(), known };
-    const lexeme = (t: string) => `'${t}'`;
     const rows = await this.db.query<{ id: string; score: number; unigram_score: number }>(
-      `with q as (select * from unnest($1::text[], $2::float8[], $3::boolean[]) as q(term, w, bigram))
-       select g.id,
-              sum(q.w * m.f) as score,
-              sum(case when q.bigram then 0 else q.w * m.f end) as unigram_score
-         from guides g
-         cross join q
-         cross join lateral (select case
-              when g.tsv @@ (q.term || ':A')::tsquery then ${FIELD_WEIGHT.A}
-              when g.tsv @@ (q.term || ':B')::tsquery then ${FIELD_WEIGHT.B}
-              when g.tsv @@ q.term::tsquery then ${FIELD_WEIGHT.C}
-              else 0 end as f) m
-        where g.tsv @@ $4::tsquery
-        group by g.id
+      `select p.guide_id as id,
+              sum(q.w * f.f) as score,
+              sum(case when q.bigram then 0 else q.w * f.f end) as unigram_score
+         from unnest($1::text[], $2::float8[], $3::boolean[]) as q(term, w, bigram)
+         join postings p on p.term = q.term
+         cross join lateral (select case p.weight when 'A' then ${FIELD_WEIGHT.A} when 'B' then ${FIELD_WEIGHT.B} else ${FIELD_WEIGHT.C} end as f) f
+        group by p.guide_id
         order by score desc
         limit 30`,
-      [knownTerms.map((w) => lexeme(w.term)), knownTerms.map((w) => w.w), knownTerms.map((w) => w.bigram), knownTerms.map((w) => lexeme(w.term)).join(' | ')],
+      [knownTerms.map((w) => w.term), knownTerms.map((w) => w.w), knownTerms.map((w) => w.bigram)],
     );
     const byGuide = new Map(
       rows.map((r) => [r.id, { score: Number(r.score), coverage: Number(r.unigram_score) / unigramTotal, matched: Number(r.unigram_score) }]),
@@ -215,7 +209,7 @@ export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | '
  * Weights of a logistic regression of "answerable" vs "off-topic" over {@link confidenceFeatures}, fitted on
  * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
  */
-const WEIGHTS = { withVector: [0.6, 5, 1, 5.8, 3.9, -7.2], lexicalOnly: [0.8, 5.5, 0, 6.5, 3, -6.6] } as const;
+const WEIGHTS = { withVector: [-2, 5.2, 4, 6, 3.85, -6.9], lexicalOnly: [0.8, 5.5, 0, 6.5, 3, -6.6] } as const;
 
 /**
  * How sure we are that a guide answers the question, from its evidence: does the guide match the words that

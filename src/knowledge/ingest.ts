@@ -64,6 +64,8 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
     const vectors = embedder ? await embedder.embed(chunks.map((c) => c.text)) : undefined;
     await db.transaction(async (tx) => {
       await upsertGuide(tx, guide, hashOf(guide), guideTsvector(guide, options.abbreviations));
+      await tx.query('delete from postings where guide_id = $1', [guide.id]);
+      await tx.query(`insert into postings (term, guide_id, weight) select u.lexeme, g.id, u.weights[1] from guides g, unnest(g.tsv) u where g.id = $1`, [guide.id]);
       await tx.query('delete from chunks where guide_id = $1', [guide.id]);
       await insertChunks(tx, guide.id, chunks, vectors);
     });

@@ -44,6 +44,15 @@ create table guides (
 );
 create index guides_tsv_idx on guides using gin (tsv);
 
+-- The guide index inverted: one row per (term, guide) with the term's best field weight, derived from guides.tsv
+-- (unnest(tsv)) at ingestion. Scoring with per-term idf reads a few postings instead of testing every tsvector.
+create table postings (
+  term      text not null,
+  guide_id  text not null references guides(id) on delete cascade,
+  weight    "char" not null,
+  primary key (term, guide_id)
+);
+
 -- Searchable pieces of a guide: its title, each citizen question, each body section.
 create table chunks (
   id        bigserial primary key,
