@@ -69,7 +69,11 @@ const frontMatterSchema = z.object({
 });
 
 export class GuideError extends Error {
-  constructor(readonly problems: string[]) {
+  constructor(
+    readonly problems: string[],
+    /** The id the front matter declares, when it could be read (for the duplicate check). */
+    readonly id?: string,
+  ) {
     super(problems.join('; '));
   }
 }
@@ -97,7 +101,7 @@ export function parseGuide(file: string, source: string, fileId: string): Guide 
 
   const body = parseBody(fm.content);
   problems.push(...body.problems);
-  if (problems.length || !data) throw new GuideError(problems);
+  if (problems.length || !data) throw new GuideError(problems, typeof fm.data.id === 'string' ? fm.data.id : undefined);
 
   return {
     id: data.id,

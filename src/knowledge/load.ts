@@ -26,21 +26,25 @@ export async function loadGuides(knowledgeDir: string): Promise<LoadedGuides> {
   }
   const problems: Problem[] = [];
   const guides: Guide[] = [];
+  const declared: { id: string; file: string }[] = [];
   const shown = (path: string) => relative(process.cwd(), path) || path;
   for (const name of names) {
     const path = join(dir, name);
     try {
-      guides.push(parseGuide(shown(path), await readFile(path, 'utf8'), basename(name, '.md')));
+      const guide = parseGuide(shown(path), await readFile(path, 'utf8'), basename(name, '.md'));
+      guides.push(guide);
+      declared.push({ id: guide.id, file: guide.file });
     } catch (err) {
+      if (err instanceof GuideError && err.id) declared.push({ id: err.id, file: shown(path) });
       const list = err instanceof GuideError ? err.problems : [(err as Error).message];
       for (const problem of list) problems.push({ file: shown(path), problem });
     }
   }
   const seen = new Map<string, string>();
-  for (const g of guides) {
-    const other = seen.get(g.id.toLowerCase());
-    if (other) problems.push({ file: g.file, problem: `duplicate id "${g.id}" (also in ${other})` });
-    else seen.set(g.id.toLowerCase(), g.file);
+  for (const d of declared) {
+    const other = seen.get(d.id.toLowerCase());
+    if (other) problems.push({ file: d.file, problem: `duplicate id "${d.id}" (also in ${other})` });
+    else seen.set(d.id.toLowerCase(), d.file);
   }
   const known = new Set([...guides.map((g) => g.id), ...names.map((n) => basename(n, '.md'))]);
   for (const g of guides) {

@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import type { FastifyInstance } from 'fastify';
+import type { Conversation } from '../core/conversation.ts';
+import type { Reply } from '../core/message.ts';
+import { htmlText } from './render.ts';
+
+/** The web chat: a page at `/` and a JSON endpoint. Users are identified by a random session id kept by the page. */
+export const WEB_CHANNEL = 'web';
+const PAGE = new URL('./web/index.html', import.meta.url);
+const SESSION = /^[A-Za-z0-9_-]{8,64}$/;
+
+export interface WebReply {
+  text: string;
+  html: string;
+  choices: { id: string; label: string }[];
+}
+
+export function toWebReply(r: Reply): WebReply {
+  const html = htmlText(r.text)
+    .replace(/(https?:\/\/[^\s<]+[^\s<.,;:!?)])/g, '<a href="$1" target="_blank" rel="noopener noreferrer">$1</a>')
+    .replace(/\n/g, '<br>');
+  return { text: r.text, html, choices: r.choices ?? [] };
+}
+
+export function registerWebChat(app: FastifyInstance, conversation: Conversation): void {
+  let page: Promise<string> | undefined;
+  app.get('/', async (_req, res) => {
+    page ??= readFile(PAGE, 'utf8');
+    return res.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await page);
+  });
+
+  app.post('/api/chat', async (req, res) => {
+    const body = req.body as { session?: unknown; text?: unknown; choice?: unknown } | undefined;
+    if (!body || typeof body !== 'object') return res.code(400).send({ error: 'expected a JSON object {session, text | choice}' });
+    if (typeof body.session !== 'string' || !SESSION.test(body.session)) {
+      return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
+    }
+    const text = typeof body.text === 'string' ? body.text : undefined;
+    const choice = typeof body.choice === 'string' && body.choice.length <= 64 ? body.choice : undefined;
+    if (text === undefined && choice === undefined) return res.code(400).send({ error: 'send "text" (a string) or "choice" (a choice id)' });
+    const replies = await conversation.handle({
+      channel: WEB_CHANNEL,
+      userId: body.session,
+      kind: choice ? 'choice' : 'text',
+      ...(text !== undefined ? { text } : {}),
+      ...(choice ? { choice } : {}),
+    });
+    return { replies: replies.map(toWebReply) };
+  });
+}

@@ -1,0 +1,39 @@
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { createServer } from './http/server.ts';
+import { createLogger } from './log.ts';
+
+/** `npm start`: config → database → migrations → ingestion → conversation → HTTP server (web chat). */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(`configuration error: ${err.message}`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const log = createLogger(config.LOG_LEVEL);
+  const app = await createApp(config, log);
+  const server = await createServer(app);
+  const address = await server.listen({ port: config.PORT, host: config.HOST });
+  log.info(
+    { database: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: 'retrieval (no LLM configured)' },
+    `Bình Dân is ready — web chat at ${address.replace('127.0.0.1', 'localhost')}/`,
+  );
+  const stop = async (signal: string) => {
+    log.info(`${signal}: shutting down`);
+    await server.close();
+    await app.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error(`start-up failed: ${(err as Error).message}`);
+  process.exit(1);
+});
