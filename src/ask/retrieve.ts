@@ -52,6 +52,11 @@ export interface RetrieverOptions {
 const FIELD_WEIGHT = { A: 1, B: 0.7, C: 0.45 } as const;
 const BIGRAM_BONUS = 0.6;
 const RRF_K = 10;
+/**
+ * Postings read per query term, best field first (impact order). Rare terms — the ones that decide — have fewer;
+ * a term in thousands of guides contributes its best few hundred. Keeps scoring cost flat as guides grow.
+ */
+const POSTINGS_PER_TERM = 300;
 const LIST_WEIGHT = { lexical: 1, vector: 0.9, trigram: 0.5 } as const;
 
 /**
@@ -96,11 +101,12 @@ export class Retriever {
     const { terms } = analyze(corrected, this.options.abbreviations);
     const folded = fold(corrected).slice(0, 500);
     const useVector = this.db.hasVector && !!this.options.embedder && terms.length > 0;
-    const [lex, trigram, vector] = await Promise.all([
+    const [lex, vector] = await Promise.all([
       terms.length ? this.lexical(terms) : { byGuide: new Map(), known: 0 },
-      folded.length >= 3 ? this.trigram(folded) : new Map<string, number>(),
       useVector ? this.vector(corrected) : new Map<string, number>(),
     ]);
+    const pool = [...new Set([...lex.byGuide.keys(), ...vector.keys()])];
+    const trigram = folded.length >= 3 ? await this.trigram(folded, pool) : new Map<string, number>();
 
     const lexical = lex.byGuide;
     const fused = new Map<string, number>();
@@ -158,7 +164,8 @@ export class Retriever {
               sum(q.w * f.f) as score,
               sum(case when q.bigram then 0 else q.w * f.f end) as unigram_score
          from unnest($1::text[], $2::float8[], $3::boolean[]) as q(term, w, bigram)
-         join postings p on p.term = q.term
+         cross join lateral (
+           select guide_id, weight from postings where term = q.term order by weight limit ${POSTINGS_PER_TERM}) p
          cross join lateral (select case p.weight when 'A' then ${FIELD_WEIGHT.A} when 'B' then ${FIELD_WEIGHT.B} else ${FIELD_WEIGHT.C} end as f) f
         group by p.guide_id
         order by score desc
@@ -171,13 +178,24 @@ export class Retriever {
     return { byGuide, known };
   }
 
-  private async trigram(folded: string): Promise<Map<string, number>> {
-    const rows = await this.db.query<{ guide_id: string; s: number }>(
-      `select guide_id, max(similarity(folded, $1)) as s
-         from chunks where kind in ('title', 'question') and folded % $1
-        group by guide_id order by s desc limit 30`,
-      [folded],
-    );
+  /**
+   * Trigram similarity of the question to the titles and citizen questions of the candidate guides (found by the
+   * other two retrievers), or of all guides when they found none. Re-scores typos and paraphrases cheaply.
+   */
+  private async trigram(folded: string, candidates: string[]): Promise<Map<string, number>> {
+    const rows = candidates.length
+      ? await this.db.query<{ guide_id: string; s: number }>(
+          `select guide_id, max(similarity(folded, $1)) as s from chunks
+            where guide_id = any($2::text[]) and kind in ('title', 'question')
+            group by guide_id having max(similarity(folded, $1)) >= 0.2 order by s desc limit 30`,
+          [folded, candidates],
+        )
+      : await this.db.query<{ guide_id: string; s: number }>(
+          `select guide_id, max(similarity(folded, $1)) as s
+             from chunks where kind in ('title', 'question') and folded % $1
+            group by guide_id order by s desc limit 30`,
+          [folded],
+        );
     return new Map(rows.map((r) => [r.guide_id, Number(r.s)]));
   }
 

@@ -12,6 +12,8 @@ import { loadGuides, type Problem } from './load.ts';
 
 /** Bump when the way guides are indexed changes, so every guide is re-indexed once. */
 export const INDEX_VERSION = 'v1';
+/** From this many changed guides on, the vector index is rebuilt once instead of updated per row. */
+const BULK_GUIDES = 200;
 
 export interface IngestSummary {
   guides: number;
@@ -58,6 +60,9 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
   const failedIds = new Set(problems.map((p) => p.file.replace(/^.*\//, '').replace(/\.md$/, '')));
   const removedIds = [...existing.keys()].filter((id) => !guides.some((g) => g.id === id) && !failedIds.has(id));
 
+  // Bulk loads go faster without maintaining the vector index row by row: drop it, rebuild it once at the end.
+  const bulk = !!embedder && changed.length >= BULK_GUIDES;
+  if (bulk) await db.query('drop index if exists chunks_embedding_idx');
   let chunksEmbedded = 0;
   for (const [i, guide] of changed.entries()) {
     const chunks = await chunkGuide(guide);
@@ -71,6 +76,10 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
     });
     chunksEmbedded += vectors?.length ?? 0;
     if ((i + 1) % 100 === 0 || i + 1 === changed.length) say(`indexed ${i + 1}/${changed.length} changed guides`);
+  }
+  if (bulk) {
+    say('building the vector index');
+    await createVectorIndex(db, embedder!.dims);
   }
   if (removedIds.length) await db.query('delete from guides where id = any($1::text[])', [removedIds]);
   if (changed.length || removedIds.length || !(await hasLexicon(db))) await rebuildLexicon(db);
@@ -145,7 +154,7 @@ async function ensureEmbeddingColumn(db: Db, embedder: Embedder): Promise<boolea
     await tx.query('drop index if exists chunks_embedding_idx');
     await tx.query('alter table chunks drop column if exists embedding');
     await tx.query(`alter table chunks add column embedding vector(${Math.trunc(embedder.dims)})`);
-    if (embedder.dims <= 2000) await tx.query('create index chunks_embedding_idx on chunks using hnsw (embedding vector_cosine_ops)');
+    await createVectorIndex(tx, embedder.dims);
     await tx.query(`update guides set content_hash = ''`);
     await tx.query(
       `insert into meta (key, value) values ('embedder', to_jsonb($1::text))
@@ -154,6 +163,11 @@ async function ensureEmbeddingColumn(db: Db, embedder: Embedder): Promise<boolea
     );
   });
   return row !== undefined;
+}
+
+/** HNSW index for cosine search (pgvector indexes up to 2,000 dimensions; larger vectors are scanned exactly). */
+async function createVectorIndex(db: Queryable, dims: number): Promise<void> {
+  if (dims <= 2000) await db.query('create index if not exists chunks_embedding_idx on chunks using hnsw (embedding vector_cosine_ops)');
 }
 
 async function fileHash(path: string): Promise<string> {

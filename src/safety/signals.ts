@@ -35,7 +35,7 @@ const HARMFUL: readonly Signal[] = [
   [['sua', 'chinh sua', 'edit', 'photoshop', 'tay xoa'], ['anh', 'ngay sinh', 'nam sinh', 'thong tin', 'so'], ['can cuoc', 'cccd', 'cmnd', 'giay to', 'bang lai', 'gplx', 'id card']],
   [['doc trom', 'xem trom', 'nghe trom', 'nghe len', 'theo doi', 'spy on', 'read someone', 'scrape', 'cao du lieu'], []],
   [['mua', 'ban', 'buy', 'sell'], ['sim rac', 'sim khong chinh chu', 'tai khoan ngan hang']],
-  [['tai khoan ao', 'fake account', 'nick ao', 'vneid ao'], []],
+  [['tai khoan ao', 'fake account', 'nick ao', 'vneid ao', 'ban tai khoan', 'mua tai khoan', 'thue tai khoan', 'ban acc', 'mua acc'], []],
   [['vneid', 'tai khoan', 'dien thoai', 'tin nhan', 'account'], ['ma co ay khong biet', 'ma anh ay khong biet', 'ma ho khong biet', 'ma khong ai biet', 'without her knowing', 'without him knowing']],
 ];
 

@@ -52,6 +52,9 @@ create table postings (
   weight    "char" not null,
   primary key (term, guide_id)
 );
+-- impact order: a term's postings in title/questions (A) first, so scoring can read only the best few hundred
+create index postings_impact_idx on postings (term, weight, guide_id);
+create index postings_guide_idx on postings (guide_id);
 
 -- Searchable pieces of a guide: its title, each citizen question, each body section.
 create table chunks (
@@ -65,6 +68,7 @@ create table chunks (
   unique (guide_id, ord)
 );
 create index chunks_trgm_idx on chunks using gin (folded gin_trgm_ops) where kind in ('title', 'question');
+create index chunks_guide_kind_idx on chunks (guide_id, kind);
 
 -- Document frequency of each term over guides, for term weights (idf) and confidence.
 create table lexicon (
