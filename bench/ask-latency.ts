@@ -55,7 +55,7 @@ async function run(extra: number) {
   synthesize(dir, extra);
   const config = loadConfig({ ...process.env, KNOWLEDGE_DIR: dir, LOG_LEVEL: 'silent' });
   const started = performance.now();
-  const app = await createApp(config, createLogger('silent'), { memory: true, progress: () => {} });
+  const app = await createApp(config, createLogger('silent', 'stderr'), { memory: true, progress: () => {} });
   const ingestMs = performance.now() - started;
   for (const q of questions.slice(0, 20)) await app.asker.ask(q.q); // warm-up
   const times: number[] = [];

@@ -9,7 +9,8 @@ import { loadConfig } from '../src/config.ts';
 import { createLogger } from '../src/log.ts';
 
 const file = process.argv[2] ?? 'knowledge/eval/questions.jsonl';
-const app = await createApp(loadConfig(), createLogger('warn'), { memory: true, progress: () => {} });
+// With DATABASE_URL set to a server without pgvector, this measures the lexical-only mode.
+const app = await createApp(loadConfig(), createLogger('warn', 'stderr'), { memory: !process.env.DATABASE_URL, progress: () => {} });
 for (const line of await readEvalFile(file)) {
   const r = await app.asker.ask(line.q);
   const [top, second] = r.candidates;

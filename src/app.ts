@@ -24,6 +24,7 @@ export interface App {
   abbreviations: Abbreviations;
   domains: OfficialDomains;
   embedder: Embedder;
+  retriever: Retriever;
   asker: Asker;
   conversation: Conversation;
   ingestSummary: IngestSummary;
@@ -61,7 +62,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       features: [helpFeature(), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
     });
     return {
-      config, log, db, abbreviations, domains, embedder, asker, conversation, ingestSummary,
+      config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, ingestSummary,
       close: async () => {
         if (!options.db) await db.close();
       },

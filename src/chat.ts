@@ -10,8 +10,10 @@ import { createLogger } from './log.ts';
  * Choices are numbered; type the number. Ctrl+D or "/thoat" quits.
  */
 async function main(): Promise<void> {
-  const config = loadConfig();
-  const app = await createApp(config, createLogger(process.env.LOG_LEVEL ?? 'warn'), { progress: () => {} });
+  const loaded = loadConfig();
+  // PGlite is single-process: the terminal keeps its own embedded database so it can run beside `npm start`.
+  const config = loaded.DATABASE_URL ? loaded : { ...loaded, pgliteDir: `${loaded.pgliteDir}-terminal` };
+  const app = await createApp(config, createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr'), { progress: () => {} });
   const user = process.env.CHAT_USER ?? `terminal-${randomUUID().slice(0, 8)}`;
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: process.stdin.isTTY });
   const show = (text: string) => process.stdout.write(`\n${text}\n\n`);

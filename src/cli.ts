@@ -23,7 +23,7 @@ function configWith(opts: { knowledge?: string }): Config {
 
 async function withApp<T>(opts: { knowledge?: string; db?: string }, fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>) {
   const config = configWith(opts);
-  const log = createLogger(process.env.LOG_LEVEL ?? 'warn');
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
   const app = await createApp(config, log, { memory: opts.db === 'memory', progress: (l) => process.stderr.write(`${l}\n`) });
   try {
     return await fn(app);
@@ -74,12 +74,14 @@ program
       }
       const row = (name: string, f: EvalFigures) =>
         `${name.padEnd(14)} ${String(f.n).padStart(4)}  ${f.hit1.toFixed(3)}  ${f.hit3.toFixed(3)}  ${f.mrr.toFixed(3)}  ` +
-        `${f.abstain_precision.toFixed(3)}  ${f.abstain_recall.toFixed(3)}  ${f.false_abstain.toFixed(3)}  ${f.p50_ms.toFixed(1).padStart(6)}  ${f.p95_ms.toFixed(1).padStart(6)}`;
+        `${f.offtopic ? f.abstain_precision.toFixed(3) : '    - '}  ${f.offtopic ? f.abstain_recall.toFixed(3) : '    - '}  ${f.false_abstain.toFixed(3)}  ${f.p50_ms.toFixed(1).padStart(6)}  ${f.p95_ms.toFixed(1).padStart(6)}`;
       console.log(`${'style'.padEnd(14)}    n  hit@1  hit@3    mrr  abst.P abst.R false.A  p50 ms  p95 ms`);
       console.log(row('all', report));
       for (const [style, f] of Object.entries(report.by_style)) console.log(row(style, f));
+      const t = report.twins;
+      if (t.pairs) console.log(`\naccented/diacritic-free twins: ${t.pairs} pairs, hit@1 ${t.accented_hit1.toFixed(3)} accented vs ${t.plain_hit1.toFixed(3)} without diacritics`);
       const misses = report.misses.slice(0, Number(opts.misses));
-      if (misses.length) console.log(`\nmisses (${report.misses.length}, top-1 wrong or wrongly abstained/answered):`);
+      if (misses.length) console.log(`\nmisses (${report.misses.length}: top-1 wrong, or wrongly abstained/answered):`);
       for (const m of misses) console.log(`  [${m.style ?? '-'}] ${m.q}\n      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`);
     });
   });

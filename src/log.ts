@@ -6,7 +6,7 @@ export type { Logger };
  * The process logger. Message texts are never logged raw: callers log redacted text only (see safety/redact.ts),
  * and bot tokens that sit in API URLs are scrubbed here as a last line of defence.
  */
-export function createLogger(level: string = 'info'): Logger {
+export function createLogger(level: string = 'info', stream: 'stdout' | 'stderr' = 'stdout'): Logger {
   return pino({
     level,
     base: undefined,
@@ -19,7 +19,7 @@ export function createLogger(level: string = 'info'): Logger {
         );
       },
     },
-  });
+  }, pino.destination(stream === 'stderr' ? 2 : 1));
 }
 
 /** Removes bot tokens from URLs (`/bot<token>/`) and bearer keys from a string. */

@@ -2,7 +2,7 @@ import { isHarmfulRequest, isPromptInjection } from '../safety/signals.ts';
 import type { Candidate, Retriever } from './retrieve.ts';
 
 /** Below this confidence the assistant abstains (tuned on knowledge/eval/questions.jsonl; `ASK_MIN_CONFIDENCE`). */
-export const DEFAULT_MIN_CONFIDENCE = 0.47;
+export const DEFAULT_MIN_CONFIDENCE = 0.5;
 
 export interface AskResult {
   question: string;

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { fold, isDiacriticFree } from '../text/normalize.ts';
 import type { AskResult } from './asker.ts';
 
 export interface EvalLine {
@@ -9,6 +10,8 @@ export interface EvalLine {
 
 export interface EvalFigures {
   n: number;
+  /** How many of the n must be abstained from. */
+  offtopic: number;
   hit1: number;
   hit3: number;
   mrr: number;
@@ -24,6 +27,8 @@ export interface EvalFigures {
 
 export interface EvalReport extends EvalFigures {
   by_style: Record<string, EvalFigures>;
+  /** Questions present both with and without diacritics (same text once folded): hit@1 of each form. */
+  twins: { pairs: number; accented_hit1: number; plain_hit1: number };
   misses: { q: string; expect: string[]; got: string[]; style?: string; confidence: number; decision: string }[];
 }
 
@@ -42,8 +47,11 @@ export async function readEvalFile(path: string): Promise<EvalLine[]> {
 }
 
 /**
- * Retrieval quality over an evaluation file. A question with an empty `expect` must be abstained from (or refused);
- * hit@k counts answerable questions whose expected guide is among the top k *and* that were not abstained on.
+ * Retrieval quality over an evaluation file.
+ * - hit@k and MRR measure the ranking of answerable questions: is an expected guide among the top k candidates?
+ *   (When the assistant abstains it still offers its closest guides, so the ranking matters there too.)
+ * - The decision is measured apart: a question with an empty `expect` must be abstained from or refused
+ *   (abstain precision/recall), and `false_abstain` is the share of answerable questions it did not answer.
  */
 export async function evaluate(lines: EvalLine[], ask: (q: string) => Promise<AskResult>): Promise<EvalReport> {
   const rows: { line: EvalLine; result: AskResult }[] = [];
@@ -52,25 +60,37 @@ export async function evaluate(lines: EvalLine[], ask: (q: string) => Promise<As
   const styles = [...new Set(rows.map((r) => r.line.style ?? 'unspecified'))].sort();
   const by_style = Object.fromEntries(styles.map((s) => [s, summarize(rows.filter((r) => (r.line.style ?? 'unspecified') === s))]));
   const misses = rows
-    .filter(({ line, result }) => rankOf(line, result) !== 1)
+    .filter(({ line, result }) => rankOf(line, result) !== 1 || (line.expect.length > 0 && result.decision !== 'answer'))
     .map(({ line, result }) => ({
       q: line.q,
       expect: line.expect,
-      got: result.decision === 'answer' ? result.candidates.slice(0, 3).map((c) => c.guideId) : [],
+      got: result.candidates.slice(0, 3).map((c) => c.guideId),
       ...(line.style ? { style: line.style } : {}),
       confidence: round(result.confidence),
       decision: result.decision,
     }));
-  return { ...figures, by_style, misses };
+  return { ...figures, by_style, twins: twins(rows), misses };
 }
 
-/** 1-based rank of the first expected guide; for abstain lines 1 when abstained; 0 when missed. */
+/** 1-based rank of the first expected guide (0: not among the candidates); for abstain lines 1 when abstained. */
 function rankOf(line: EvalLine, result: AskResult): number {
-  const abstained = result.decision !== 'answer';
-  if (line.expect.length === 0) return abstained ? 1 : 0;
-  if (abstained) return 0;
+  if (line.expect.length === 0) return result.decision !== 'answer' ? 1 : 0;
   const i = result.candidates.findIndex((c) => line.expect.includes(c.guideId));
   return i < 0 ? 0 : i + 1;
+}
+
+function twins(rows: { line: EvalLine; result: AskResult }[]): EvalReport['twins'] {
+  const byFold = new Map<string, { accented?: number; plain?: number }>();
+  for (const r of rows) {
+    if (!r.line.expect.length) continue;
+    const key = fold(r.line.q);
+    const entry = byFold.get(key) ?? {};
+    entry[isDiacriticFree(r.line.q) ? 'plain' : 'accented'] = rankOf(r.line, r.result) === 1 ? 1 : 0;
+    byFold.set(key, entry);
+  }
+  const pairs = [...byFold.values()].filter((e) => e.accented !== undefined && e.plain !== undefined);
+  const mean = (xs: number[]) => (xs.length ? round(xs.reduce((a, b) => a + b, 0) / xs.length) : 0);
+  return { pairs: pairs.length, accented_hit1: mean(pairs.map((p) => p.accented!)), plain_hit1: mean(pairs.map((p) => p.plain!)) };
 }
 
 function summarize(rows: { line: EvalLine; result: AskResult }[]): EvalFigures {
@@ -82,6 +102,7 @@ function summarize(rows: { line: EvalLine; result: AskResult }[]): EvalFigures {
   const latencies = rows.map((r) => r.result.latencyMs).sort((a, b) => a - b);
   return {
     n: rows.length,
+    offtopic: offTopic.length,
     hit1: round(share(1)),
     hit3: round(share(3)),
     mrr: round(answerable.length ? ranks.reduce((s, x) => s + (x ? 1 / x : 0), 0) / answerable.length : 0),

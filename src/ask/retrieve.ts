@@ -46,18 +46,33 @@ export interface RetrieverOptions {
   embedder?: Embedder;
   /** How many candidates to return. */
   limit?: number;
+  ranking?: RankingWeights;
 }
 
 /** Score of a matched term by the best field it is in: title/questions, keywords, body. */
-const FIELD_WEIGHT = { A: 1, B: 0.7, C: 0.45 } as const;
-const BIGRAM_BONUS = 0.6;
-const RRF_K = 10;
+export interface RankingWeights {
+  /** Score of a matched term by the best field it is in: A title/questions, B keywords, C body. */
+  field: { A: number; B: number; C: number };
+  /** A matched syllable bigram counts this share of its idf on top of its words. */
+  bigram: number;
+  /** Reciprocal rank fusion constant: smaller trusts the top ranks more. */
+  rrfK: number;
+  /** Weight of each ranked list in the fusion. */
+  list: { lexical: number; vector: number; trigram: number };
+}
+
+/** Chosen by a grid search on knowledge/eval/questions.jsonl (bench/tune-ranking.ts), never on holdout.jsonl. */
+export const DEFAULT_RANKING: RankingWeights = {
+  field: { A: 1, B: 0.55, C: 0.2 },
+  bigram: 0.6,
+  rrfK: 2,
+  list: { lexical: 1, vector: 0.6, trigram: 0.5 },
+};
 /**
  * Postings read per query term, best field first (impact order). Rare terms — the ones that decide — have fewer;
  * a term in thousands of guides contributes its best few hundred. Keeps scoring cost flat as guides grow.
  */
 const POSTINGS_PER_TERM = 300;
-const LIST_WEIGHT = { lexical: 1, vector: 0.9, trigram: 0.5 } as const;
 
 /**
  * Hybrid retrieval over the guide index, all in Postgres:
@@ -68,10 +83,15 @@ const LIST_WEIGHT = { lexical: 1, vector: 0.9, trigram: 0.5 } as const;
  * The three rankings are fused with reciprocal rank fusion; {@link confidence} then says how sure we are.
  */
 export class Retriever {
+  /** Public so that bench/tune-ranking.ts can try other weights on a live index. */
+  ranking: RankingWeights;
+
   constructor(
     private readonly db: Db,
     private readonly options: RetrieverOptions,
-  ) {}
+  ) {
+    this.ranking = options.ranking ?? DEFAULT_RANKING;
+  }
 
   private vocab?: Promise<Map<string, number>>;
 
@@ -113,11 +133,11 @@ export class Retriever {
     const addRanks = (scores: Map<string, number>, weight: number) => {
       [...scores.entries()]
         .sort((a, b) => b[1] - a[1])
-        .forEach(([id], rank) => fused.set(id, (fused.get(id) ?? 0) + weight / (RRF_K + rank + 1)));
+        .forEach(([id], rank) => fused.set(id, (fused.get(id) ?? 0) + weight / (this.ranking.rrfK + rank + 1)));
     };
-    addRanks(new Map([...lexical].map(([id, v]) => [id, v.score])), LIST_WEIGHT.lexical);
-    addRanks(trigram, LIST_WEIGHT.trigram);
-    addRanks(vector, LIST_WEIGHT.vector);
+    addRanks(new Map([...lexical].map(([id, v]) => [id, v.score])), this.ranking.list.lexical);
+    addRanks(trigram, this.ranking.list.trigram);
+    addRanks(vector, this.ranking.list.vector);
 
     const firstOf = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     const firsts = [firstOf(new Map([...lexical].map(([id, v]) => [id, v.score]))), firstOf(vector), firstOf(trigram)];
@@ -152,7 +172,7 @@ export class Retriever {
       // Unknown words count as rare ones: a typo should not weigh more than the rarest real word.
       const idf = Math.log(1 + (n - Math.max(df, 1) + 0.5) / (Math.max(df, 1) + 0.5));
       const bigram = term.includes(BIGRAM_JOINER);
-      return { term, df, known: df > 0, idf, w: bigram ? idf * BIGRAM_BONUS : idf, bigram };
+      return { term, df, known: df > 0, idf, w: bigram ? idf * this.ranking.bigram : idf, bigram };
     });
     // Terms in most guides say nothing about which guide: they are left out of scoring (their idf is near 0 anyway).
     const knownTerms = weights.filter((w) => w.known && (n < 10 || w.df <= n * 0.6));
@@ -166,11 +186,11 @@ export class Retriever {
          from unnest($1::text[], $2::float8[], $3::boolean[]) as q(term, w, bigram)
          cross join lateral (
            select guide_id, weight from postings where term = q.term order by weight limit ${POSTINGS_PER_TERM}) p
-         cross join lateral (select case p.weight when 'A' then ${FIELD_WEIGHT.A} when 'B' then ${FIELD_WEIGHT.B} else ${FIELD_WEIGHT.C} end as f) f
+         cross join lateral (select case p.weight when 'A' then $4::float8 when 'B' then $5::float8 else $6::float8 end as f) f
         group by p.guide_id
         order by score desc
         limit 30`,
-      [knownTerms.map((w) => w.term), knownTerms.map((w) => w.w), knownTerms.map((w) => w.bigram)],
+      [knownTerms.map((w) => w.term), knownTerms.map((w) => w.w), knownTerms.map((w) => w.bigram), this.ranking.field.A, this.ranking.field.B, this.ranking.field.C],
     );
     const byGuide = new Map(
       rows.map((r) => [r.id, { score: Number(r.score), coverage: Number(r.unigram_score) / unigramTotal, matched: Number(r.unigram_score) }]),
@@ -227,7 +247,7 @@ export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | '
  * Weights of a logistic regression of "answerable" vs "off-topic" over {@link confidenceFeatures}, fitted on
  * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
  */
-const WEIGHTS = { withVector: [-2, 5.2, 4, 6, 3.85, -6.9], lexicalOnly: [0.8, 5.5, 0, 6.5, 3, -6.6] } as const;
+const WEIGHTS = { withVector: [0.34, 4.31, 5.81, 12.94, 1.67, -9.74], lexicalOnly: [0.84, 3.48, 0, 18.68, 1.33, -7.8] } as const;
 
 /**
  * How sure we are that a guide answers the question, from its evidence: does the guide match the words that
