@@ -2,6 +2,7 @@ import pgvector from 'pgvector';
 import type { Db } from '../db/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
+import { withoutPersonalNumbers } from '../safety/redact.ts';
 import { analyze, BIGRAM_JOINER } from '../text/analyze.ts';
 import { fold, tokenize } from '../text/normalize.ts';
 import { correctWord } from '../text/spelling.ts';
@@ -117,7 +118,8 @@ export class Retriever {
   }
 
   async retrieve(question: string): Promise<Retrieval> {
-    const corrected = await this.correct(question.slice(0, 2000));
+    // Personal numbers never reach the index or an embeddings endpoint, and they say nothing about the topic.
+    const corrected = await this.correct(withoutPersonalNumbers(question.slice(0, 2000)));
     const { terms } = analyze(corrected, this.options.abbreviations);
     const folded = fold(corrected).slice(0, 500);
     const useVector = this.db.hasVector && !!this.options.embedder && terms.length > 0;

@@ -43,6 +43,12 @@ export function redact(text: string): Redaction {
   return { text: out, found };
 }
 
+/** The text with personal numbers removed altogether (for search and anything sent to a model). */
+export function withoutPersonalNumbers(text: string): string {
+  const placeholders = new Set<string>(Object.values(PLACEHOLDER));
+  return redact(text).text.replace(/\[[^\]]+\]/g, (m) => (placeholders.has(m) ? ' ' : m));
+}
+
 export function hasPersonalNumbers(text: string): boolean {
   return Object.keys(redact(text).found).length > 0;
 }
