@@ -10,7 +10,7 @@ import { isStopword } from '../text/stopwords.ts';
 
 interface LexicalResult {
   byGuide: Map<string, { score: number; coverage: number; matched: number }>;
-  /** Share of the question's unigram idf that the guides know at all. */
+  /** Share of the question's word weight (idf) made of words some guide has in its title, questions or keywords. */
   known: number;
 }
 
@@ -24,7 +24,8 @@ export interface Candidate {
   coverage: number;
   /** The matched word weight itself (sum of idf × field weight): long questions match much but cover less. */
   matched: number;
-  /** Share of the question's word weight made of words the guides use at all (off-topic questions score low). */
+  /** Share of the question's word weight made of words that guide titles, citizen questions or keywords use:
+   * the vocabulary of the domain as citizens say it (off-topic questions score low). */
   known: number;
   /** How many of the retrievers (lexical, vector, trigram) rank this guide first. */
   agreement: number;
@@ -164,22 +165,24 @@ export class Retriever {
   }
 
   private async lexical(terms: string[]): Promise<LexicalResult> {
-    const stats = await this.db.query<{ term: string; df: number; n: number }>(
-      `select t.term, coalesce(l.df, 0)::int as df, coalesce((select (value #>> '{}')::int from meta where key = 'guide_count'), 0) as n
+    const stats = await this.db.query<{ term: string; df: number; df_ab: number; n: number }>(
+      `select t.term, coalesce(l.df, 0)::int as df, coalesce(l.df_ab, 0)::int as df_ab, coalesce((select (value #>> '{}')::int from meta where key = 'guide_count'), 0) as n
          from unnest($1::text[]) as t(term) left join lexicon l on l.term = t.term`,
       [terms],
     );
     const n = stats[0]?.n ?? 0;
-    const weights = stats.map(({ term, df }) => {
+    const weights = stats.map(({ term, df, df_ab }) => {
       // Unknown words count as rare ones: a typo should not weigh more than the rarest real word.
       const idf = Math.log(1 + (n - Math.max(df, 1) + 0.5) / (Math.max(df, 1) + 0.5));
       const bigram = term.includes(BIGRAM_JOINER);
-      return { term, df, known: df > 0, idf, w: bigram ? idf * this.ranking.bigram : idf, bigram };
+      return { term, df, known: df > 0, domain: df_ab > 0, idf, w: bigram ? idf * this.ranking.bigram : idf, bigram };
     });
     // Terms in most guides say nothing about which guide: they are left out of scoring (their idf is near 0 anyway).
     const knownTerms = weights.filter((w) => w.known && (n < 10 || w.df <= n * 0.6));
     const unigramTotal = weights.filter((w) => !w.bigram).reduce((s, w) => s + w.idf, 0);
-    const known = unigramTotal ? weights.filter((w) => !w.bigram && w.known).reduce((s, w) => s + w.idf, 0) / unigramTotal : 0;
+    const share = (keep: (w: (typeof weights)[number]) => boolean) =>
+      unigramTotal ? weights.filter((w) => !w.bigram && keep(w)).reduce((s, w) => s + w.idf, 0) / unigramTotal : 0;
+    const known = share((w) => w.domain);
     if (!knownTerms.length || unigramTotal === 0) return { byGuide: new Map(), known };
     const rows = await this.db.query<{ id: string; score: number; unigram_score: number }>(
       `select p.guide_id as id,
@@ -241,22 +244,25 @@ export class Retriever {
 }
 
 /** The evidence `confidence()` weighs, each scaled to about 0–1. */
-export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement'>): number[] {
-  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3];
+export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>): number[] {
+  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3, c.known];
 }
 
 /**
  * Weights of a logistic regression of "answerable" vs "off-topic" over {@link confidenceFeatures}, fitted on
  * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
  */
-const WEIGHTS = { withVector: [0.34, 4.31, 5.81, 12.94, 1.67, -9.74], lexicalOnly: [0.84, 3.48, 0, 18.68, 1.33, -7.8] } as const;
+const WEIGHTS = {
+  withVector: [-3.6, 4.45, 6.85, 11.14, 2.17, 4.84, -11.76],
+  lexicalOnly: [-1.05, 3.76, 0, 17.81, 2.37, 2.39, -9.12],
+} as const;
 
 /**
  * How sure we are that a guide answers the question, from its evidence: does the guide match the words that
  * matter (coverage, matched weight), do the paraphrase and typo-tolerant retrievers agree (vector, trigram), do the
  * retrievers rank it first? A probability-like score in 0–1.
  */
-export function confidence(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement'>, withVector: boolean): number {
+export function confidence(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>, withVector: boolean): number {
   const w = withVector ? WEIGHTS.withVector : WEIGHTS.lexicalOnly;
   const z = confidenceFeatures(c).reduce((s, v, i) => s + v * w[i]!, w[w.length - 1]!);
   return 1 / (1 + Math.exp(-z));

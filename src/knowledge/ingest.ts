@@ -131,7 +131,10 @@ async function insertChunks(tx: Queryable, guideId: string, chunks: Awaited<Retu
 async function rebuildLexicon(db: Db): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.query('delete from lexicon');
-    await tx.query(`insert into lexicon (term, df) select word, ndoc from ts_stat('select tsv from guides')`);
+    await tx.query(
+      `insert into lexicon (term, df, df_ab)
+       select term, count(*), count(*) filter (where weight in ('A', 'B')) from postings group by term`,
+    );
     await tx.query(
       `insert into meta (key, value) select 'guide_count', to_jsonb(count(*)) from guides
        on conflict (key) do update set value = excluded.value, updated_at = now()`,

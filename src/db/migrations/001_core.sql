@@ -70,10 +70,12 @@ create table chunks (
 create index chunks_trgm_idx on chunks using gin (folded gin_trgm_ops) where kind in ('title', 'question');
 create index chunks_guide_kind_idx on chunks (guide_id, kind);
 
--- Document frequency of each term over guides, for term weights (idf) and confidence.
+-- Document frequency of each term over guides, for term weights (idf) and confidence; df_ab counts the guides that
+-- have it in their title, citizen questions or keywords (the words of the domain, as citizens say them).
 create table lexicon (
-  term  text primary key,
-  df    int not null
+  term   text primary key,
+  df     int not null,
+  df_ab  int not null
 );
 
 create table meta (
