@@ -29,8 +29,6 @@ export interface Candidate {
   known: number;
   /** How many of the retrievers (lexical, vector, trigram) rank this guide first. */
   agreement: number;
-  /** Words in the question (of two letters or more): long, rambling questions cover less of themselves. */
-  length: number;
   /** Best cosine similarity of a chunk of the guide to the question: 0–1. */
   vector: number;
   /** Best trigram similarity of the guide's title or citizen questions to the question: 0–1. */
@@ -147,7 +145,6 @@ export class Retriever {
     const firstOf = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     const firsts = [firstOf(new Map([...lexical].map(([id, v]) => [id, v.score]))), firstOf(vector), firstOf(trigram)];
     const known = lex.known;
-    const length = tokenize(corrected).filter((w) => w.length > 1).length;
     const top = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.options.limit ?? 5);
     const titles = await this.titles(top.map(([id]) => id));
     const candidates = top.map(([guideId, score]) => {
@@ -158,7 +155,6 @@ export class Retriever {
         coverage: lexical.get(guideId)?.coverage ?? 0,
         matched: lexical.get(guideId)?.matched ?? 0,
         known,
-        length,
         agreement: firsts.filter((f) => f === guideId).length,
         vector: vector.get(guideId) ?? 0,
         trigram: trigram.get(guideId) ?? 0,
@@ -248,10 +244,8 @@ export class Retriever {
 }
 
 /** The evidence `confidence()` weighs, each scaled to about 0–1. */
-export type Evidence = Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known' | 'length'>;
-
-export function confidenceFeatures(c: Evidence): number[] {
-  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3, c.known, Math.min(1, c.length / 20)];
+export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>): number[] {
+  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3, c.known];
 }
 
 /**
@@ -259,8 +253,8 @@ export function confidenceFeatures(c: Evidence): number[] {
  * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
  */
 const WEIGHTS = {
-  withVector: [0.37, 2.17, 6.32, 10.32, 1.79, 3.86, 8.22, -15.32],
-  lexicalOnly: [1.69, 1.52, 0, 15.65, 2.98, 2.31, 7.87, -12.43],
+  withVector: [-3.6, 4.45, 6.85, 11.14, 2.17, 4.84, -11.76],
+  lexicalOnly: [-1.05, 3.76, 0, 17.81, 2.37, 2.39, -9.12],
 } as const;
 
 /**
@@ -268,7 +262,7 @@ const WEIGHTS = {
  * matter (coverage, matched weight), do the paraphrase and typo-tolerant retrievers agree (vector, trigram), do the
  * retrievers rank it first? A probability-like score in 0–1.
  */
-export function confidence(c: Evidence, withVector: boolean): number {
+export function confidence(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>, withVector: boolean): number {
   const w = withVector ? WEIGHTS.withVector : WEIGHTS.lexicalOnly;
   const z = confidenceFeatures(c).reduce((s, v, i) => s + v * w[i]!, w[w.length - 1]!);
   return 1 / (1 + Math.exp(-z));
