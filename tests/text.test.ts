@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { parseAbbreviations, expand } from '../src/text/abbreviations.ts';
 import { analyze } from '../src/text/analyze.ts';
 import { fold, isDiacriticFree, tokenize } from '../src/text/normalize.ts';
-import { correctWord } from '../src/text/spelling.ts';
+import { correctPair, correctWord } from '../src/text/spelling.ts';
 import { loadAbbreviations } from '../src/text/abbreviations.ts';
 import { KNOWLEDGE } from './helpers/app.ts';
 
@@ -57,6 +57,13 @@ describe('spelling', () => {
     expect(correctWord('cuot', vocab)).toBe('cuoc');
     expect(correctWord('tui', vocab)).toBe('tuoi');
     expect(correctWord('khua', vocab)).toBe('khau');
+  });
+  it('fixes a confusion that makes a real word but a phrase the guides never use', () => {
+    const pairs = new Set(['tam_tru', 'khai_sinh', 'mat_khau']);
+    expect(correctPair('tam', 'chu', pairs)).toEqual(['tam', 'tru']); // tạm chú → tạm trú
+    expect(correctPair('khai', 'xinh', pairs)).toEqual(['khai', 'sinh']);
+    expect(correctPair('tam', 'tru', pairs)).toBeUndefined();
+    expect(correctPair('chu', 'ho', pairs)).toBeUndefined();
   });
   it('leaves known words, numbers and short words alone', () => {
     expect(correctWord('cuoc', vocab)).toBeUndefined();

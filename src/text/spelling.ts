@@ -11,7 +11,8 @@ const CONFUSIONS: readonly (readonly [string, string])[] = [
 const FINAL_CONFUSIONS: readonly (readonly [string, string])[] = [['c', 't'], ['n', 'ng'], ['t', 'ch'], ['c', 'ch'], ['n', 'nh']];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
-function* variants(word: string): Generator<string> {
+/** Spellings a Vietnamese speaker may confuse with `word` (ch/tr, s/x, d/gi/r, final c/t, n/ng…). */
+function* confusions(word: string): Generator<string> {
   for (const [a, b] of CONFUSIONS) {
     for (const [from, to] of [[a, b], [b, a]] as const) {
       if (word.startsWith(from)) yield to + word.slice(from.length);
@@ -22,6 +23,10 @@ function* variants(word: string): Generator<string> {
       if (word.endsWith(from)) yield word.slice(0, -from.length) + to;
     }
   }
+}
+
+function* variants(word: string): Generator<string> {
+  yield* confusions(word);
   for (let i = 0; i <= word.length; i++) {
     for (const c of LETTERS) yield word.slice(0, i) + c + word.slice(i); // insertion
     if (i < word.length) {
@@ -48,4 +53,16 @@ export function correctWord(word: string, vocabulary: ReadonlyMap<string, number
     }
   }
   return best;
+}
+
+/**
+ * Corrects a confusion that makes a real word but not the intended phrase: "tam chu" (both words exist) is
+ * "tam tru" when the guides say "tạm trú" and never "tạm chú". Returns the corrected pair, or undefined.
+ * `bigrams` holds the guides' syllable pairs, joined by `_`.
+ */
+export function correctPair(first: string, second: string, bigrams: ReadonlySet<string>): [string, string] | undefined {
+  if (bigrams.has(`${first}_${second}`)) return undefined;
+  for (const v of confusions(second)) if (bigrams.has(`${first}_${v}`)) return [first, v];
+  for (const v of confusions(first)) if (bigrams.has(`${v}_${second}`)) return [v, second];
+  return undefined;
 }
