@@ -18,7 +18,7 @@ for (const line of await readEvalFile(file)) {
     q: line.q, style: line.style, expect: line.expect, decision: r.decision,
     top: top?.guideId, correct: line.expect.length ? line.expect.includes(top?.guideId ?? '') : null,
     coverage: top?.coverage ?? 0, matched: top?.matched ?? 0, vector: top?.vector ?? 0, trigram: top?.trigram ?? 0,
-    known: top?.known ?? 0, agreement: top?.agreement ?? 0, margin: (top?.fused ?? 0) - (second?.fused ?? 0), confidence: r.confidence,
+    known: top?.known ?? 0, phrasing: top?.phrasing ?? 0, agreement: top?.agreement ?? 0, margin: (top?.fused ?? 0) - (second?.fused ?? 0), confidence: r.confidence,
   }));
 }
 await app.close();

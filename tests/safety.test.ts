@@ -54,6 +54,9 @@ describe('signals', () => {
     expect(isScamStory('cong an goi bao kich hoat dinh danh muc 2')).toBe(true);
     expect(isScamStory('họ gửi link cài vneid qua zalo')).toBe(true);
     expect(isScamStory('người lạ đòi tôi đọc mã OTP')).toBe(true);
+    expect(isScamStory('cskv gọi zalo bảo phải đồng bộ vneid')).toBe(true);
+    expect(isScamStory('lỡ bấm link lạ rồi')).toBe(true);
+    expect(isScamStory('tôi bị lừa chuyển khoản rồi')).toBe(true);
     expect(isScamStory('làm sao đăng ký định danh mức 2')).toBe(false);
   });
   it('recognises harmful requests and prompt injections', () => {

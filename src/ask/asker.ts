@@ -1,4 +1,4 @@
-import { isHarmfulRequest, isPromptInjection } from '../safety/signals.ts';
+import { isHarmfulRequest, isPromptInjection, isScamStory } from '../safety/signals.ts';
 import type { Candidate, Retriever } from './retrieve.ts';
 
 /** Below this confidence the assistant abstains (tuned on knowledge/eval/questions.jsonl; `ASK_MIN_CONFIDENCE`). */
@@ -13,6 +13,9 @@ export interface AskResult {
   decision: 'answer' | 'abstain' | 'refuse';
   latencyMs: number;
 }
+
+/** Category of the scam and safety guides. */
+const SAFETY_CATEGORY = 'an-toan';
 
 /** Retrieval plus the decision to answer, abstain or refuse. Stateless; the conversation layer records the result. */
 export class Asker {
@@ -31,11 +34,13 @@ export class Asker {
     }
     const { candidates } = await this.retriever.retrieve(question);
     const confidence = candidates[0]?.confidence ?? 0;
+    // A scam story is evidence of its own that a scam guide is what the citizen needs, however it is worded.
+    const scamAnswer = candidates[0]?.category === SAFETY_CATEGORY && isScamStory(question);
     return {
       question,
       candidates,
       confidence,
-      decision: confidence >= this.minConfidence ? 'answer' : 'abstain',
+      decision: confidence >= this.minConfidence || scamAnswer ? 'answer' : 'abstain',
       latencyMs: performance.now() - started,
     };
   }

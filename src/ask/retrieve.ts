@@ -18,6 +18,8 @@ interface LexicalResult {
 export interface Candidate {
   guideId: string;
   title: string;
+  /** The guide's category (`an-toan` for the scam and safety guides). */
+  category: string;
   /** Reciprocal-rank-fusion score (ranking only). */
   fused: number;
   /** Share of the question's word weight (idf) the guide matches, title/questions counting most: 0–1. */
@@ -29,6 +31,8 @@ export interface Candidate {
   known: number;
   /** How many of the retrievers (lexical, vector, trigram) rank this guide first. */
   agreement: number;
+  /** How much of one of the guide's known phrasings (title, citizen questions) the question contains: 0–1. */
+  phrasing: number;
   /** Best cosine similarity of a chunk of the guide to the question: 0–1. */
   vector: number;
   /** Best trigram similarity of the guide's title or citizen questions to the question: 0–1. */
@@ -160,11 +164,14 @@ export class Retriever {
     const firsts = [firstOf(new Map([...lexical].map(([id, v]) => [id, v.score]))), firstOf(vector), firstOf(trigram)];
     const known = lex.known;
     const top = [...fused.entries()].sort((a, b) => b[1] - a[1]).slice(0, this.options.limit ?? 5);
-    const titles = await this.titles(top.map(([id]) => id));
+    const guides = await this.phrasings(top.map(([id]) => id));
+    const asked = new Set(terms);
     const candidates = top.map(([guideId, score]) => {
       const c = {
         guideId,
-        title: titles.get(guideId) ?? guideId,
+        title: guides.get(guideId)?.title ?? guideId,
+        category: guides.get(guideId)?.category ?? '',
+        phrasing: phrasing(asked, guides.get(guideId)?.phrasings ?? []),
         fused: score,
         coverage: lexical.get(guideId)?.coverage ?? 0,
         matched: lexical.get(guideId)?.matched ?? 0,
@@ -250,16 +257,42 @@ export class Retriever {
     return best;
   }
 
-  private async titles(ids: string[]): Promise<Map<string, string>> {
+  /** Titles of the candidates, and the terms of each way citizens ask them (title and `questions`). */
+  private async phrasings(ids: string[]): Promise<Map<string, { title: string; category: string; phrasings: Set<string>[] }>> {
     if (!ids.length) return new Map();
-    const rows = await this.db.query<{ id: string; title: string }>('select id, title from guides where id = any($1::text[])', [ids]);
-    return new Map(rows.map((r) => [r.id, r.title]));
+    const rows = await this.db.query<{ id: string; title: string; category: string; questions: string[] }>(
+      'select id, title, category, questions from guides where id = any($1::text[])',
+      [ids],
+    );
+    return new Map(
+      rows.map((r) => [
+        r.id,
+        { title: r.title, category: r.category, phrasings: [r.title, ...r.questions].map((q) => new Set(analyze(q, this.options.abbreviations).terms)) },
+      ]),
+    );
   }
 }
 
+/**
+ * How much of one of the guide's known phrasings the question contains: the best, over the title and the citizen
+ * questions, of the share of that phrasing's terms found in the question (FAQ matching). 0–1.
+ */
+export function phrasing(asked: ReadonlySet<string>, phrasings: readonly ReadonlySet<string>[]): number {
+  let best = 0;
+  for (const p of phrasings) {
+    if (!p.size) continue;
+    let inside = 0;
+    for (const t of p) if (asked.has(t)) inside++;
+    best = Math.max(best, inside / p.size);
+  }
+  return best;
+}
+
 /** The evidence `confidence()` weighs, each scaled to about 0–1. */
-export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>): number[] {
-  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3, c.known];
+export type Evidence = Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known' | 'phrasing'>;
+
+export function confidenceFeatures(c: Evidence): number[] {
+  return [c.coverage, Math.min(1, c.matched / 6), c.vector, c.trigram, c.agreement / 3, c.known, c.phrasing];
 }
 
 /**
@@ -267,8 +300,8 @@ export function confidenceFeatures(c: Pick<Candidate, 'coverage' | 'matched' | '
  * knowledge/eval/questions.jsonl with bench/fit-confidence.ts (never on holdout.jsonl). The last one is the bias.
  */
 const WEIGHTS = {
-  withVector: [-2.25, 4.63, 6.63, 10.61, 2.13, 4.37, -11.82],
-  lexicalOnly: [-0.81, 3.85, 0, 18.38, 2.1, 2.13, -9.17],
+  withVector: [0.26, 3.15, -4.76, 7.39, 2.55, 4.03, 11.11, -10.51],
+  lexicalOnly: [0.99, 1.99, 0, 8, -0.71, 2.18, 13.4, -8.71],
 } as const;
 
 /**
@@ -276,7 +309,7 @@ const WEIGHTS = {
  * matter (coverage, matched weight), do the paraphrase and typo-tolerant retrievers agree (vector, trigram), do the
  * retrievers rank it first? A probability-like score in 0–1.
  */
-export function confidence(c: Pick<Candidate, 'coverage' | 'matched' | 'vector' | 'trigram' | 'agreement' | 'known'>, withVector: boolean): number {
+export function confidence(c: Evidence, withVector: boolean): number {
   const w = withVector ? WEIGHTS.withVector : WEIGHTS.lexicalOnly;
   const z = confidenceFeatures(c).reduce((s, v, i) => s + v * w[i]!, w[w.length - 1]!);
   return 1 / (1 + Math.exp(-z));

@@ -6,7 +6,7 @@ import { fold } from '../text/normalize.ts';
  */
 type Signal = readonly (readonly string[])[];
 
-const AUTHORITY = ['cong an', 'canh sat', 'can bo', 'cong chuc', 'nhan vien', 'to truong', 'bo cong an', 'xung la', 'nguoi xung', 'police', 'officer', 'ca xa', 'ca phuong', 'uy ban', 'ngan hang'];
+const AUTHORITY = ['cong an', 'canh sat', 'cskv', 'canh sat khu vuc', 'cong an khu vuc', 'ca xa', 'cbcs', 'can bo', 'cong chuc', 'nhan vien', 'to truong', 'bo cong an', 'xung la', 'nguoi xung', 'police', 'officer', 'ca xa', 'ca phuong', 'uy ban', 'ngan hang'];
 const CONTACT = ['goi', 'nhan tin', 'tin nhan', 'zalo', 'facebook', 'sms', 'call', 'message', 'yeu cau', 'bao toi', 'bao phai', 'bao la', 'keu', 'doi'];
 const PRETEXT = ['cap nhat', 'kich hoat', 'nang cap', 'dong bo', 'muc 2', 'tich hop', 'khoa tai khoan', 'bi khoa', 'xac thuc', 'dia chi moi', 'sap nhap', 'trung thuong', 'le phi', 'update', 'upgrade', 'level 2', 'trung so', 'dinh danh'];
 const SEND = ['gui', 'nhan', 'bam', 'cai', 'tai', 'click', 'an vao', 'vao', 'send', 'install', 'download'];
@@ -23,6 +23,8 @@ const SCAM_STORIES: readonly Signal[] = [
   [['chup', 'gui', 'photo', 'send'], ['anh', 'hinh', 'picture', 'photo'], ['cccd', 'can cuoc', 'mat truoc', 'id card', 'chung minh']],
   [['quay video', 'quay mat', 'khuon mat', 'face', 'video call'], [...AUTHORITY, 'nguoi la', 'ho', 'yeu cau']],
   [MONEY, [...PRETEXT, 'vneid', 'cong an']],
+  [SEND, ['link la', 'duong link la', 'link tu nguoi la', 'app la', 'ung dung la', 'strange link', 'unknown link']],
+  [['bi lua', 'da bi lua', 'bi lua dao', 'got scammed', 'was scammed', 'been scammed'], []],
 ];
 
 /** Requests the assistant refuses whatever the guides say: forging papers, taking over accounts, trading ID data. */
