@@ -5,7 +5,7 @@
  *   npx tsx bench/confidence-features.ts knowledge/eval/questions.jsonl > /tmp/f.jsonl && npx tsx bench/fit-confidence.ts /tmp/f.jsonl
  */
 import { readFileSync } from 'node:fs';
-import { confidenceFeatures } from '../src/ask/retrieve.ts';
+import { confidenceFeatures } from '../src/ask/confidence.ts';
 
 type Row = { expect: string[]; decision: string; correct: boolean | null } & Parameters<typeof confidenceFeatures>[0];
 const rows = readFileSync(process.argv[2] ?? '/dev/stdin', 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Row)
