@@ -34,6 +34,11 @@ const schema = z.object({
     .min(0, 'expected a number between 0 and 1')
     .max(1, 'expected a number between 0 and 1')
     .optional(),
+  PUBLIC_URL: optionalUrl('the public https:// address of this server, e.g. https://bot.example.vn'),
+  TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
+    message: 'expected a token from @BotFather, like 123456789:AA…',
+  }),
+  TELEGRAM_API_ROOT: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://api.telegram.org'),
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 

@@ -2,6 +2,7 @@ import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { createServer } from './http/server.ts';
 import { createLogger } from './log.ts';
+import { startChannels } from './channels/start.ts';
 
 /** `npm start`: config → database → migrations → ingestion → conversation → HTTP server (web chat). */
 async function main(): Promise<void> {
@@ -18,13 +19,16 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   const app = await createApp(config, log);
   const server = await createServer(app);
+  const channels = await startChannels(app, server);
   const address = await server.listen({ port: config.PORT, host: config.HOST });
+  for (const startAfterListen of channels.afterListen) startAfterListen();
   log.info(
     { database: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: 'retrieval (no LLM configured)' },
     `Bình Dân is ready — web chat at ${address.replace('127.0.0.1', 'localhost')}/`,
   );
   const stop = async (signal: string) => {
     log.info(`${signal}: shutting down`);
+    await Promise.allSettled(channels.stops.map((stop) => stop()));
     await server.close();
     await app.close();
     process.exit(0);

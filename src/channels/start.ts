@@ -1,0 +1,38 @@
+import type { FastifyInstance } from 'fastify';
+import type { App } from '../app.ts';
+import { TelegramChannel } from './telegram.ts';
+
+export interface StartedChannels {
+  /** Called once the HTTP server listens (long polling starts then). */
+  afterListen: (() => void)[];
+  stops: (() => Promise<void>)[];
+}
+
+/**
+ * Starts every configured messaging channel. Each one reports whether it is connected (its bot name) or why not;
+ * one failing never stops the others or the web chat. Webhook routes are added before the server listens.
+ */
+export async function startChannels(app: App, server: FastifyInstance): Promise<StartedChannels> {
+  const { config, log } = app;
+  const started: StartedChannels = { afterListen: [], stops: [] };
+  log.info('web chat: on');
+  if (config.TELEGRAM_BOT_TOKEN) {
+    try {
+      const tg = new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, conversation: app.conversation, db: app.db, log });
+      const name = await tg.init();
+      if (config.PUBLIC_URL) {
+        const url = await tg.startWebhook(server, config.PUBLIC_URL);
+        log.info({ url: url.replace(/\/telegram\/.*/, '/telegram/…') }, `telegram: connected as @${name} (webhook)`);
+      } else {
+        started.afterListen.push(() => tg.startPolling());
+        log.info(`telegram: connected as @${name} (long polling)`);
+      }
+      started.stops.push(() => tg.stop());
+    } catch (err) {
+      log.error({ err: (err as Error).message }, 'telegram: not connected; the other channels keep running');
+    }
+  } else {
+    log.info('telegram: off (set TELEGRAM_BOT_TOKEN to turn it on)');
+  }
+  return started;
+}

@@ -1,0 +1,136 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+/**
+ * A local fake of the Telegram Bot API on loopback: `POST /bot<token>/<method>` with JSON or form bodies, answers
+ * `{ok, result}` or `{ok: false, error_code, description, parameters?}` like the real one. Long polling holds
+ * `getUpdates` until an update is queued or the timeout passes. Scripted failures: `failNext(method, error)`.
+ */
+export interface SentCall {
+  method: string;
+  body: Record<string, any>;
+  /** false for calls the fake failed on purpose (failNext). */
+  ok: boolean;
+}
+
+export interface FakeTelegram {
+  apiRoot: string;
+  token: string;
+  calls: SentCall[];
+  sent(method?: string): SentCall[];
+  /** Queues an update for getUpdates (assigns update_id if missing) and returns it. */
+  push(update: Record<string, any>): Record<string, any>;
+  failNext(method: string, error: { error_code: number; description: string; retry_after?: number }, times?: number): void;
+  waitFor(predicate: () => boolean, ms?: number): Promise<void>;
+  close(): Promise<void>;
+}
+
+export const BOT = { id: 7000001, is_bot: true, first_name: 'Bình Dân', username: 'BinhDanTestBot' };
+
+export async function startFakeTelegram(token = '123456:TEST-token'): Promise<FakeTelegram> {
+  const calls: SentCall[] = [];
+  const queue: Record<string, any>[] = [];
+  const waiting: (() => void)[] = [];
+  const failures = new Map<string, { error: { error_code: number; description: string; retry_after?: number }; times: number }>();
+  let nextUpdateId = 1000;
+  let nextMessageId = 1;
+
+  const server: Server = createServer(async (req, res) => {
+    let raw = '';
+    for await (const chunk of req) raw += chunk;
+    const match = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
+    const reply = (status: number, body: unknown) => {
+      if (res.writableEnded) return;
+      res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    };
+    if (!match || match[1] !== token) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
+    const method = match[2]!;
+    let body: Record<string, any> = {};
+    try {
+      body = raw ? (req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw))) : {};
+    } catch {
+      return reply(400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' });
+    }
+    const failure = failures.get(method);
+    const failing = !!failure && failure.times > 0;
+    if (method !== 'getUpdates') calls.push({ method, body, ok: !failing });
+    if (failure && failing) {
+      failure.times--;
+      const { retry_after, ...rest } = failure.error;
+      return reply(failure.error.error_code, { ok: false, ...rest, ...(retry_after !== undefined ? { parameters: { retry_after } } : {}) });
+    }
+    switch (method) {
+      case 'getMe':
+        return reply(200, { ok: true, result: { ...BOT, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } });
+      case 'getUpdates': {
+        const offset = Number(body.offset ?? 0);
+        const take = () => queue.filter((u) => u.update_id >= offset);
+        if (take().length) return reply(200, { ok: true, result: take() });
+        const timeout = Math.min(Number(body.timeout ?? 0), 2) * 1000;
+        const timer = setTimeout(() => reply(200, { ok: true, result: take() }), timeout);
+        waiting.push(() => {
+          clearTimeout(timer);
+          reply(200, { ok: true, result: take() });
+        });
+        res.on('close', () => clearTimeout(timer));
+        return;
+      }
+      case 'sendMessage':
+        if (typeof body.text !== 'string' || body.text.length === 0) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+        if (visibleLength(body.text, body.parse_mode) > 4096) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+        return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, text: body.text } });
+      default:
+        return reply(200, { ok: true, result: true });
+    }
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    apiRoot: `http://127.0.0.1:${port}`,
+    token,
+    calls,
+    sent: (method = 'sendMessage') => calls.filter((c) => c.method === method && c.ok),
+    push(update) {
+      const u = { update_id: nextUpdateId++, ...update };
+      queue.push(u);
+      waiting.splice(0).forEach((wake) => wake());
+      return u;
+    },
+    failNext(method, error, times = 1) {
+      failures.set(method, { error, times });
+    },
+    async waitFor(predicate, ms = 15_000) {
+      const until = Date.now() + ms;
+      while (!predicate()) {
+        if (Date.now() > until) throw new Error('fake telegram: timed out waiting');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    },
+    close: () => new Promise((ok) => {
+      waiting.splice(0).forEach((wake) => wake());
+      server.closeAllConnections();
+      server.close(() => ok());
+    }),
+  };
+}
+
+/** A Telegram private text message update from a user. */
+export function textUpdate(text: string, from = 42, extra: Record<string, any> = {}): Record<string, any> {
+  return {
+    message: {
+      message_id: Math.floor(Math.random() * 1e6),
+      date: Math.floor(Date.now() / 1000),
+      chat: { id: from, type: 'private', first_name: 'Bà', last_name: 'Tư' },
+      from: { id: from, is_bot: false, first_name: 'Bà', last_name: 'Tư', language_code: 'vi' },
+      text,
+      ...extra,
+    },
+  };
+}
+
+/** Length Telegram checks: the text after entity parsing (tags removed, HTML entities decoded). */
+export function visibleLength(text: string, parseMode?: string): number {
+  if (parseMode !== 'HTML') return text.length;
+  return text.replace(/<[^>]+>/g, '').replace(/&(lt|gt|amp|quot|#\d+);/g, 'x').length;
+}

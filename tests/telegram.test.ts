@@ -1,0 +1,174 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import { TelegramChannel, webhookSecret } from '../src/channels/telegram.ts';
+import { createServer } from '../src/http/server.ts';
+import { BOT, startFakeTelegram, textUpdate, visibleLength, type FakeTelegram } from './fakes/telegram.ts';
+import { memoryApp } from './helpers/app.ts';
+
+let app: App;
+let fake: FakeTelegram;
+beforeAll(async () => {
+  app = await memoryApp();
+  fake = await startFakeTelegram();
+});
+afterAll(async () => {
+  await fake?.close();
+  await app?.close();
+});
+
+const channel = (maxRetryDelaySeconds = 5) =>
+  new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log, maxRetryDelaySeconds });
+const toChat = (chatId: number) => fake.sent().filter((c) => Number(c.body.chat_id) === chatId);
+
+describe('Telegram over long polling (grammY runner against a fake Bot API)', () => {
+  let tg: TelegramChannel;
+  beforeAll(async () => {
+    tg = channel();
+    expect(await tg.init()).toBe(BOT.username);
+    tg.startPolling();
+  });
+  afterAll(() => tg.stop());
+
+  it('sets the Vietnamese command menu', () => {
+    const menu = fake.sent('setMyCommands')[0]!.body.commands as { command: string }[];
+    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'tinhnguyenvien']);
+  });
+
+  it("answers a citizen's question with the right guide, as HTML with an inline keyboard", async () => {
+    fake.push(textUpdate('quen mat khau vneid thi lam sao', 501));
+    await fake.waitFor(() => toChat(501).length > 0);
+    const [msg] = toChat(501);
+    expect(msg!.body.parse_mode).toBe('HTML');
+    expect(msg!.body.text).toMatch(/^<b>Quên mật khẩu hoặc passcode VNeID<\/b>/);
+    const buttons = msg!.body.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
+    expect(buttons.map((b) => b.text)).toContain('🙋 Hỏi tình nguyện viên');
+    expect(fake.sent('sendChatAction').some((c) => Number(c.body.chat_id) === 501)).toBe(true);
+
+    // pressing a button: the callback query is answered and the choice handled
+    const related = buttons.find((b) => b.callback_data.startsWith('guide:'))!;
+    fake.push({ callback_query: { id: 'cb1', chat_instance: 'x', from: { id: 501, is_bot: false, first_name: 'Bà' }, message: { message_id: 1, date: 0, chat: { id: 501, type: 'private' } }, data: related.callback_data } });
+    await fake.waitFor(() => toChat(501).length > 1);
+    expect(fake.sent('answerCallbackQuery').some((c) => c.body.callback_query_id === 'cb1')).toBe(true);
+    expect(toChat(501)[1]!.body.text).toContain(related.text.replace('📄 ', ''));
+  });
+
+  it('replies kindly to a photo and warns about ID documents', async () => {
+    fake.push(textUpdate('', 502, { text: undefined, photo: [{ file_id: 'f', file_unique_id: 'u', width: 1, height: 1 }] }));
+    await fake.waitFor(() => toChat(502).length > 0);
+    expect(toChat(502)[0]!.body.text).toMatch(/Đừng gửi ảnh căn cước/);
+  });
+
+  it('in a group, answers only when mentioned', async () => {
+    const group = (text: string) => textUpdate(text, 503, { chat: { id: -900, type: 'group', title: 'Tổ CNS' } });
+    fake.push(group('quen mat khau vneid'));
+    fake.push(group(`@${BOT.username} doi so dien thoai vneid`));
+    await fake.waitFor(() => toChat(-900).length > 0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(toChat(-900)).toHaveLength(1);
+    expect(toChat(-900)[0]!.body.text).toMatch(/Đổi số điện thoại/);
+  });
+
+  it('honours 429 retry_after and still delivers', async () => {
+    fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 1', retry_after: 1 });
+    const started = Date.now();
+    fake.push(textUpdate('cach dang ky tam tru tren vneid', 504));
+    await fake.waitFor(() => toChat(504).length > 0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(fake.calls.filter((c) => c.method === 'sendMessage' && Number(c.body.chat_id) === 504).map((c) => c.ok)).toEqual([false, true]);
+  });
+
+  it('marks a user who blocked the bot unreachable', async () => {
+    fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    fake.push(textUpdate('xin chao', 505));
+    await fake.waitFor(() => fake.calls.some((c) => c.method === 'sendMessage' && Number(c.body.chat_id) === 505));
+    await new Promise((r) => setTimeout(r, 200));
+    const [row] = await app.db.query<{ reachable: boolean }>(`select reachable from users where channel = 'telegram' and external_id = '505'`);
+    expect(row!.reachable).toBe(false);
+  });
+});
+
+describe('Telegram webhook', () => {
+  let server: FastifyInstance;
+  let base: string;
+  let path: string;
+  beforeAll(async () => {
+    server = await createServer(app);
+    const tg = channel();
+    await tg.init();
+    const url = await tg.startWebhook(server, 'https://bot.example.vn');
+    path = new URL(url).pathname;
+    base = await server.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(() => server?.close());
+
+  const post = (update: unknown, secret?: string) =>
+    fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(secret ? { 'x-telegram-bot-api-secret-token': secret } : {}) },
+      body: JSON.stringify(update),
+    });
+
+  it('registers the webhook with a secret token', () => {
+    const call = fake.sent('setWebhook').at(-1)!;
+    expect(call.body.url).toBe(`https://bot.example.vn${path}`);
+    expect(call.body.secret_token).toBe(webhookSecret(fake.token));
+  });
+
+  it('refuses a forged or missing secret with 401 and processes nothing', async () => {
+    const update = { update_id: 880001, ...textUpdate('quen mat khau vneid', 601) };
+    expect((await post(update)).status).toBe(401);
+    expect((await post(update, 'wrong-secret')).status).toBe(401);
+    await new Promise((r) => setTimeout(r, 200));
+    expect(toChat(601)).toHaveLength(0);
+  });
+
+  it('answers a replayed update once', async () => {
+    const update = { update_id: 880002, ...textUpdate('doi sdt vneid', 602) };
+    const secret = webhookSecret(fake.token);
+    expect((await post(update, secret)).status).toBe(200);
+    expect((await post(update, secret)).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(toChat(602)).toHaveLength(1);
+  });
+
+  it('delivers a 5,000-character answer whole and in order, under the limit, with escaped HTML', async () => {
+    const paragraphs = Array.from({ length: 50 }, (_, i) => `Đoạn ${String(i).padStart(2, '0')}: <thẻ> & ký_tự ${'x'.repeat(80)}`);
+    const text = paragraphs.join('\n\n');
+    expect(text.length).toBeGreaterThan(5000);
+    const tg = channel();
+    await tg.send(603, { text, choices: [{ id: 'human', label: 'Hỏi tình nguyện viên' }] });
+    const parts = toChat(603);
+    expect(parts.length).toBeGreaterThan(1);
+    for (const p of parts) expect(visibleLength(p.body.text, 'HTML')).toBeLessThanOrEqual(4096);
+    const joined = parts.map((p) => p.body.text).join('\n\n');
+    expect(joined).toBe(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'));
+    expect(parts.at(-1)!.body.reply_markup).toBeDefined();
+    expect(parts[0]!.body.reply_markup).toBeUndefined();
+  });
+});
+
+describe('channel start-up', () => {
+  it('reports each channel, and a Telegram that cannot connect leaves the rest running', async () => {
+    const { startChannels } = await import('../src/channels/start.ts');
+    const pino = (await import('pino')).default;
+    const lines: string[] = [];
+    const log = pino({ level: 'info' }, { write: (l: string) => void lines.push(l) });
+    const server = await createServer(app);
+    // a port that was just closed: connections are refused
+    const { createServer: createHttp } = await import('node:http');
+    const closed = createHttp();
+    await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
+    const port = (closed.address() as { port: number }).port;
+    await new Promise((ok) => closed.close(ok));
+    const broken = { ...app, log, config: { ...app.config, TELEGRAM_BOT_TOKEN: '123456:' + 'x'.repeat(30), TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` } };
+    const started = await startChannels(broken, server);
+    expect(started.stops).toHaveLength(0);
+    expect(lines.join('\n')).toMatch(/telegram: not connected/);
+    const working = { ...app, log, config: { ...app.config, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot } };
+    const ok = await startChannels(working, server);
+    expect(lines.join('\n')).toMatch(/telegram: connected as @BinhDanTestBot \(long polling\)/);
+    await Promise.all(ok.stops.map((s) => s()));
+    await server.close();
+  });
+});
