@@ -39,6 +39,10 @@ const schema = z.object({
     message: 'expected a token from @BotFather, like 123456789:AA…',
   }),
   TELEGRAM_API_ROOT: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://api.telegram.org'),
+  ZALO_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:\S{8,}$/.test(v), {
+    message: 'expected the token Zalo Bot Creator sent, like 1234567890:abc…',
+  }),
+  ZALO_API_BASE: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://bot-api.zaloplatforms.com'),
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 

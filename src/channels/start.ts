@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { TelegramChannel } from './telegram.ts';
+import { ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
+import { ZaloClient } from './zalo/client.ts';
 
 export interface StartedChannels {
   /** Called once the HTTP server listens (long polling starts then). */
@@ -33,6 +35,26 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
     }
   } else {
     log.info('telegram: off (set TELEGRAM_BOT_TOKEN to turn it on)');
+  }
+  if (config.ZALO_BOT_TOKEN) {
+    const client = new ZaloClient({ token: config.ZALO_BOT_TOKEN, baseUrl: config.ZALO_API_BASE });
+    try {
+      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log });
+      const name = await zalo.init();
+      if (config.PUBLIC_URL) {
+        await zalo.startWebhook(server, config.PUBLIC_URL, zaloWebhookSecret(config.ZALO_BOT_TOKEN));
+        log.info(`zalo: connected as ${name} (webhook)`);
+      } else {
+        started.afterListen.push(() => zalo.startPolling());
+        log.info(`zalo: connected as ${name} (long polling; messages sent while the bot is down are lost — use PUBLIC_URL in production)`);
+      }
+      started.stops.push(() => zalo.stop());
+    } catch (err) {
+      await client.close();
+      log.error({ err: (err as Error).message }, 'zalo: not connected; the other channels keep running');
+    }
+  } else {
+    log.info('zalo: off (set ZALO_BOT_TOKEN to turn it on)');
   }
   return started;
 }

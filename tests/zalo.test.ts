@@ -1,0 +1,136 @@
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import { ZALO_SECRET_HEADER, ZaloChannel, zaloWebhookSecret } from '../src/channels/zalo/channel.ts';
+import { ZaloApiError, ZaloClient } from '../src/channels/zalo/client.ts';
+import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
+import { createServer } from '../src/http/server.ts';
+import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
+import { memoryApp } from './helpers/app.ts';
+
+let app: App;
+let fake: FakeZalo;
+beforeAll(async () => {
+  app = await memoryApp();
+  fake = await startFakeZalo();
+});
+afterAll(async () => {
+  await fake?.close();
+  await app?.close();
+});
+const client = () => new ZaloClient({ token: fake.token, baseUrl: fake.base, timeoutMs: 5000 });
+
+describe('Zalo client (undici)', () => {
+  it('checks ok and maps error_code/description into typed errors without leaking the token', async () => {
+    const c = client();
+    expect((await c.getMe()).account_name).toBe('Bot Bình Dân');
+    const err = await c.sendMessage('u1', '').catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ZaloApiError);
+    expect((err as ZaloApiError).code).toBe(400);
+    const timeout = await c.getUpdates(1).catch((e: unknown) => e);
+    expect((timeout as ZaloApiError).isPollTimeout).toBe(true);
+    const bad = new ZaloClient({ token: 'wrong:token-value', baseUrl: fake.base });
+    const unauthorized = (await bad.getMe().catch((e: unknown) => e)) as Error;
+    expect(unauthorized.message).not.toContain('token-value');
+    await Promise.all([c.close(), bad.close()]);
+  });
+
+  it('parses wrapped and bare updates, string ids, images, stickers and unsupported messages', () => {
+    const wrapped = zaloText('xin chào', 'u7');
+    expect(parseZaloUpdate(wrapped)).toMatchObject({ kind: 'text', text: 'xin chào', userId: 'u7', group: false });
+    expect(parseZaloUpdate(wrapped.result)).toMatchObject({ kind: 'text', userId: 'u7' });
+    const image = { event_name: 'message.image.received', message: { from: { id: 'u8' }, chat: { id: 'u8', chat_type: 'PRIVATE' }, photo_url: 'https://x/y.jpg', message_id: 'i1', date: 1 } };
+    expect(parseZaloUpdate(image)).toMatchObject({ kind: 'media', mediaType: 'photo' });
+    expect(parseZaloUpdate({ ...image, event_name: 'message.sticker.received' })).toMatchObject({ kind: 'media', mediaType: 'sticker' });
+    expect(parseZaloUpdate({ ...image, event_name: 'message.unsupported.received' })).toMatchObject({ kind: 'other' });
+    expect(parseZaloUpdate({ hello: 'world' })).toBeUndefined();
+    expect(parseZaloUpdate('garbage')).toBeUndefined();
+  });
+});
+
+describe('Zalo channel over long polling', () => {
+  let zalo: ZaloChannel;
+  beforeAll(async () => {
+    zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log, pollSeconds: 1 });
+    await zalo.init();
+    zalo.startPolling();
+  });
+  afterAll(() => zalo.stop());
+
+  it('deletes the webhook first, answers with the right guide, and renders choices as a numbered list', async () => {
+    fake.push(zaloText('lam sao doi so dien thoai tren vneid', 'z1').result);
+    await fake.waitFor(() => fake.sent('z1').length > 0);
+    expect(fake.calls.findIndex((c) => c.method === 'deleteWebhook')).toBeGreaterThanOrEqual(0);
+    const text = fake.sent('z1')[0]!.body.text as string;
+    expect(text).toMatch(/^Đổi số điện thoại/);
+    expect(text).not.toContain('**');
+    expect(text).toMatch(/\n3\. 🙋 Hỏi tình nguyện viên/);
+    expect(fake.calls.some((c) => c.method === 'sendChatAction' && c.body.chat_id === 'z1')).toBe(true);
+
+    // a reply "3" picks the third choice
+    fake.push(zaloText('3', 'z1').result);
+    await fake.waitFor(() => fake.sent('z1').length > 1);
+    expect(fake.sent('z1')[1]!.body.text).toMatch(/người thật/);
+  });
+
+  it('keeps polling after errors and 408s', async () => {
+    fake.failNext('getUpdates', { error_code: 502, description: 'Bad Gateway' });
+    fake.push(zaloText('quen mat khau vneid', 'z2').result);
+    await fake.waitFor(() => fake.sent('z2').length > 0);
+    expect(fake.sent('z2')[0]!.body.text).toMatch(/Quên mật khẩu/);
+  });
+});
+
+describe('Zalo webhook', () => {
+  let server: FastifyInstance;
+  let base: string;
+  let path: string;
+  let zalo: ZaloChannel;
+  const secret = () => zaloWebhookSecret(fake.token);
+  beforeAll(async () => {
+    server = await createServer(app);
+    zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log });
+    await zalo.init();
+    path = new URL(await zalo.startWebhook(server, 'https://bot.example.vn', secret())).pathname;
+    base = await server.listen({ port: 0, host: '127.0.0.1' });
+  });
+  afterAll(async () => {
+    await server?.close();
+    await zalo?.stop();
+  });
+  const post = (body: unknown, header?: string) =>
+    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(header ? { [ZALO_SECRET_HEADER]: header } : {}) }, body: JSON.stringify(body) });
+
+  it('registers with a secret and refuses a forged one', async () => {
+    expect(fake.calls.find((c) => c.method === 'setWebhook')!.body.secret_token).toBe(secret());
+    expect((await post(zaloText('quen mat khau vneid', 'w1'), 'forged-secret')).status).toBe(401);
+    expect((await post(zaloText('quen mat khau vneid', 'w1'))).status).toBe(401);
+    await zalo.idle();
+    expect(fake.sent('w1')).toHaveLength(0);
+  });
+
+  it('answers 200 at once, replies after, and answers a replayed message once', async () => {
+    const update = zaloText('cách đăng ký tạm trú trên vneid', 'w2', { messageId: 'dup-1' });
+    expect((await post(update, secret())).status).toBe(200);
+    expect((await post(update, secret())).status).toBe(200);
+    await zalo.idle();
+    expect(fake.sent('w2')).toHaveLength(1);
+    expect(fake.sent('w2')[0]!.body.text).toMatch(/tạm trú/i);
+  });
+
+  it('in a group answers only messages that start with the bot name', async () => {
+    await post(zaloText('quen mat khau vneid', 'w3', { chatType: 'GROUP', chatId: 'g1' }), secret());
+    await post(zaloText('@Bot Bình Dân quen mat khau vneid', 'w3', { chatType: 'GROUP', chatId: 'g1' }), secret());
+    await zalo.idle();
+    expect(fake.sent('g1')).toHaveLength(1);
+  });
+
+  it('splits long replies under 2,000 characters and ignores malformed bodies', async () => {
+    expect((await post({ nonsense: true }, secret())).status).toBe(200);
+    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', [ZALO_SECRET_HEADER]: secret() }, body: '{broken' });
+    expect(res.status).toBe(400);
+    await zalo.idle();
+    const answers = fake.sent().map((c) => c.body.text as string);
+    for (const t of answers) expect(t.length).toBeLessThanOrEqual(2000);
+  });
+});
