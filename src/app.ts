@@ -10,6 +10,9 @@ import { OpenAIEmbedder } from './embeddings/openai.ts';
 import type { Embedder } from './embeddings/types.ts';
 import { handoffFeature } from './handoff/feature.ts';
 import { helpFeature } from './help/feature.ts';
+import { loadCourses } from './learn/content.ts';
+import { learnFeature } from './learn/feature.ts';
+import { syncCourses } from './learn/sync.ts';
 import { ingest, type IngestSummary } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
 import { loadOfficialDomains, type OfficialDomains } from './safety/domains.ts';
@@ -53,13 +56,19 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       embedder,
       progress: options.progress ?? ((line) => log.info(line)),
     });
+    const { courses, problems: lessonProblems } = await loadCourses(
+      config.knowledgeDir,
+      new Set((await db.query<{ id: string }>('select id from guides')).map((r) => r.id)),
+    );
+    for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`skipped ${p.file}: ${p.problem}`);
+    await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
     const asker = new Asker(retriever, config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE);
     const conversation = new Conversation({
       db,
       log,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
-      features: [helpFeature(), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
+      features: [helpFeature(), learnFeature({ db }), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
     });
     return {
       config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, ingestSummary,

@@ -32,7 +32,7 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
 
   it('sets the Vietnamese command menu', () => {
     const menu = fake.sent('setMyCommands')[0]!.body.commands as { command: string }[];
-    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'tinhnguyenvien']);
+    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'hoc', 'tiendo', 'tinhnguyenvien']);
   });
 
   it("answers a citizen's question with the right guide, as HTML with an inline keyboard", async () => {

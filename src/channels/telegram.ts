@@ -18,6 +18,8 @@ export const TELEGRAM_MAX_TEXT = 4000;
 export const COMMANDS = [
   { command: 'start', description: 'Bắt đầu' },
   { command: 'help', description: 'Mình giúp được gì' },
+  { command: 'hoc', description: 'Học bài ngắn về kỹ năng số' },
+  { command: 'tiendo', description: 'Xem tiến độ học' },
   { command: 'tinhnguyenvien', description: 'Gặp tình nguyện viên' },
 ];
 

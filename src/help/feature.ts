@@ -20,8 +20,9 @@ const HELP =
   '• Hỏi về VNeID, dịch vụ công, giấy tờ: gõ câu hỏi bình thường.\n' +
   '• Gửi một đường link: mình cho biết có phải trang chính thức không.\n' +
   '• Kể chuyện ai đó gọi điện, nhắn tin đòi mã OTP: mình chỉ cách nhận biết lừa đảo.\n' +
+  '• Học kỹ năng số qua các bài ngắn có câu hỏi: gõ /hoc; xem kết quả: /tiendo.\n' +
   '• Cần người thật: bấm "Hỏi tình nguyện viên" hoặc gõ /tinhnguyenvien.\n\n' +
-  'Lệnh: /start bắt đầu · /help trợ giúp · /tinhnguyenvien gặp tình nguyện viên';
+  'Lệnh: /start bắt đầu · /help trợ giúp · /hoc học bài · /tiendo tiến độ · /tinhnguyenvien gặp tình nguyện viên';
 
 /** /start and /help, and their plain-word equivalents. */
 export function helpFeature(): Feature {

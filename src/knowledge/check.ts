@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAbbreviations } from '../text/abbreviations.ts';
 import { parseOfficialDomains, isOfficialHost } from '../safety/domains.ts';
+import { loadCourses } from '../learn/content.ts';
 import { loadGuides, type Problem } from './load.ts';
 
 /**
@@ -31,6 +32,7 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
   }
 
   const ids = new Set(guides.map((g) => g.id));
+  problems.push(...(await loadCourses(knowledgeDir, ids)).problems);
   for (const name of ['questions.jsonl', 'holdout.jsonl']) {
     const file = join(knowledgeDir, 'eval', name);
     const text = await readOptional(file);

@@ -1,0 +1,91 @@
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp, type App } from '../src/app.ts';
+import type { Reply } from '../src/core/message.ts';
+import { loadCourses } from '../src/learn/content.ts';
+import { streakOf } from '../src/learn/store.ts';
+import { silentLogger } from '../src/log.ts';
+import { KNOWLEDGE, testConfig } from './helpers/app.ts';
+
+/** The shipped knowledge plus a small, fixed two-lesson course, so the flow is tested whatever the real courses say. */
+const dir = mkdtempSync(join(tmpdir(), 'bd-learn-'));
+cpSync(KNOWLEDGE, dir, { recursive: true });
+rmSync(join(dir, 'lessons'), { recursive: true, force: true });
+const course = join(dir, 'lessons', 'thu-nghiem');
+mkdirSync(course, { recursive: true });
+writeFileSync(join(course, 'course.yaml'), 'id: thu-nghiem\ntitle: Khóa thử nghiệm\ndescription: Hai bài ngắn.\naudience: mọi người\norder: 1\n');
+const lesson = (title: string, answer: number) =>
+  `---\ntitle: ${title}\nguides: [vneid-cai-dat]\nquiz:\n  question: VNeID thật tải ở đâu?\n  options:\n    - Link người lạ gửi\n    - CH Play hoặc App Store\n    - Tệp APK\n  answer: ${answer}\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n---\nChỉ cài VNeID từ CH Play hoặc App Store.\n`;
+writeFileSync(join(course, '01-cai-dat.md'), lesson('Cài đúng ứng dụng', 2));
+writeFileSync(join(course, '02-on-tap.md'), lesson('Ôn tập', 2));
+
+let app: App;
+beforeAll(async () => {
+  app = await createApp(testConfig({ KNOWLEDGE_DIR: dir }), silentLogger, { memory: true, progress: () => {} });
+});
+afterAll(async () => {
+  await app?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const user = 'learner-1';
+const say = (text: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'text', text });
+const press = (choice: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'choice', choice });
+const ids = (r: Reply | undefined) => (r?.choices ?? []).map((c) => c.id);
+
+describe('learn: a whole course in the chat', () => {
+  it('lists courses, teaches each lesson with its quiz, judges right and wrong, completes, reports progress', async () => {
+    const [list] = await say('/hoc');
+    expect(list!.text).toContain('Khóa thử nghiệm');
+    expect(ids(list)).toContain('course:thu-nghiem');
+
+    const [body, quiz] = await press('course:thu-nghiem');
+    expect(body!.text).toMatch(/Bài 1\/2/);
+    expect(quiz!.text).toMatch(/^❓ VNeID thật tải ở đâu/);
+    expect(ids(quiz)).toEqual(['quiz:thu-nghiem:1:1', 'quiz:thu-nghiem:1:2', 'quiz:thu-nghiem:1:3']);
+
+    const [wrong] = await press('quiz:thu-nghiem:1:1');
+    expect(wrong!.text).toMatch(/Chưa đúng.*CH Play hoặc App Store/s);
+    expect(ids(wrong)).toEqual(['course:thu-nghiem', 'later']);
+
+    // "Bài tiếp theo" resumes at lesson 2; typing the number works as on Zalo
+    const [, quiz2] = await press('course:thu-nghiem');
+    expect(quiz2!.text).toBeDefined();
+    const [right] = await say('2');
+    expect(right!.text).toMatch(/Đúng rồi!/);
+    expect(right!.text).toMatch(/học xong khóa/);
+
+    const [report] = await say('/tiendo');
+    expect(report!.text).toMatch(/Khóa thử nghiệm\*\*: 2\/2 bài · trả lời đúng 1\/2 câu/);
+    expect(report!.text).toMatch(/Chuỗi ngày học liên tiếp: 1 ngày/);
+  });
+
+  it('offers to start again once a course is done', async () => {
+    const [done] = await press('course:thu-nghiem');
+    expect(done!.text).toMatch(/đã học xong/);
+    expect(ids(done)).toContain('restart:thu-nghiem');
+    const [again] = await press('restart:thu-nghiem');
+    expect(again!.text).toMatch(/Bài 1\/2/);
+  });
+});
+
+describe('lesson checks', () => {
+  it('reports bad quizzes, long bodies and broken guide links as file: problem', async () => {
+    writeFileSync(join(course, '03-sai.md'), `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`);
+    const { problems } = await loadCourses(dir, new Set(['vneid-cai-dat']));
+    const text = problems.map((p) => `${p.file}: ${p.problem}`).join('\n');
+    expect(text).toMatch(/03-sai\.md: the lesson has 950 characters/);
+    expect(text).toMatch(/03-sai\.md: quiz\.answer 3 is not one of the options/);
+    expect(text).toMatch(/03-sai\.md: guides "khong-co" is not a guide id/);
+    rmSync(join(course, '03-sai.md'));
+  });
+
+  it('counts a streak of days in a row ending today or yesterday', () => {
+    expect(streakOf(['2026-11-23', '2026-11-22', '2026-11-20'], '2026-11-23')).toBe(2);
+    expect(streakOf(['2026-11-22', '2026-11-21'], '2026-11-23')).toBe(2);
+    expect(streakOf(['2026-11-20'], '2026-11-23')).toBe(0);
+    expect(streakOf([], '2026-11-23')).toBe(0);
+  });
+});
