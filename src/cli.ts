@@ -104,9 +104,9 @@ knowledge
   .addOption(knowledgeOption)
   .action(async (opts: { knowledge?: string }) => {
     const config = configWith(opts);
-    const { problems, guides } = await checkKnowledge(config.knowledgeDir);
+    const { problems, guides, courses } = await checkKnowledge(config.knowledgeDir);
     for (const p of problems) console.log(`${p.file}: ${p.problem}`);
-    console.error(problems.length ? `${problems.length} problem(s)` : `ok: ${guides} guides`);
+    console.error(problems.length ? `${problems.length} problem(s)` : `ok: ${guides} guides, ${courses} courses`);
     process.exitCode = problems.length ? 1 : 0;
   });
 

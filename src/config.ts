@@ -43,6 +43,8 @@ const schema = z.object({
     message: 'expected the token Zalo Bot Creator sent, like 1234567890:abc…',
   }),
   ZALO_API_BASE: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://bot-api.zaloplatforms.com'),
+  TELEGRAM_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 25' }).positive().max(1000).default(25),
+  ZALO_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 5' }).positive().max(1000).default(5),
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { createServer } from './http/server.ts';
 import { createLogger } from './log.ts';
 import { startChannels } from './channels/start.ts';
+import { startLessonWorker } from './learn/worker.ts';
 
 /** `npm start`: config → database → migrations → ingestion → conversation → HTTP server (web chat). */
 async function main(): Promise<void> {
@@ -22,12 +23,16 @@ async function main(): Promise<void> {
   const channels = await startChannels(app, server);
   const address = await server.listen({ port: config.PORT, host: config.HOST });
   for (const startAfterListen of channels.afterListen) startAfterListen();
+  const stopLessons = Object.keys(channels.pushers).length
+    ? startLessonWorker({ db: app.db, senders: channels.pushers, log })
+    : async () => {};
   log.info(
     { database: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: 'retrieval (no LLM configured)' },
     `Bình Dân is ready — web chat at ${address.replace('127.0.0.1', 'localhost')}/`,
   );
   const stop = async (signal: string) => {
     log.info(`${signal}: shutting down`);
+    await stopLessons();
     await Promise.allSettled(channels.stops.map((stop) => stop()));
     await server.close();
     await app.close();

@@ -172,3 +172,19 @@ describe('channel start-up', () => {
     await server.close();
   });
 });
+
+describe('Telegram pushes for daily lessons', () => {
+  it('maps 403 to blocked and a 429 longer than the cap to rate-limited with its retry_after', async () => {
+    const { telegramPusher } = await import('../src/channels/telegram.ts');
+    const { DeliveryError } = await import('../src/learn/delivery.ts');
+    const pusher = telegramPusher(channel(1));
+    await pusher.push('701', [{ text: 'Bài 1' }]);
+    expect(toChat(701)).toHaveLength(1);
+    fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
+    await expect(pusher.push('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
+    fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 }, 5);
+    const err = await pusher.push('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DeliveryError);
+    expect(err).toMatchObject({ kind: 'rate-limited', retryAfterMs: 7000 });
+  });
+});

@@ -1,10 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
-import { TelegramChannel } from './telegram.ts';
-import { ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
+import type { PushSender } from '../learn/delivery.ts';
+import { paced } from '../learn/worker.ts';
+import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
+import { ZALO_CHANNEL, ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
 import { ZaloClient } from './zalo/client.ts';
 
 export interface StartedChannels {
+  /** Senders for pushed messages (daily lessons), by channel name. */
+  pushers: Record<string, PushSender>;
   /** Called once the HTTP server listens (long polling starts then). */
   afterListen: (() => void)[];
   stops: (() => Promise<void>)[];
@@ -16,7 +20,7 @@ export interface StartedChannels {
  */
 export async function startChannels(app: App, server: FastifyInstance): Promise<StartedChannels> {
   const { config, log } = app;
-  const started: StartedChannels = { afterListen: [], stops: [] };
+  const started: StartedChannels = { afterListen: [], stops: [], pushers: {} };
   log.info('web chat: on');
   if (config.TELEGRAM_BOT_TOKEN) {
     try {
@@ -30,6 +34,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         log.info(`telegram: connected as @${name} (long polling)`);
       }
       started.stops.push(() => tg.stop());
+      started.pushers[TELEGRAM_CHANNEL] = paced(telegramPusher(tg), config.TELEGRAM_PUSH_PER_SECOND);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'telegram: not connected; the other channels keep running');
     }
@@ -49,6 +54,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         log.info(`zalo: connected as ${name} (long polling; messages sent while the bot is down are lost — use PUBLIC_URL in production)`);
       }
       started.stops.push(() => zalo.stop());
+      started.pushers[ZALO_CHANNEL] = paced(zalo.pusher(), config.ZALO_PUSH_PER_SECOND);
     } catch (err) {
       await client.close();
       log.error({ err: (err as Error).message }, 'zalo: not connected; the other channels keep running');

@@ -7,6 +7,7 @@ import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { DeliveryError, type PushSender } from '../learn/delivery.ts';
 import { firstTime, markUnreachable } from './dedupe.ts';
 import { htmlText } from './render.ts';
 import { splitMessage } from './split.ts';
@@ -154,6 +155,25 @@ export class TelegramChannel {
       });
     }
   }
+}
+
+/** Pushes (daily lessons) through this bot, with Telegram's errors mapped for the delivery engine. */
+export function telegramPusher(channel: TelegramChannel): PushSender {
+  return {
+    async push(externalId, replies) {
+      try {
+        for (const r of replies) await channel.send(externalId, r);
+      } catch (err) {
+        if (err instanceof GrammyError) {
+          if (err.error_code === 429) throw new DeliveryError('rate-limited', err.description, (err.parameters.retry_after ?? 1) * 1000);
+          if (err.error_code === 403) throw new DeliveryError('blocked', err.description);
+          if (err.error_code >= 500) throw new DeliveryError('transient', err.description);
+          throw new DeliveryError('permanent', err.description);
+        }
+        throw new DeliveryError('transient', (err as Error).message);
+      }
+    },
+  };
 }
 
 function keyboardOf(reply: Reply): InlineKeyboard {

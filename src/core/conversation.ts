@@ -44,6 +44,8 @@ export interface Feature {
   text?: Handler;
   /** Answers photos, stickers, voice and other non-text messages. */
   media?: Handler;
+  /** Sees every incoming message first (e.g. to resume paused lessons); says nothing. */
+  observe?: (turn: Turn) => Promise<void>;
 }
 
 export interface ConversationOptions {
@@ -85,7 +87,11 @@ export class Conversation {
     const redacted = redact(text.slice(0, this.maxChars)).text;
     await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
 
-    const replies = await this.route({ user, inbound, text, redacted }).catch((err: unknown) => {
+    const turn: Turn = { user, inbound, text, redacted };
+    const replies = await (async () => {
+      for (const f of this.options.features) await f.observe?.(turn);
+      return this.route(turn);
+    })().catch((err: unknown) => {
       this.options.log.error({ err: (err as Error).message, stack: (err as Error).stack, channel: inbound.channel }, 'handler failed');
       return [reply('Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn thử lại sau ít phút nhé.')];
     });

@@ -10,7 +10,7 @@ import { loadGuides, type Problem } from './load.ts';
  * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), the abbreviation and
  * official-domain lists, and the evaluation files (every expected id must exist).
  */
-export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number }> {
+export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number; courses: number }> {
   const { guides, problems } = await loadGuides(knowledgeDir);
 
   const domainsFile = join(knowledgeDir, 'official-domains.yaml');
@@ -32,7 +32,8 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
   }
 
   const ids = new Set(guides.map((g) => g.id));
-  problems.push(...(await loadCourses(knowledgeDir, ids)).problems);
+  const learn = await loadCourses(knowledgeDir, ids);
+  problems.push(...learn.problems);
   for (const name of ['questions.jsonl', 'holdout.jsonl']) {
     const file = join(knowledgeDir, 'eval', name);
     const text = await readOptional(file);
@@ -48,7 +49,7 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
       }
     });
   }
-  return { problems, guides: guides.length };
+  return { problems, guides: guides.length, courses: learn.courses.length };
 }
 
 function hostOf(url: string): string {

@@ -1,15 +1,10 @@
 import type { Db } from '../db/index.ts';
 import type { Feature, Handler, Turn } from '../core/conversation.ts';
 import { reply, type Reply } from '../core/message.ts';
-import { answerQuiz, enroll, getLesson, listCourses, progress, restart, type LessonRow } from './store.ts';
-
-/** Choice ids of the learn slice (kept under Telegram's 64 bytes). */
-export const LEARN = {
-  course: (id: string) => `course:${id}`,
-  quiz: (courseId: string, position: number, option: number) => `quiz:${courseId}:${position}:${option}`,
-  restart: (id: string) => `restart:${id}`,
-  later: 'later',
-} as const;
+import { LEARN, renderLesson } from './render.ts';
+import { getSubscription, resumeIfPaused, subscribe, unsubscribe } from './subscriptions.ts';
+import { formatTime, parseTimeOfDay } from './time.ts';
+import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from './store.ts';
 
 /**
  * Learn: short courses inside the chat. /hoc lists them; picking one starts or resumes it; each lesson is followed
@@ -27,13 +22,6 @@ export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
     return [reply(text, list.map((c) => ({ id: LEARN.course(c.id), label: `📘 ${c.title}` })))];
   };
 
-  const showLesson = (lesson: LessonRow): Reply[] => [
-    reply(`📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}`),
-    reply(
-      `❓ ${lesson.quiz.question}`,
-      lesson.quiz.options.map((o, i) => ({ id: LEARN.quiz(lesson.courseId, lesson.position, i + 1), label: o })),
-    ),
-  ];
 
   const open = async (turn: Turn, courseId: string): Promise<Reply[]> => {
     const place = await enroll(db, turn.user.id, courseId);
@@ -48,7 +36,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
         ]),
       ];
     }
-    return showLesson(lesson);
+    return renderLesson(lesson);
   };
 
   const judge: Handler = async (turn) => {
@@ -85,12 +73,63 @@ export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
     return [reply(`**Tiến độ học của bạn**\n\n${lines.join('\n')}`)];
   };
 
+  /** /dangky: pick a course, then an hour (buttons for common hours, or typed like "7h30"). */
+  const subscribeStart: Handler = async (turn) => {
+    const typed = parseTimeOfDay(turn.text.replace(/^\/dangky(@\w+)?/i, '').trim());
+    const list = await listCourses(db);
+    if (!list.length) return [reply('Hiện chưa có khóa học nào để đăng ký.')];
+    const current = await getSubscription(db, turn.user.id);
+    if (typed && current) return confirm(turn, current.courseId, typed.hour, typed.minute);
+    return [
+      reply(
+        '📅 **Nhận một bài học mỗi ngày**, vào giờ bạn chọn (giờ Việt Nam). Bạn muốn học khóa nào?',
+        list.map((c) => ({ id: `sub:${c.id}`, label: `📘 ${c.title}` })),
+      ),
+    ];
+  };
+
+  const HOURS: [number, number][] = [[6, 30], [7, 0], [8, 0], [12, 0], [18, 0], [20, 0]];
+  const pickHour: Handler = async (turn) => {
+    const [courseId, hhmm] = turn.choice!.arg.split(':');
+    if (hhmm) return confirm(turn, courseId!, Number(hhmm.slice(0, 2)), Number(hhmm.slice(2)));
+    return [
+      reply(
+        'Bạn muốn nhận bài lúc mấy giờ? Chọn dưới đây, hoặc gõ giờ khác, ví dụ "7h30" hay "8 giờ tối".',
+        HOURS.map(([h, m]) => ({ id: `sub:${courseId}:${String(h).padStart(2, '0')}${String(m).padStart(2, '0')}`, label: `⏰ ${formatTime(h, m)}` })),
+      ),
+    ];
+  };
+
+  const confirm = async (turn: Turn, courseId: string, hour: number, minute: number): Promise<Reply[]> => {
+    const course = (await listCourses(db)).find((c) => c.id === courseId);
+    if (!course) return [reply('Khóa học này không còn nữa. Gõ /dangky để chọn khóa khác.')];
+    await subscribe(db, turn.user.id, courseId, hour, minute, now());
+    const night = hour >= 21 || hour < 7 ? ' (giờ này là buổi tối muộn/sáng sớm — bạn đã chọn nên mình vẫn gửi)' : '';
+    return [reply(`✅ Đã đăng ký! Mỗi ngày lúc **${formatTime(hour, minute)}**${night}, mình gửi một bài của khóa **${course.title}**.\nMuốn dừng: gõ /huy. Xem kết quả: /tiendo.`)];
+  };
+
+  const cancel: Handler = async (turn) =>
+    [reply((await unsubscribe(db, turn.user.id)) ? '🛑 Đã dừng gửi bài mỗi ngày. Khi nào muốn học tiếp, gõ /dangky nhé.' : 'Bạn chưa đăng ký nhận bài mỗi ngày. Gõ /dangky để đăng ký.')];
+
   return {
     name: 'learn',
-    commands: { '/hoc': courses, '/tiendo': report },
+    commands: { '/hoc': courses, '/tiendo': report, '/dangky': subscribeStart, '/huy': cancel },
+    async screen(turn) {
+      // A typed time right after the hour choices were shown ("7h30") picks that hour.
+      const asked = turn.user.pending?.find((c) => c.id.startsWith('sub:') && c.id.split(':').length === 3);
+      const time = asked ? parseTimeOfDay(turn.text) : undefined;
+      if (!asked || !time) return undefined;
+      return { replies: await confirm(turn, asked.id.split(':')[1]!, time.hour, time.minute), stop: true };
+    },
+    async observe(turn) {
+      // any reply resumes lessons paused for inactivity; the next one comes at the usual hour
+      await resumeIfPaused(db, turn.user.id, now());
+    },
     phrases: Object.fromEntries([
       ...['học', 'bài học', 'khóa học', 'học bài', 'muốn học', 'học thêm'].map((p) => [p, courses]),
       ...['tiến độ', 'tiến độ học', 'kết quả học', 'xem tiến độ'].map((p) => [p, report]),
+      ...['đăng ký học mỗi ngày', 'đăng ký nhận bài', 'nhận bài mỗi ngày', 'học mỗi ngày'].map((p) => [p, subscribeStart]),
+      ...['dừng nhận bài', 'hủy đăng ký', 'không nhận bài nữa', 'dừng học'].map((p) => [p, cancel]),
     ]),
     choices: {
       course: (turn) => open(turn, turn.choice!.arg),
@@ -101,6 +140,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
       },
       later: async () => [reply('🌙 Hẹn bạn ngày mai! Gõ /hoc bất cứ lúc nào để học tiếp.')],
       learn: courses,
+      sub: pickHour,
     },
   };
 }

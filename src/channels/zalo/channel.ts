@@ -1,6 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
+import type { Reply } from '../../core/message.ts';
+import { DeliveryError, type PushSender } from '../../learn/delivery.ts';
 import type { Db } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
 import { firstTime } from '../dedupe.ts';
@@ -110,12 +112,37 @@ export class ZaloChannel {
         ...(text !== undefined ? { text } : {}),
         ...(update.mediaType ? { mediaType: update.mediaType } : {}),
       });
-      for (const r of replies) {
-        for (const part of splitMessage(plainReply(r), ZALO_MAX_TEXT)) await this.options.client.sendMessage(update.chatId, part);
+      if (!update.group && update.chatId !== update.userId) {
+        await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [update.userId, update.chatId, ZALO_CHANNEL]);
       }
+      await this.send(update.chatId, replies);
     } catch (err) {
       this.options.log.error({ err: (err as Error).message }, 'zalo: update failed');
     }
+  }
+
+  /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
+  async send(chatId: string, replies: Reply[]): Promise<void> {
+    for (const r of replies) {
+      for (const part of splitMessage(plainReply(r), ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
+    }
+  }
+
+  /** Pushes (daily lessons), with Zalo's errors mapped for the delivery engine. */
+  pusher(): PushSender {
+    return {
+      push: async (externalId, replies) => {
+        try {
+          await this.send(externalId, replies);
+        } catch (err) {
+          if (!(err instanceof ZaloApiError)) throw new DeliveryError('transient', (err as Error).message);
+          if (err.code === 429) throw new DeliveryError('rate-limited', err.description, 5000);
+          if (err.code === 0 || err.code >= 500 || err.code === 408) throw new DeliveryError('transient', err.message);
+          if (err.code === 403) throw new DeliveryError('blocked', err.message);
+          throw new DeliveryError('permanent', err.message);
+        }
+      },
+    };
   }
 
   private track(work: Promise<void>): void {

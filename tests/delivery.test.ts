@@ -1,0 +1,166 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { App } from '../src/app.ts';
+import type { Reply } from '../src/core/message.ts';
+import { DeliveryError, deliverBatch, type PushSender } from '../src/learn/delivery.ts';
+import { enqueueDue } from '../src/learn/subscriptions.ts';
+import { nextLocalTime, parseTimeOfDay } from '../src/learn/time.ts';
+import { createApp } from '../src/app.ts';
+import { openPostgres } from '../src/db/postgres.ts';
+import { silentLogger } from '../src/log.ts';
+import { memoryApp, testConfig } from './helpers/app.ts';
+import { createTestDatabase, pgAvailable } from './helpers/pg.ts';
+
+/** 2026-11-24 00:00 in Vietnam is 2026-11-23 17:00 UTC. */
+const vn = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 7, minute));
+
+class RecordingSender implements PushSender {
+  pushed: { to: string; replies: Reply[] }[] = [];
+  failWith: DeliveryError[] = [];
+  async push(to: string, replies: Reply[]) {
+    const err = this.failWith.shift();
+    if (err) throw err;
+    this.pushed.push({ to, replies });
+  }
+}
+
+describe('times citizens type', () => {
+  it.each([
+    ['7h30', 7, 30], ['7:30', 7, 30], ['7 giờ 30', 7, 30], ['19h', 19, 0], ['8 giờ tối', 20, 0], ['7h sáng', 7, 0], ['20g', 20, 0], ['lúc 6h', 6, 0],
+  ])('%s → %i:%i', (text, h, m) => expect(parseTimeOfDay(text)).toEqual({ hour: h, minute: m }));
+  it('rejects what is not a time', () => {
+    for (const t of ['25h', 'quên mật khẩu', '7h75', '']) expect(parseTimeOfDay(t)).toBeUndefined();
+  });
+  it('finds the next local hour in Vietnam (UTC+7)', () => {
+    expect(nextLocalTime(vn(23, 6), 7, 0).toISOString()).toBe(vn(23, 7).toISOString());
+    expect(nextLocalTime(vn(23, 7), 7, 0).toISOString()).toBe(vn(24, 7).toISOString());
+  });
+});
+
+describe('daily lessons on the embedded database', () => {
+  let app: App;
+  let clock = vn(23, 9);
+  const sender = new RecordingSender();
+  const user = 'tg-700';
+  beforeAll(async () => {
+    app = await memoryApp();
+  });
+  afterAll(() => app?.close());
+  const say = (text: string) => app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text });
+  const press = (choice: string) => app.conversation.handle({ channel: 'telegram', userId: user, kind: 'choice', choice });
+  const deliver = () => deliverBatch({ db: app.db, senders: { telegram: sender } }, clock);
+
+  it('subscribes through the chat: a course, then an hour typed as "7h30"', async () => {
+    const [courses] = await say('/dangky');
+    expect(courses!.choices![0]!.id).toBe('sub:vneid-tu-a-den-z');
+    const [hours] = await press('sub:vneid-tu-a-den-z');
+    expect(hours!.choices!.map((c) => c.label)).toContain('⏰ 7h');
+    const [ok] = await say('7h30');
+    expect(ok!.text).toMatch(/Đã đăng ký! Mỗi ngày lúc \*\*7h30\*\*/);
+    // move the subscription onto the test clock: due at 07:30 on the 24th
+    await app.db.query(`update subscriptions set next_due_at = $1`, [vn(24, 7, 30)]);
+  });
+
+  it('enqueues nothing before the hour, exactly one lesson at the hour, and nothing more when run again', async () => {
+    clock = vn(24, 7, 29);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(0);
+    clock = vn(24, 7, 30);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(1);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(0);
+    const [sub] = await app.db.query<{ next_due_at: Date }>('select next_due_at from subscriptions');
+    expect(sub!.next_due_at.toISOString()).toBe(vn(25, 7, 30).toISOString());
+  });
+
+  it('sends the lesson and its quiz; the quiz can then be answered by typing a number', async () => {
+    expect(await deliver()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(sender.pushed).toHaveLength(1);
+    const [lesson, quiz] = sender.pushed[0]!.replies;
+    expect(lesson!.text).toMatch(/Bài 1\/7/);
+    expect(quiz!.choices!.length).toBeGreaterThanOrEqual(2);
+    expect(await deliver()).toEqual({ sent: 0, retried: 0, failed: 0 });
+    const [verdict] = await say('1');
+    expect(verdict!.text).toMatch(/Đúng rồi|Chưa đúng/);
+  });
+
+  it('next day sends lesson 2; a 429 waits retry_after; a blocked user is paused, not retried', async () => {
+    clock = vn(25, 7, 30);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(1);
+    sender.failWith.push(new DeliveryError('rate-limited', '429', 5000));
+    expect(await deliver()).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(await deliver()).toEqual({ sent: 0, retried: 0, failed: 0 }); // still waiting
+    clock = new Date(clock.getTime() + 5000);
+    expect(await deliver()).toEqual({ sent: 1, retried: 0, failed: 0 });
+    expect(sender.pushed.at(-1)!.replies[0]!.text).toMatch(/Bài 2\/7/);
+
+    clock = vn(26, 7, 30);
+    await enqueueDue(app.db, clock);
+    sender.failWith.push(new DeliveryError('blocked', '403: bot was blocked by the user'));
+    expect(await deliver()).toEqual({ sent: 0, retried: 0, failed: 1 });
+    const [sub] = await app.db.query<{ paused: string }>('select paused from subscriptions');
+    expect(sub!.paused).toBe('blocked');
+    clock = vn(27, 7, 30);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(0);
+  });
+
+  it('skips lessons that became too late while the service was down, and /huy stops them', async () => {
+    await app.db.query(`update subscriptions set paused = null, next_due_at = $1`, [vn(27, 7, 30)]);
+    await app.db.query(`update users set reachable = true`);
+    clock = vn(27, 20, 0); // 12.5 hours late
+    expect(await enqueueDue(app.db, clock)).toMatchObject({ enqueued: 0, skipped: 1 });
+    const [stop] = await say('/huy');
+    expect(stop!.text).toMatch(/Đã dừng/);
+    clock = vn(28, 7, 30);
+    expect((await enqueueDue(app.db, clock)).enqueued).toBe(0);
+  });
+});
+
+const serverUp = await pgAvailable();
+
+describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
+  let database: Awaited<ReturnType<typeof createTestDatabase>>;
+  let app: App;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    app = await createApp(testConfig({ DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
+  });
+  afterAll(async () => {
+    await app?.close();
+    await database?.drop();
+  });
+
+  it('deliver 1,000 due lessons exactly once', async () => {
+    const due = vn(24, 8);
+    await app.db.query(`insert into users (channel, external_id) select 'telegram', 'bulk-' || g from generate_series(1, 1000) g`);
+    await app.db.query(
+      `insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
+       select id, 'an-toan-tren-mang', 8, 0, $1 from users where external_id like 'bulk-%'`,
+      [due],
+    );
+    expect((await enqueueDue(app.db, due)).enqueued).toBe(1000);
+
+    const counts = new Map<string, number>();
+    const sender: PushSender = {
+      async push(to) {
+        counts.set(to, (counts.get(to) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, Math.random() * 2));
+      },
+    };
+    const workers = await Promise.all([openPostgres(database.url, silentLogger, 2), openPostgres(database.url, silentLogger, 2)]);
+    const work = async (db: (typeof workers)[number]) => {
+      let total = 0;
+      for (;;) {
+        const r = await deliverBatch({ db, senders: { telegram: sender }, batchSize: 25 }, due);
+        total += r.sent;
+        if (r.sent + r.retried + r.failed === 0) return total;
+      }
+    };
+    const [a, b] = await Promise.all(workers.map(work));
+    await Promise.all(workers.map((w) => w.close()));
+    expect(a! + b!).toBe(1000);
+    expect(a).toBeGreaterThan(0);
+    expect(b).toBeGreaterThan(0);
+    expect(counts.size).toBe(1000);
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    const [row] = await app.db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'sent'`);
+    expect(row!.n).toBe(1000);
+  });
+});
