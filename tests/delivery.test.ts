@@ -113,6 +113,52 @@ describe('daily lessons on the embedded database', () => {
   });
 });
 
+describe('pausing and quiet hours', () => {
+  let app: App;
+  const sender = new RecordingSender();
+  const user = 'tg-800';
+  beforeAll(async () => {
+    app = await memoryApp();
+    await app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text: '/start' });
+    await app.db.query(
+      `insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
+       select id, 'dien-thoai-thong-minh', 8, 0, $1 from users where external_id = $2`,
+      [vn(24, 8), user],
+    );
+    await app.db.query('update users set last_seen_at = $1 where external_id = $2', [vn(24, 0), user]);
+  });
+  afterAll(() => app?.close());
+  const day = async (d: number, hour = 8) => {
+    const at = vn(d, hour);
+    const e = await enqueueDue(app.db, at);
+    const r = await deliverBatch({ db: app.db, senders: { telegram: sender } }, at);
+    return { ...e, ...r };
+  };
+
+  it('after three lessons with no reply, sends one friendly note and pauses; any reply resumes', async () => {
+    for (const d of [24, 25, 26]) expect(await day(d)).toMatchObject({ enqueued: 1, sent: 1, paused: 0 });
+    expect(await day(27)).toMatchObject({ enqueued: 1, sent: 1, paused: 1 });
+    expect(sender.pushed.at(-1)!.replies[0]!.text).toMatch(/tạm dừng gửi bài/);
+    expect(await day(28)).toMatchObject({ enqueued: 0, sent: 0 });
+    await app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text: 'mình đây' });
+    const [sub] = await app.db.query<{ paused: string | null }>('select paused from subscriptions');
+    expect(sub!.paused).toBeNull();
+  });
+
+  it('holds a retried lesson that would arrive at night until 07:00', async () => {
+    await app.db.query(`update subscriptions set paused = null, next_due_at = $1`, [vn(29, 8)]);
+    await app.db.query('update users set last_seen_at = $1', [vn(29, 7)]);
+    await enqueueDue(app.db, vn(29, 8));
+    sender.failWith.push(new DeliveryError('transient', 'network'));
+    expect(await deliverBatch({ db: app.db, senders: { telegram: sender } }, vn(29, 8))).toMatchObject({ retried: 1 });
+    await app.db.query(`update outbox set next_attempt_at = $1 where status = 'pending'`, [vn(29, 22)]);
+    expect(await deliverBatch({ db: app.db, senders: { telegram: sender } }, vn(29, 22))).toMatchObject({ sent: 0 });
+    const [row] = await app.db.query<{ next_attempt_at: Date }>(`select next_attempt_at from outbox where status = 'pending'`);
+    expect(row!.next_attempt_at.toISOString()).toBe(vn(30, 7).toISOString());
+    expect(await deliverBatch({ db: app.db, senders: { telegram: sender } }, vn(30, 7))).toMatchObject({ sent: 1 });
+  });
+});
+
 const serverUp = await pgAvailable();
 
 describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {

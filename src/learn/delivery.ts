@@ -3,7 +3,19 @@ import { setPending } from '../core/users.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { renderLesson } from './render.ts';
+import { reply } from '../core/message.ts';
 import { getLesson } from './store.ts';
+import { PAUSE_NOTE } from './subscriptions.ts';
+import { localHour, nextLocalTime } from './time.ts';
+
+/** No message is pushed between 21:00 and 07:00 (Vietnam) unless the citizen chose an hour in that window. */
+export const QUIET_START = 21;
+export const QUIET_END = 7;
+const isQuiet = (hour: number) => hour >= QUIET_START || hour < QUIET_END;
+
+const PAUSED_NOTE = reply(
+  '🌿 Mấy hôm nay bạn chưa mở bài học nên mình tạm dừng gửi bài, để không làm phiền bạn.\nKhi nào rảnh, bạn chỉ cần nhắn bất kỳ điều gì là mình gửi tiếp vào giờ cũ. Gõ /huy nếu muốn dừng hẳn.',
+);
 
 /** Why a push failed, as the channel saw it. */
 export class DeliveryError extends Error {
@@ -48,8 +60,8 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
   const { db, senders } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   return db.transaction(async (tx) => {
-    const rows = await tx.query<{ id: string; subscription_id: string; user_id: string; course_id: string; position: number; channel: string; external_id: string; attempts: number }>(
-      `select o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts
+    const rows = await tx.query<{ id: string; subscription_id: string; user_id: string; course_id: string; position: number; channel: string; external_id: string; attempts: number; hour: number }>(
+      `select o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts, s.hour
          from outbox o join subscriptions s on s.id = o.subscription_id
         where o.status = 'pending' and o.next_attempt_at <= $1
         order by o.due_at, o.id
@@ -62,12 +74,17 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
     const throttled = new Set<string>();
     for (const row of rows) {
       if (throttled.has(row.channel)) continue;
+      // Quiet hours: a late or retried message waits for the morning, unless the citizen chose a night hour.
+      if (isQuiet(localHour(now)) && !isQuiet(row.hour)) {
+        await tx.query('update outbox set next_attempt_at = $2 where id = $1', [row.id, nextLocalTime(now, QUIET_END, 0)]);
+        continue;
+      }
       const sender = senders[row.channel];
-      const lesson = await getLesson(tx, row.course_id, row.position);
+      const lesson = row.position === PAUSE_NOTE ? undefined : await getLesson(tx, row.course_id, row.position);
       try {
         if (!sender) throw new DeliveryError('permanent', `no sender for channel ${row.channel}`);
-        if (!lesson) throw new DeliveryError('permanent', 'lesson no longer exists');
-        const replies = renderLesson(lesson);
+        if (!lesson && row.position !== PAUSE_NOTE) throw new DeliveryError('permanent', 'lesson no longer exists');
+        const replies = lesson ? renderLesson(lesson) : [PAUSED_NOTE];
         await sender.push(row.external_id, replies);
         await tx.query(`update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1 where id = $1`, [row.id, now]);
         await setPending(tx, Number(row.user_id), replies.at(-1)?.choices ?? null);

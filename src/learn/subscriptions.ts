@@ -54,17 +54,32 @@ const SCHEDULER_LOCK = 4_242_002;
  * moves it to its next day. Lessons due more than `lateWindowMs` ago (the service was down) are skipped, not sent
  * late at night. Finished courses end their subscription. All set-based SQL, computed from the database alone.
  */
-export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000): Promise<{ enqueued: number; skipped: number; finished: number }> {
+export interface EnqueueResult {
+  enqueued: number;
+  skipped: number;
+  finished: number;
+  /** Subscriptions paused because the last lessons were not opened (a friendly note is queued instead). */
+  paused: number;
+}
+
+/** Lessons sent without any message from the citizen since, before their subscription pauses. */
+export const UNOPENED_BEFORE_PAUSE = 3;
+/** The outbox position of the "are you still there?" note (lessons start at 1). */
+export const PAUSE_NOTE = 0;
+
+export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000): Promise<EnqueueResult> {
   return db.transaction(async (tx) => {
     if (db.kind === 'postgres') {
       const [lock] = await tx.query<{ ok: boolean }>('select pg_try_advisory_xact_lock($1) as ok', [SCHEDULER_LOCK]);
-      if (!lock!.ok) return { enqueued: 0, skipped: 0, finished: 0 };
+      if (!lock!.ok) return { enqueued: 0, skipped: 0, finished: 0, paused: 0 };
     }
-    const [row] = await tx.query<{ enqueued: number; skipped: number; finished: number }>(
+    const [row] = await tx.query<EnqueueResult>(
       `with due as (
          select s.id, s.course_id, s.next_due_at, u.channel, coalesce(u.push_address, u.external_id) as external_id,
                 coalesce(e.next_position, 1) as pos,
-                exists (select 1 from lessons l where l.course_id = s.course_id and l.position = coalesce(e.next_position, 1)) as has_lesson
+                exists (select 1 from lessons l where l.course_id = s.course_id and l.position = coalesce(e.next_position, 1)) as has_lesson,
+                (select count(*) from outbox o where o.subscription_id = s.id and o.status = 'sent' and o.position > ${PAUSE_NOTE}
+                   and o.sent_at > u.last_seen_at) >= ${UNOPENED_BEFORE_PAUSE} as idle
            from subscriptions s
            join users u on u.id = s.user_id
            left join enrollments e on e.user_id = s.user_id and e.course_id = s.course_id
@@ -72,19 +87,22 @@ export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000)
           for update of s skip locked),
        ins as (
          insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
-         select d.id, d.course_id, d.pos, (d.next_due_at at time zone 'Asia/Ho_Chi_Minh')::date, d.channel, d.external_id, d.next_due_at, $1
+         select d.id, d.course_id, case when d.idle then ${PAUSE_NOTE} else d.pos end,
+                (d.next_due_at at time zone 'Asia/Ho_Chi_Minh')::date, d.channel, d.external_id, d.next_due_at, $1
            from due d where d.has_lesson and d.next_due_at > $1 - make_interval(secs => $2)
          on conflict do nothing
          returning 1),
        moved as (
          update subscriptions s
             set next_due_at = s.next_due_at + (floor(extract(epoch from ($1 - s.next_due_at)) / 86400) + 1) * interval '1 day',
-                active = d.has_lesson
+                active = d.has_lesson,
+                paused = case when d.idle and d.has_lesson then 'inactive' end
            from due d where s.id = d.id
-         returning d.has_lesson, d.next_due_at > $1 - make_interval(secs => $2) as in_time)
+         returning d.has_lesson, d.idle, d.next_due_at > $1 - make_interval(secs => $2) as in_time)
        select (select count(*)::int from ins) as enqueued,
               (select count(*)::int from moved where has_lesson and not in_time) as skipped,
-              (select count(*)::int from moved where not has_lesson) as finished`,
+              (select count(*)::int from moved where not has_lesson) as finished,
+              (select count(*)::int from moved where has_lesson and idle) as paused`,
       [now, lateWindowMs / 1000],
     );
     return row!;

@@ -34,6 +34,11 @@ export function localDate(at: Date): string {
   return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
 }
 
+/** The hour (0–23) of an instant in Vietnam. */
+export function localHour(at: Date): number {
+  return new Date(at.getTime() + OFFSET_MS).getUTCHours();
+}
+
 export function formatTime(hour: number, minute: number): string {
   return `${hour}h${minute ? String(minute).padStart(2, '0') : ''}`;
 }
