@@ -1,0 +1,25 @@
+/**
+ * A lesson-delivery worker as its own process, for the kill -9 test: delivers pending outbox rows of the PostgreSQL
+ * database in DATABASE_URL through the Telegram Bot API at TELEGRAM_API_ROOT until none are left, then exits.
+ */
+import { TelegramChannel, telegramPusher } from '../../src/channels/telegram.ts';
+import { Conversation } from '../../src/core/conversation.ts';
+import { openPostgres } from '../../src/db/postgres.ts';
+import { deliverBatch } from '../../src/learn/delivery.ts';
+import { silentLogger } from '../../src/log.ts';
+
+const db = await openPostgres(process.env.DATABASE_URL!, silentLogger, 2);
+const tg = new TelegramChannel({
+  token: process.env.TELEGRAM_BOT_TOKEN!,
+  apiRoot: process.env.TELEGRAM_API_ROOT!,
+  conversation: new Conversation({ db, log: silentLogger, features: [] }),
+  db,
+  log: silentLogger,
+});
+const now = new Date(process.env.NOW!);
+for (;;) {
+  const r = await deliverBatch({ db, senders: { telegram: telegramPusher(tg) }, batchSize: 10 }, now);
+  if (r.sent + r.retried + r.failed === 0) break;
+}
+await db.close();
+process.exit(0);
