@@ -182,9 +182,38 @@ describe('Telegram pushes for daily lessons', () => {
     expect(toChat(701)).toHaveLength(1);
     fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
     await expect(pusher.push('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
-    fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 }, 5);
+    fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 });
     const err = await pusher.push('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err).toMatchObject({ kind: 'rate-limited', retryAfterMs: 7000 });
+  });
+});
+
+describe('a course on Telegram', () => {
+  it('/hoc → a course button → lesson and quiz buttons → a right answer and a wrong one', async () => {
+    const tg = channel();
+    await tg.init();
+    tg.startPolling();
+    const chat = 801;
+    const press = (data: string) =>
+      fake.push({ callback_query: { id: `cb-${Math.random()}`, chat_instance: 'x', from: { id: chat, is_bot: false, first_name: 'Ông' }, message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } }, data } });
+    const buttons = (i: number) => (toChat(chat)[i]!.body.reply_markup?.inline_keyboard ?? []).flat() as { text: string; callback_data: string }[];
+    fake.push(textUpdate('/hoc', chat));
+    await fake.waitFor(() => toChat(chat).length >= 1);
+    press(buttons(0).find((b) => b.callback_data === 'course:vneid-tu-a-den-z')!.callback_data);
+    await fake.waitFor(() => toChat(chat).length >= 3);
+    expect(toChat(chat)[1]!.body.text).toMatch(/Bài 1\/7/);
+    const options = buttons(2);
+    const { rows } = { rows: await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`) };
+    const right = options[rows[0]!.quiz.answer - 1]!.callback_data;
+    const wrong = options.find((o) => o.callback_data !== right)!.callback_data;
+    press(wrong);
+    await fake.waitFor(() => toChat(chat).length >= 4);
+    expect(toChat(chat)[3]!.body.text).toMatch(/Chưa đúng/);
+    press(right);
+    await fake.waitFor(() => toChat(chat).length >= 5);
+    expect(toChat(chat)[4]!.body.text).toMatch(/Đúng rồi/);
+    expect(buttons(4).map((b) => b.text)).toEqual(['➡️ Bài tiếp theo', '🌙 Để mai']);
+    await tg.stop();
   });
 });

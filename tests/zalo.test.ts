@@ -134,3 +134,21 @@ describe('Zalo webhook', () => {
     for (const t of answers) expect(t.length).toBeLessThanOrEqual(2000);
   });
 });
+
+describe('a course on Zalo (numbered choices)', () => {
+  it('/hoc → "1" → lesson and numbered quiz → the answer typed as a number', async () => {
+    const zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log });
+    await zalo.init();
+    const say = (text: string) => zalo.handle(parseZaloUpdate(zaloText(text, 'zc1'))!);
+    await say('/hoc');
+    expect(fake.sent('zc1')[0]!.body.text).toMatch(/1\. 📘 VNeID từ A đến Z/);
+    await say('1');
+    const [lesson, quiz] = fake.sent('zc1').slice(1).map((c) => c.body.text as string);
+    expect(lesson).toMatch(/Bài 1\/7/);
+    expect(quiz).toMatch(/^❓ .*\n\n1\. /s);
+    const [row] = await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`);
+    await say(String(row!.quiz.answer));
+    expect(fake.sent('zc1').at(-1)!.body.text).toMatch(/Đúng rồi[\s\S]*1\. ➡️ Bài tiếp theo\n2\. 🌙 Để mai/);
+    await zalo.stop();
+  });
+});
