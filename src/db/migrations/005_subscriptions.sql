@@ -35,4 +35,4 @@ create table outbox (
   sent_at          timestamptz,
   unique (subscription_id, course_id, position, local_date)
 );
-create index outbox_pending_idx on outbox (next_attempt_at) where status = 'pending';
+create index outbox_pending_idx on outbox (due_at, id) where status = 'pending';
