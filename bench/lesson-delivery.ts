@@ -9,7 +9,7 @@
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import pg from 'pg';
+import { createTestDatabase } from '../tests/helpers/pg.ts';
 
 const [subscribers, rate, workers] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3000), Number(process.argv[4] ?? 8)];
 
@@ -78,32 +78,12 @@ const server = createServer((req, res) => {
 await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
 const api = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
-const admin = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-async function scratch(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `binhdan_bench_${process.pid}_${Date.now()}`;
-  const c = new pg.Client({ connectionString: admin });
-  await c.connect();
-  await c.query(`create database ${name}`);
-  await c.end();
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const d = new pg.Client({ connectionString: admin });
-      await d.connect();
-      await d.query(`drop database if exists ${name} with (force)`);
-      await d.end();
-    },
-  };
-}
-
 async function run(killHalfWay: boolean) {
   const { createApp } = await import('../src/app.ts');
   const { loadConfig } = await import('../src/config.ts');
   const { createLogger } = await import('../src/log.ts');
   const { enqueueDue } = await import('../src/learn/subscriptions.ts');
-  const database = await scratch();
+  const database = await createTestDatabase();
   sent.clear();
   limited = 0;
   firstAt = 0;

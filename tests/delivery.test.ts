@@ -4,11 +4,10 @@ import type { Reply } from '../src/core/message.ts';
 import { DeliveryError, deliverBatch, type PushSender } from '../src/learn/delivery.ts';
 import { enqueueDue } from '../src/learn/subscriptions.ts';
 import { nextLocalTime, parseTimeOfDay } from '../src/learn/time.ts';
-import { createApp } from '../src/app.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { silentLogger } from '../src/log.ts';
-import { memoryApp, testConfig } from './helpers/app.ts';
-import { createTestDatabase, pgAvailable } from './helpers/pg.ts';
+import { memoryApp, serverAppFor } from './helpers/app.ts';
+import { pgAvailable } from './helpers/pg.ts';
 
 /** 2026-11-24 00:00 in Vietnam is 2026-11-23 17:00 UTC. */
 const vn = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 7, minute));
@@ -162,32 +161,23 @@ describe('pausing and quiet hours', () => {
 const serverUp = await pgAvailable();
 
 describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: App;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await createApp(testConfig({ DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const server = serverAppFor({ beforeAll, afterAll });
 
   it('a worker killed with SIGKILL mid-batch and restarted loses nothing and repeats at most the message in flight', async () => {
     const { spawn } = await import('node:child_process');
     const { startFakeTelegram } = await import('./fakes/telegram.ts');
     const fake = await startFakeTelegram();
     const due = vn(25, 8);
-    await app.db.query(`insert into users (channel, external_id) select 'telegram', (900000 + g)::text from generate_series(1, 150) g`);
-    await app.db.query(
+    await server.app.db.query(`insert into users (channel, external_id) select 'telegram', (900000 + g)::text from generate_series(1, 150) g`);
+    await server.app.db.query(
       `insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
        select id, 'dich-vu-cong-truc-tuyen', 8, 0, $1 from users where external_id ~ '^9[0-9]{5}$'`,
       [due],
     );
-    expect((await enqueueDue(app.db, due)).enqueued).toBe(150);
+    expect((await enqueueDue(server.app.db, due)).enqueued).toBe(150);
     const worker = () =>
       spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/lesson-worker.ts'], {
-        env: { ...process.env, DATABASE_URL: database.url, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, NOW: due.toISOString() },
+        env: { ...process.env, DATABASE_URL: server.url, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, NOW: due.toISOString() },
         stdio: 'ignore',
       });
     const first = worker();
@@ -203,7 +193,7 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect(perChat.size).toBe(150); // nothing lost
     const repeated = [...perChat.values()].filter((n) => n !== 2);
     expect(repeated.length).toBeLessThanOrEqual(1); // only the lesson in flight at the kill can repeat
-    const [row] = await app.db.query<{ sent: number; pending: number }>(
+    const [row] = await server.app.db.query<{ sent: number; pending: number }>(
       `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending
          from outbox o join subscriptions s on s.id = o.subscription_id where s.course_id = 'dich-vu-cong-truc-tuyen'`,
     );
@@ -213,13 +203,13 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
 
   it('deliver 1,000 due lessons exactly once', async () => {
     const due = vn(24, 8);
-    await app.db.query(`insert into users (channel, external_id) select 'telegram', 'bulk-' || g from generate_series(1, 1000) g`);
-    await app.db.query(
+    await server.app.db.query(`insert into users (channel, external_id) select 'telegram', 'bulk-' || g from generate_series(1, 1000) g`);
+    await server.app.db.query(
       `insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
        select id, 'an-toan-tren-mang', 8, 0, $1 from users where external_id like 'bulk-%'`,
       [due],
     );
-    expect((await enqueueDue(app.db, due)).enqueued).toBe(1000);
+    expect((await enqueueDue(server.app.db, due)).enqueued).toBe(1000);
 
     const counts = new Map<string, number>();
     const sender: PushSender = {
@@ -228,7 +218,7 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
         await new Promise((r) => setTimeout(r, Math.random() * 2));
       },
     };
-    const workers = await Promise.all([openPostgres(database.url, silentLogger, 2), openPostgres(database.url, silentLogger, 2)]);
+    const workers = await Promise.all([openPostgres(server.url, silentLogger, 2), openPostgres(server.url, silentLogger, 2)]);
     const work = async (db: (typeof workers)[number]) => {
       let total = 0;
       for (;;) {
@@ -244,7 +234,7 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect(b).toBeGreaterThan(0);
     expect(counts.size).toBe(1000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    const [row] = await app.db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'sent' and course_id = 'an-toan-tren-mang'`);
+    const [row] = await server.app.db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'sent' and course_id = 'an-toan-tren-mang'`);
     expect(row!.n).toBe(1000);
   });
 });

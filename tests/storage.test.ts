@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApp, type App } from '../src/app.ts';
 import { openPglite } from '../src/db/pglite.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { listMigrations, migrate } from '../src/db/migrate.ts';
 import { silentLogger } from '../src/log.ts';
-import { testConfig } from './helpers/app.ts';
-import { createTestDatabase, pgAvailable } from './helpers/pg.ts';
+import { serverAppFor } from './helpers/app.ts';
+import { pgAvailable } from './helpers/pg.ts';
 
 describe('migrations on PGlite', () => {
   it('apply every migration once, vector included', async () => {
@@ -22,34 +21,25 @@ describe('migrations on PGlite', () => {
 const serverUp = await pgAvailable();
 
 describe.skipIf(!serverUp)('the PostgreSQL server (no pgvector)', () => {
-  let database: Awaited<ReturnType<typeof createTestDatabase>>;
-  let app: App;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    app = await createApp(testConfig({ DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
-  });
-  afterAll(async () => {
-    await app?.close();
-    await database?.drop();
-  });
+  const server = serverAppFor({ beforeAll, afterAll });
 
   it('migrates with the same SQL, skipping the vector migration where pgvector is missing', async () => {
-    expect(app.db.kind).toBe('postgres');
-    const applied = await app.db.query<{ name: string }>('select name from schema_migrations order by version');
+    expect(server.app.db.kind).toBe('postgres');
+    const applied = await server.app.db.query<{ name: string }>('select name from schema_migrations order by version');
     const vectorOnes = (await listMigrations()).filter((m) => m.requires.includes('vector')).map((m) => m.name);
-    expect(applied.map((r) => r.name)).toEqual((await listMigrations()).map((m) => m.name).filter((n) => app.db.hasVector || !vectorOnes.includes(n)));
+    expect(applied.map((r) => r.name)).toEqual((await listMigrations()).map((m) => m.name).filter((n) => server.app.db.hasVector || !vectorOnes.includes(n)));
   });
 
   it('answers from guides with lexical retrieval only', async () => {
-    expect(app.db.hasVector).toBe(false);
-    const r = await app.asker.ask('quen mat khau vneid thi lam sao');
+    expect(server.app.db.hasVector).toBe(false);
+    const r = await server.app.asker.ask('quen mat khau vneid thi lam sao');
     expect(r.candidates[0]?.guideId).toBe('vneid-quen-mat-khau');
     expect(r.decision).toBe('answer');
-    expect((await app.asker.ask('thời tiết ngày mai ở Huế thế nào')).decision).not.toBe('answer');
+    expect((await server.app.asker.ask('thời tiết ngày mai ở Huế thế nào')).decision).not.toBe('answer');
   });
 
   it('migrates once when several processes start at once', async () => {
-    const dbs = await Promise.all([openPostgres(database.url, silentLogger, 2), openPostgres(database.url, silentLogger, 2)]);
+    const dbs = await Promise.all([openPostgres(server.url, silentLogger, 2), openPostgres(server.url, silentLogger, 2)]);
     const results = await Promise.all(dbs.map((db) => migrate(db, silentLogger)));
     expect(results).toEqual([[], []]);
     await Promise.all(dbs.map((db) => db.close()));

@@ -13,3 +13,24 @@ export function testConfig(env: Record<string, string> = {}): Config {
 export function memoryApp(env: Record<string, string> = {}): Promise<App> {
   return createApp(testConfig(env), silentLogger, { memory: true, progress: () => {} });
 }
+
+/**
+ * The real app on a throw-away database of the PostgreSQL server, for a describe block: call in its body; use
+ * `server.app` and `server.url` inside the tests.
+ */
+export function serverAppFor(hooks: { beforeAll: typeof import('vitest').beforeAll; afterAll: typeof import('vitest').afterAll }) {
+  const server = {} as { app: App; url: string };
+  let drop: (() => Promise<void>) | undefined;
+  hooks.beforeAll(async () => {
+    const { createTestDatabase } = await import('./pg.ts');
+    const database = await createTestDatabase();
+    drop = database.drop;
+    server.url = database.url;
+    server.app = await createApp(testConfig({ DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
+  });
+  hooks.afterAll(async () => {
+    await server.app?.close();
+    await drop?.();
+  });
+  return server;
+}
