@@ -71,6 +71,13 @@ describe('learn: a whole course in the chat', () => {
   });
 });
 
+describe('daily lessons where nothing can be pushed', () => {
+  it('says honestly that the web chat cannot receive daily lessons', async () => {
+    const [r] = await say('/dangky');
+    expect(r!.text).toMatch(/Telegram.*Zalo/);
+  });
+});
+
 describe('lesson checks', () => {
   it('reports bad quizzes, long bodies and broken guide links as file: problem', async () => {
     writeFileSync(join(course, '03-sai.md'), `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`);

@@ -11,7 +11,7 @@ import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from '.
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
  * quiz score and the streak of learning days.
  */
-export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
+export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean }): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -74,7 +74,16 @@ export function learnFeature(deps: { db: Db; now?: () => Date }): Feature {
   };
 
   /** /dangky: pick a course, then an hour (buttons for common hours, or typed like "7h30"). */
+  const canPush = deps.canPush ?? ((channel: string) => channel === 'telegram' || channel === 'zalo');
+
   const subscribeStart: Handler = async (turn) => {
+    if (!canPush(turn.inbound.channel)) {
+      return [
+        reply('📅 Nhận một bài mỗi ngày có trên **Telegram** và **Zalo** của Bình Dân. Ở đây bạn vẫn học được bất cứ lúc nào: gõ /hoc.', [
+          { id: 'learn:list', label: '📚 Xem các khóa học' },
+        ]),
+      ];
+    }
     const typed = parseTimeOfDay(turn.text.replace(/^\/dangky(@\w+)?/i, '').trim());
     const list = await listCourses(db);
     if (!list.length) return [reply('Hiện chưa có khóa học nào để đăng ký.')];
