@@ -68,7 +68,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       db,
       log,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
-      features: [helpFeature(), learnFeature({ db }), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
+      features: [helpFeature(), learnFeature({ db, publicBase: publicBase(config) }), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
     });
     return {
       config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, ingestSummary,
@@ -80,6 +80,11 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     if (!options.db) await db.close();
     throw err;
   }
+}
+
+/** Where citizens reach this server (for verification links): PUBLIC_URL, else the local web chat. */
+export function publicBase(config: Config): string {
+  return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
 }
 
 async function createEmbedder(config: Config, abbreviations: Abbreviations): Promise<Embedder> {

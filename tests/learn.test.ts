@@ -31,6 +31,7 @@ afterAll(async () => {
 });
 
 const user = 'learner-1';
+let code = '';
 const say = (text: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'text', text });
 const press = (choice: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'choice', choice });
 const ids = (r: Reply | undefined) => (r?.choices ?? []).map((c) => c.id);
@@ -53,9 +54,12 @@ describe('learn: a whole course in the chat', () => {
     // "Bài tiếp theo" resumes at lesson 2; typing the number works as on Zalo
     const [, quiz2] = await press('course:thu-nghiem');
     expect(quiz2!.text).toBeDefined();
-    const [right] = await say('2');
+    const [right, certificate] = await say('2');
     expect(right!.text).toMatch(/Đúng rồi!/);
     expect(right!.text).toMatch(/học xong khóa/);
+    expect(certificate!.text).toMatch(/Giấy chứng nhận của bạn — mã xác minh \*\*[A-Z0-9]{8}\*\*/);
+    expect(certificate!.image!.path).toMatch(/^\/certificates\/[A-Z0-9]{8}\.png$/);
+    code = /\*\*([A-Z0-9]{8})\*\*/.exec(certificate!.text)![1]!;
 
     const [report] = await say('/tiendo');
     expect(report!.text).toMatch(/Khóa thử nghiệm\*\*: 2\/2 bài · trả lời đúng 1\/2 câu/);
@@ -68,6 +72,33 @@ describe('learn: a whole course in the chat', () => {
     expect(ids(done)).toContain('restart:thu-nghiem');
     const [again] = await press('restart:thu-nghiem');
     expect(again!.text).toMatch(/Bài 1\/2/);
+  });
+});
+
+describe('certificates', () => {
+  it('are served as PNG and can be verified by code over HTTP', async () => {
+    const { createServer } = await import('../src/http/server.ts');
+    const server = await createServer(app);
+    const base = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const png = await fetch(`${base}/certificates/${code}.png`);
+      expect(png.status).toBe(200);
+      expect(png.headers.get('content-type')).toBe('image/png');
+      const bytes = Buffer.from(await png.arrayBuffer());
+      expect(bytes.subarray(1, 4).toString()).toBe('PNG');
+      expect(bytes.length).toBeGreaterThan(10_000);
+      const page = await fetch(`${base}/verify/${code.toLowerCase()}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toMatch(/là thật.*Khóa thử nghiệm/s);
+      expect((await fetch(`${base}/verify/KHONGCO99`)).status).toBe(404);
+      expect((await fetch(`${base}/certificates/KHONGCO99.png`)).status).toBe(404);
+    } finally {
+      await server.close();
+    }
+  });
+  it('are issued once per course', async () => {
+    const rows = await app.db.query('select code from certificates');
+    expect(rows).toHaveLength(1);
   });
 });
 

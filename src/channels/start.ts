@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
+import { publicBase } from '../app.ts';
+import { certificateImages } from '../learn/certificate.ts';
 import type { PushSender } from '../learn/delivery.ts';
 import { paced } from '../learn/worker.ts';
 import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
@@ -24,7 +26,14 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
   log.info('web chat: on');
   if (config.TELEGRAM_BOT_TOKEN) {
     try {
-      const tg = new TelegramChannel({ token: config.TELEGRAM_BOT_TOKEN, apiRoot: config.TELEGRAM_API_ROOT, conversation: app.conversation, db: app.db, log });
+      const tg = new TelegramChannel({
+        token: config.TELEGRAM_BOT_TOKEN,
+        apiRoot: config.TELEGRAM_API_ROOT,
+        conversation: app.conversation,
+        db: app.db,
+        log,
+        images: certificateImages(app.db, publicBase(config)),
+      });
       const name = await tg.init();
       if (config.PUBLIC_URL) {
         const url = await tg.startWebhook(server, config.PUBLIC_URL);
@@ -44,7 +53,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
   if (config.ZALO_BOT_TOKEN) {
     const client = new ZaloClient({ token: config.ZALO_BOT_TOKEN, baseUrl: config.ZALO_API_BASE });
     try {
-      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log });
+      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log, ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}) });
       const name = await zalo.init();
       if (config.PUBLIC_URL) {
         await zalo.startWebhook(server, config.PUBLIC_URL, zaloWebhookSecret(config.ZALO_BOT_TOKEN));

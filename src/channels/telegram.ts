@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import type { FastifyInstance } from 'fastify';
-import { Bot, GrammyError, InlineKeyboard, webhookCallback, type Context } from 'grammy';
+import { Bot, GrammyError, InlineKeyboard, InputFile, webhookCallback, type Context } from 'grammy';
 import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
@@ -39,6 +39,8 @@ export interface TelegramOptions {
   log: Logger;
   /** Retries after a 429 are capped so a user-facing reply is never held up for long. */
   maxRetryDelaySeconds?: number;
+  /** PNG bytes of a reply's image path (certificates), uploaded as a photo. */
+  images?: (path: string) => Promise<Buffer | undefined>;
 }
 
 /**
@@ -144,6 +146,8 @@ export class TelegramChannel {
 
   /** One reply: HTML, split under the limit at paragraph boundaries, buttons on the last part. */
   async send(chatId: number | string, reply: Reply): Promise<void> {
+    const png = reply.image && (await this.options.images?.(reply.image.path));
+    if (png) await this.bot.api.sendPhoto(chatId, new InputFile(png, 'chung-nhan.png'));
     const parts = splitMessage(reply.text, TELEGRAM_MAX_TEXT);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;

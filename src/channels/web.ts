@@ -13,13 +13,14 @@ export interface WebReply {
   text: string;
   html: string;
   choices: { id: string; label: string }[];
+  image?: { path: string; alt: string };
 }
 
 export function toWebReply(r: Reply): WebReply {
   const html = htmlText(r.text)
     .replace(/(https?:\/\/[^\s<]+[^\s<.,;:!?)])/g, '<a href="$1" target="_blank" rel="noopener noreferrer">$1</a>')
     .replace(/\n/g, '<br>');
-  return { text: r.text, html, choices: r.choices ?? [] };
+  return { text: r.text, html, choices: r.choices ?? [], ...(r.image ? { image: r.image } : {}) };
 }
 
 export function registerWebChat(app: FastifyInstance, conversation: Conversation): void {

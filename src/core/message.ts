@@ -29,6 +29,8 @@ export interface Choice {
 export interface Reply {
   text: string;
   choices?: Choice[];
+  /** A picture served by our HTTP server at this path (e.g. a certificate); channels send it as a photo. */
+  image?: { path: string; alt: string };
 }
 
 /** What a channel can show; the core never needs it, renderers do. */

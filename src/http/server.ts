@@ -1,6 +1,9 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
+import { publicBase } from '../app.ts';
+import { escapeHtml } from '../channels/render.ts';
 import { registerWebChat } from '../channels/web.ts';
+import { certificateImages, certificatePath, findCertificate, viDateOf } from '../learn/certificate.ts';
 
 /** Largest request body accepted (a chat message is at most a few KB; webhooks are small too). */
 export const BODY_LIMIT = 256 * 1024;
@@ -14,6 +17,22 @@ export async function createServer(app: App): Promise<FastifyInstance> {
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
   registerWebChat(server, app.conversation);
+  const images = certificateImages(app.db, publicBase(app.config));
+  server.get('/certificates/:file', async (req, res) => {
+    const png = await images(`/certificates/${(req.params as { file: string }).file}`);
+    if (!png) return res.code(404).send({ error: 'no such certificate' });
+    return res.type('image/png').header('cache-control', 'public, max-age=86400').send(png);
+  });
+  server.get('/verify/:code', async (req, res) => {
+    const cert = await findCertificate(app.db, (req.params as { code: string }).code.slice(0, 32));
+    res.type('text/html; charset=utf-8');
+    if (!cert) return res.code(404).send(verifyPage('Không tìm thấy giấy chứng nhận với mã này. Bạn kiểm tra lại mã nhé.'));
+    return verifyPage(
+      `✅ Giấy chứng nhận <b>${escapeHtml(cert.code)}</b> là thật: <b>${escapeHtml(cert.displayName)}</b> đã hoàn thành khóa ` +
+        `<b>${escapeHtml(cert.courseTitle)}</b> ngày ${viDateOf(cert.issuedAt)} với trợ lý Bình Dân.`,
+      certificatePath(cert.code),
+    );
+  });
   server.get('/healthz', async () => {
     const [row] = await app.db.query<{ n: string }>('select count(*) as n from guides');
     return {
@@ -26,4 +45,11 @@ export async function createServer(app: App): Promise<FastifyInstance> {
     };
   });
   return server;
+}
+
+function verifyPage(message: string, image?: string): string {
+  return `<!doctype html><html lang="vi"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Xác minh giấy chứng nhận — Bình Dân</title></head><body style="font:18px/1.5 system-ui,sans-serif;max-width:760px;margin:2em auto;padding:0 1em">
+<h1 style="color:#b3261e">Xác minh giấy chứng nhận</h1><p>${message}</p>${image ? `<img src="${image}" alt="Giấy chứng nhận" style="max-width:100%">` : ''}
+</body></html>`;
 }

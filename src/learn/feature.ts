@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { Feature, Handler, Turn } from '../core/conversation.ts';
 import { reply, type Reply } from '../core/message.ts';
+import { certificatePath, issueCertificate } from './certificate.ts';
 import { LEARN, renderLesson } from './render.ts';
 import { getSubscription, resumeIfPaused, subscribe, unsubscribe } from './subscriptions.ts';
 import { formatTime, parseTimeOfDay } from './time.ts';
@@ -11,7 +12,7 @@ import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from '.
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
  * quiz score and the streak of learning days.
  */
-export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean }): Feature {
+export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean; publicBase?: string }): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -49,10 +50,15 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
       ? `✅ **Đúng rồi!** ${lesson.quiz.explanation}`
       : `❌ **Chưa đúng.** Đáp án là: ${lesson.quiz.options[lesson.quiz.answer - 1]}. ${lesson.quiz.explanation}`;
     if (lesson.position >= lesson.total && completed) {
+      const cert = await issueCertificate(db, turn.user.id, lesson.courseId, turn.user.displayName ?? 'Học viên Bình Dân', now());
+      const verify = `${deps.publicBase ?? ''}/verify/${cert.code}`;
       return [
-        reply(`${verdict}\n\n🎉 Chúc mừng bạn đã học xong khóa **${lesson.courseTitle}**! Gõ /tiendo để xem kết quả.`, [
-          { id: 'learn:list', label: '📚 Học khóa khác' },
-        ]),
+        reply(`${verdict}\n\n🎉 Chúc mừng bạn đã học xong khóa **${lesson.courseTitle}**! Gõ /tiendo để xem kết quả.`),
+        {
+          text: `🎓 Giấy chứng nhận của bạn — mã xác minh **${cert.code}**. Ai cũng kiểm tra được tại ${verify}`,
+          image: { path: certificatePath(cert.code), alt: `Giấy chứng nhận ${lesson.courseTitle}` },
+          choices: [{ id: 'learn:list', label: '📚 Học khóa khác' }],
+        },
       ];
     }
     return [

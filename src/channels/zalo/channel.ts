@@ -23,6 +23,8 @@ export interface ZaloOptions {
   log: Logger;
   /** Long-poll wait per getUpdates call, seconds. */
   pollSeconds?: number;
+  /** Public address of our server: Zalo's sendPhoto takes a public image URL (without it, pictures are skipped). */
+  publicUrl?: string;
 }
 
 /**
@@ -124,6 +126,7 @@ export class ZaloChannel {
   /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
   async send(chatId: string, replies: Reply[]): Promise<void> {
     for (const r of replies) {
+      if (r.image && this.options.publicUrl) await this.options.client.sendPhoto(chatId, `${this.options.publicUrl.replace(/\/$/, '')}${r.image.path}`);
       for (const part of splitMessage(plainReply(r), ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
     }
   }
