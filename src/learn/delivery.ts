@@ -1,10 +1,9 @@
 import type { Reply } from '../core/message.ts';
-import { setPending } from '../core/users.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
-import { getLesson } from './store.ts';
+import { getLesson, type LessonRow } from './store.ts';
 import { PAUSE_NOTE } from './subscriptions.ts';
 import { localHour, nextLocalTime } from './time.ts';
 
@@ -60,6 +59,13 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
   const { db, senders } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const result: BatchResult = { sent: 0, retried: 0, failed: 0 };
+  // Lessons rarely change: read each once per batch.
+  const lessons = new Map<string, Promise<LessonRow | undefined>>();
+  const lessonOf = (tx: Queryable, courseId: string, position: number) => {
+    const key = `${courseId}:${position}`;
+    if (!lessons.has(key)) lessons.set(key, getLesson(tx, courseId, position));
+    return lessons.get(key)!;
+  };
   // After a 429 the platform wants quiet: that channel's other rows wait for a later batch.
   const throttled: string[] = [];
   for (let n = 0; n < (options.batchSize ?? 50); n++) {
@@ -90,14 +96,19 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
 
   async function sendRow(tx: Queryable, row: OutboxRow): Promise<void> {
     const sender = senders[row.channel];
-    const lesson = row.position === PAUSE_NOTE ? undefined : await getLesson(tx, row.course_id, row.position);
+    const lesson = row.position === PAUSE_NOTE ? undefined : await lessonOf(tx, row.course_id, row.position);
     try {
       if (!sender) throw new DeliveryError('permanent', `no sender for channel ${row.channel}`);
       if (!lesson && row.position !== PAUSE_NOTE) throw new DeliveryError('permanent', 'lesson no longer exists');
       const replies = lesson ? renderLesson(lesson) : [PAUSED_NOTE];
       await sender.push(row.external_id, replies);
-      await tx.query(`update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1 where id = $1`, [row.id, now]);
-      await setPending(tx, Number(row.user_id), replies.at(-1)?.choices ?? null);
+      // marked sent, and the quiz choices remembered (for "2" typed on Zalo), in one statement
+      const choices = replies.at(-1)?.choices;
+      await tx.query(
+        `with sent as (update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1 where id = $1)
+         update users set pending = $4 where id = $3`,
+        [row.id, now, row.user_id, choices ? JSON.stringify(choices) : null],
+      );
       result.sent++;
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError('transient', (err as Error).message);
