@@ -23,21 +23,31 @@ if (process.env.BENCH_WORKER) {
   const api = process.env.API!;
   const sender = paced({
     async push(to, replies) {
+      // like the real Telegram pusher (grammY auto-retry): a 429 waits retry_after and retries that message
       for (const r of replies) {
-        const res = await fetch(`${api}/botTOKEN/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: to, text: r.text }) });
-        const body = (await res.json()) as { ok: boolean; parameters?: { retry_after: number } };
-        if (res.status === 429) throw new DeliveryError('rate-limited', '429', (body.parameters?.retry_after ?? 1) * 1000);
+        for (let attempt = 1; ; attempt++) {
+          const res = await fetch(`${api}/botTOKEN/sendMessage`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: to, text: r.text }) });
+          const body = (await res.json()) as { ok: boolean; parameters?: { retry_after: number } };
+          if (res.status !== 429) break;
+          if (attempt === 3) throw new DeliveryError('rate-limited', '429', (body.parameters?.retry_after ?? 1) * 1000);
+          await new Promise((ok) => setTimeout(ok, (body.parameters?.retry_after ?? 1) * 1000));
+        }
       }
     },
   }, rate);
-  const now = new Date(process.env.NOW!);
+  // the lessons' clock: 08:00 when the worker starts, then real time (so retries come due)
+  const t0 = Date.now();
+  const clock = () => new Date(Date.parse(process.env.NOW!) + (Date.now() - t0));
   let peak = 0;
   const mem = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 200);
   await Promise.all(
     Array.from({ length: workers }, async () => {
       for (;;) {
-        const r = await deliverBatch({ db, senders: { telegram: sender }, batchSize: 100 }, now);
-        if (r.sent + r.retried + r.failed === 0) return;
+        const r = await deliverBatch({ db, senders: { telegram: sender }, batchSize: 100 }, clock());
+        if (r.sent + r.retried + r.failed > 0) continue;
+        const [left] = await db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'pending'`);
+        if (!left!.n) return;
+        await new Promise((ok) => setTimeout(ok, 200)); // retries not yet due
       }
     }),
   );
