@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from '../helpers/wait.ts';
 
 /**
  * A local fake of the Telegram Bot API on loopback: `POST /bot<token>/<method>` with JSON or form bodies, answers
@@ -100,13 +101,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     failNext(method, error, times = 1) {
       failures.set(method, { error, times });
     },
-    async waitFor(predicate, ms = 15_000) {
-      const until = Date.now() + ms;
-      while (!predicate()) {
-        if (Date.now() > until) throw new Error('fake telegram: timed out waiting');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (predicate, ms) => waitUntil(predicate, 'fake telegram', ms),
     close: () => new Promise((ok) => {
       waiting.splice(0).forEach((wake) => wake());
       server.closeAllConnections();

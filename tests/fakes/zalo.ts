@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { waitUntil } from '../helpers/wait.ts';
 
 /**
  * A local fake of the Zalo Bot Platform API on loopback: `POST /bot<token>/<method>`, JSON, `{ok, result}` or
@@ -74,13 +75,7 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
     sent: (chatId) => calls.filter((c) => c.method === 'sendMessage' && (chatId === undefined || c.body.chat_id === chatId)),
     push: (update) => void queue.push(update),
     failNext: (method, error, times = 1) => void failures.set(method, { error, times }),
-    async waitFor(predicate, ms = 15_000) {
-      const until = Date.now() + ms;
-      while (!predicate()) {
-        if (Date.now() > until) throw new Error('fake zalo: timed out waiting');
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    },
+    waitFor: (predicate, ms) => waitUntil(predicate, 'fake zalo', ms),
     close: () => new Promise((ok) => {
       server.closeAllConnections();
       server.close(() => ok());
