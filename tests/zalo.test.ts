@@ -143,9 +143,10 @@ describe('a course on Zalo (numbered choices)', () => {
     await say('/hoc');
     expect(fake.sent('zc1')[0]!.body.text).toMatch(/1\. 📘 VNeID từ A đến Z/);
     await say('1');
-    const [lesson, quiz] = fake.sent('zc1').slice(1).map((c) => c.body.text as string);
-    expect(lesson).toMatch(/Bài 1\/7/);
-    expect(quiz).toMatch(/^❓ .*\n\n1\. /s);
+    const [lesson, ...more] = fake.sent('zc1').slice(1).map((c) => c.body.text as string);
+    expect(more).toEqual([]);
+    expect(lesson).toMatch(/Bài 1\/7[\s\S]*\n\n❓ .*\n\n1\. /);
+    expect(lesson!.length).toBeLessThan(2000);
     const [row] = await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`);
     await say(String(row!.quiz.answer));
     expect(fake.sent('zc1').at(-1)!.body.text).toMatch(/Đúng rồi[\s\S]*1\. ➡️ Bài tiếp theo\n2\. 🌙 Để mai/);

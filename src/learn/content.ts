@@ -28,7 +28,7 @@ export interface Lesson {
 }
 
 /** One phone screen; Zalo's hard limit is 2,000 characters for the whole message. */
-export const LESSON_LIMITS = { bodyChars: 900, options: [2, 4] as const, lessons: [1, 12] as const } as const;
+export const LESSON_LIMITS = { bodyChars: 900, messageChars: 1500, options: [2, 4] as const, lessons: [1, 12] as const } as const;
 
 const courseSchema = z.object({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"'),
@@ -108,6 +108,8 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
       const before = problems.length;
       if (!body) fail('the lesson has no text');
       if (body.length > LESSON_LIMITS.bodyChars) fail(`the lesson has ${body.length} characters: longer than a phone screen (at most ${LESSON_LIMITS.bodyChars})`);
+      const card = title.length + body.length + quiz.question.length + quiz.options.reduce((n, o) => n + o.length + 6, 0) + 80;
+      if (card > LESSON_LIMITS.messageChars) fail(`lesson and quiz make a ${card}-character message: more than ${LESSON_LIMITS.messageChars} (shorten the text or the options)`);
       if (quiz.answer < 1 || quiz.answer > quiz.options.length) fail(`quiz.answer ${quiz.answer} is not one of the options (1–${quiz.options.length})`);
       for (const g of guides) if (!guideIds.has(g)) fail(`guides "${g}" is not a guide id`);
       if (lessons.some((l) => l.position === position)) fail(`two lessons have number ${position}`);

@@ -100,7 +100,7 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
     try {
       if (!sender) throw new DeliveryError('permanent', `no sender for channel ${row.channel}`);
       if (!lesson && row.position !== PAUSE_NOTE) throw new DeliveryError('permanent', 'lesson no longer exists');
-      const replies = lesson ? renderLesson(lesson) : [PAUSED_NOTE];
+      const replies = [lesson ? renderLesson(lesson) : PAUSED_NOTE];
       await sender.push(row.external_id, replies);
       // marked sent, and the quiz choices remembered (for "2" typed on Zalo), in one statement
       const choices = replies.at(-1)?.choices;

@@ -37,7 +37,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
         ]),
       ];
     }
-    return renderLesson(lesson);
+    return [renderLesson(lesson)];
   };
 
   const judge: Handler = async (turn) => {

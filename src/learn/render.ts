@@ -9,13 +9,14 @@ export const LEARN = {
   later: 'later',
 } as const;
 
-/** A lesson card, then its quiz with the options as choices. Used in the chat and by daily delivery. */
-export function renderLesson(lesson: LessonRow): Reply[] {
-  return [
-    reply(`📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}`),
-    reply(
-      `❓ ${lesson.quiz.question}`,
-      lesson.quiz.options.map((o, i) => ({ id: LEARN.quiz(lesson.courseId, lesson.position, i + 1), label: o })),
-    ),
-  ];
+/**
+ * A lesson card ending with its quiz, the options as choices. One message, in the chat and in daily delivery: a
+ * pushed lesson is a single send per chat (Telegram allows about one message per second to a chat), and a crash can
+ * never deliver half a lesson. `knowledge check` keeps the whole card under `LESSON_LIMITS.messageChars`, well within Zalo's 2,000 characters.
+ */
+export function renderLesson(lesson: LessonRow): Reply {
+  return reply(
+    `📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}\n\n❓ ${lesson.quiz.question}`,
+    lesson.quiz.options.map((o, i) => ({ id: LEARN.quiz(lesson.courseId, lesson.position, i + 1), label: o })),
+  );
 }

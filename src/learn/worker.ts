@@ -5,19 +5,27 @@ import { deliverBatch, type PushSender } from './delivery.ts';
 import { enqueueDue } from './subscriptions.ts';
 
 /**
- * Spaces a channel's pushes to at most `messagesPerSecond` messages (each reply is one message), within this
- * process. Telegram allows about 30 per second overall for bulk sends; Zalo publishes no figure.
+ * Spaces a channel's pushes within this process: at most `messagesPerSecond` messages overall (Telegram allows about
+ * 30 per second for bulk sends; Zalo publishes no figure) and at least `perChatGapMs` between two messages to the same
+ * chat (Telegram: about one per second). A push of several replies sends them one by one, each in its own slot.
  */
-export function paced(sender: PushSender, messagesPerSecond: number): PushSender {
+export function paced(sender: PushSender, messagesPerSecond: number, perChatGapMs = 1000): PushSender {
   const gapMs = 1000 / messagesPerSecond;
   let nextFree = 0;
+  /** When each recently served chat may get its next message. */
+  const chatFree = new Map<string, number>();
   return {
     async push(externalId: string, replies: Reply[]) {
-      const now = Date.now();
-      const start = Math.max(now, nextFree);
-      nextFree = start + gapMs * replies.length;
-      if (start > now) await new Promise((r) => setTimeout(r, start - now));
-      await sender.push(externalId, replies);
+      for (const r of replies) {
+        const now = Date.now();
+        const slot = Math.max(now, nextFree);
+        nextFree = slot + gapMs;
+        const start = Math.max(slot, chatFree.get(externalId) ?? 0);
+        chatFree.set(externalId, start + perChatGapMs);
+        if (chatFree.size > 10_000) for (const [chat, free] of chatFree) if (free < now) chatFree.delete(chat);
+        if (start > now) await new Promise((ok) => setTimeout(ok, start - now));
+        await sender.push(externalId, [r]);
+      }
     },
   };
 }
