@@ -8,7 +8,8 @@ import { openDb, type Db } from './db/index.ts';
 import { LocalHashEmbedder } from './embeddings/local.ts';
 import { OpenAIEmbedder } from './embeddings/openai.ts';
 import type { Embedder } from './embeddings/types.ts';
-import { handoffFeature } from './handoff/feature.ts';
+import { handoffFeature, type HandoffSettings } from './handoff/feature.ts';
+import { PushSignal } from './push/outbox.ts';
 import { helpFeature } from './help/feature.ts';
 import { loadCourses } from './learn/content.ts';
 import { learnFeature } from './learn/feature.ts';
@@ -30,6 +31,9 @@ export interface App {
   retriever: Retriever;
   asker: Asker;
   conversation: Conversation;
+  /** Rung when a handler queued pushes (relayed messages, announcements); the push worker listens. */
+  pushSignal: PushSignal;
+  handoff: HandoffSettings;
   ingestSummary: IngestSummary;
   close(): Promise<void>;
 }
@@ -64,14 +68,19 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
     const asker = new Asker(retriever, config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE);
+    const pushSignal = new PushSignal();
+    const handoff = handoffSettings(config);
+    // the web chat fetches its pushes; Telegram and Zalo get them when configured; the terminal cannot
+    const pushChannels = new Set(['web', ...(config.TELEGRAM_BOT_TOKEN ? ['telegram'] : []), ...(config.ZALO_BOT_TOKEN ? ['zalo'] : [])]);
     const conversation = new Conversation({
       db,
       log,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
-      features: [helpFeature(), learnFeature({ db, publicBase: publicBase(config) }), handoffFeature(), safetyFeature({ domains }), askFeature({ db, asker })],
+      features: [helpFeature(), learnFeature({ db, publicBase: publicBase(config) }), handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
+        safetyFeature({ domains }), askFeature({ db, asker })],
     });
     return {
-      config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, ingestSummary,
+      config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, pushSignal, handoff, ingestSummary,
       close: async () => {
         if (!options.db) await db.close();
       },
@@ -80,6 +89,17 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     if (!options.db) await db.close();
     throw err;
   }
+}
+
+export function handoffSettings(config: Config): HandoffSettings {
+  return {
+    ...(config.VOLUNTEER_CHAT_ID ? { volunteerChatId: config.VOLUNTEER_CHAT_ID } : {}),
+    notifyPrivately: config.VOLUNTEER_NOTIFY_PRIVATELY,
+    dutyHours: config.VOLUNTEER_HOURS,
+    reannounceMinutes: config.HANDOFF_REANNOUNCE_MINUTES,
+    giveUpMinutes: config.HANDOFF_GIVE_UP_MINUTES,
+    expectedMinutes: config.HANDOFF_EXPECTED_MINUTES,
+  };
 }
 
 /** Where citizens reach this server (for verification links): PUBLIC_URL, else the local web chat. */

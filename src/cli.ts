@@ -7,9 +7,12 @@ import { ConfigError, loadConfig, type Config } from './config.ts';
 import { checkKnowledge } from './knowledge/check.ts';
 import { createLogger } from './log.ts';
 import { plainText } from './channels/render.ts';
+import { openDb, type Db } from './db/index.ts';
+import { guideSuggestions, handoffStats } from './handoff/stats.ts';
+import { addVolunteer, createInvite, deactivateVolunteer, listVolunteers } from './handoff/volunteers.ts';
 
 /**
- * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check`.
+ * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check`, `volunteer …`, `handoff stats|suggestions`.
  * Output meant for scripts (`--json`) goes to stdout alone; progress goes to stderr.
  */
 const program = new Command('binhdan').description('Bình Dân assistant: command line').showHelpAfterError();
@@ -108,6 +111,84 @@ knowledge
     for (const p of problems) console.log(`${p.file}: ${p.problem}`);
     console.error(problems.length ? `${problems.length} problem(s)` : `ok: ${guides} guides, ${courses} courses`);
     process.exitCode = problems.length ? 1 : 0;
+  });
+
+/** The configured database alone (migrated), for commands that need no guides. */
+async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+  const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
+  const db = await openDb(loadConfig(), log);
+  try {
+    return await fn(db);
+  } finally {
+    await db.close();
+  }
+}
+
+const volunteer = program
+  .command('volunteer')
+  .description('register the people who answer help requests (with the embedded database, stop the assistant first)');
+volunteer
+  .command('add')
+  .description('register a Telegram or Zalo user as a volunteer')
+  .requiredOption('--channel <channel>', 'telegram or zalo')
+  .requiredOption('--id <id>', 'their user id on that channel (Telegram: a number; ask them to send /start to the bot first)')
+  .requiredOption('--name <name>', 'first name the citizen sees under replies')
+  .action(async (opts: { channel: string; id: string; name: string }) => {
+    if (!['telegram', 'zalo'].includes(opts.channel)) throw new Error('--channel must be telegram or zalo');
+    const v = await withDb((db) => addVolunteer(db, { channel: opts.channel, externalId: opts.id, name: opts.name }));
+    console.log(`volunteer ${v.id}: ${v.name} (${v.channel} ${v.address})`);
+  });
+volunteer
+  .command('invite')
+  .description('create a one-time code the future volunteer sends to the bot: /thamgia <code>')
+  .requiredOption('--name <name>', 'first name the citizen will see')
+  .option('--days <n>', 'days the code stays valid', '7')
+  .action(async (opts: { name: string; days: string }) => {
+    const code = await withDb((db) => createInvite(db, opts.name, Number(opts.days)));
+    console.log(`${code}\n(send it to ${opts.name}; they send "/thamgia ${code}" to the bot on Telegram or Zalo within ${opts.days} days)`);
+  });
+volunteer
+  .command('list')
+  .description('list volunteers')
+  .action(async () => {
+    for (const v of await withDb((db) => listVolunteers(db))) console.log(`${String(v.id).padStart(4)}  ${v.active ? 'active  ' : 'inactive'}  ${v.channel.padEnd(8)}  ${v.name}`);
+  });
+volunteer
+  .command('remove')
+  .description('deactivate a volunteer (their history stays)')
+  .argument('<id>')
+  .action(async (id: string) => {
+    const ok = await withDb((db) => deactivateVolunteer(db, Number(id)));
+    console.log(ok ? `volunteer ${id} deactivated` : `no active volunteer ${id}`);
+    process.exitCode = ok ? 0 : 1;
+  });
+
+const handoff = program.command('handoff').description('help-desk records');
+handoff
+  .command('stats')
+  .description('first-response time, resolution time and rating, per volunteer and overall')
+  .option('--days <n>', 'only requests of the last n days')
+  .option('--json', 'print JSON')
+  .action(async (opts: { days?: string; json?: boolean }) => {
+    const since = opts.days ? new Date(Date.now() - Number(opts.days) * 86_400_000) : undefined;
+    const stats = await withDb((db) => handoffStats(db, since));
+    if (opts.json) {
+      console.log(JSON.stringify(stats));
+      return;
+    }
+    const fmt = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits)).padStart(8);
+    console.log(`${'volunteer'.padEnd(24)} tickets  closed waiting  1st resp (min)  resolved (min)  rating (n)`);
+    for (const f of [stats.overall, ...stats.volunteers]) {
+      console.log(`${f.volunteer.padEnd(24)} ${String(f.tickets).padStart(7)} ${String(f.closed).padStart(7)} ${String(f.waiting).padStart(7)} ${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`);
+    }
+  });
+handoff
+  .command('suggestions')
+  .description('answers volunteers saved with /luu, as Markdown for content editors')
+  .action(async () => {
+    const rows = await withDb((db) => guideSuggestions(db));
+    if (!rows.length) console.log('no new suggestions');
+    for (const r of rows) console.log(`## #${r.id} — ${r.question}\n_${r.volunteer ?? '?'}, ${r.created_at.toISOString().slice(0, 10)}_\n\n${r.answer}\n`);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -45,6 +45,19 @@ const schema = z.object({
   ZALO_API_BASE: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://bot-api.zaloplatforms.com'),
   TELEGRAM_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 25' }).positive().max(1000).default(25),
   ZALO_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 5' }).positive().max(1000).default(5),
+  VOLUNTEER_CHAT_ID: optionalText.refine((v) => v === undefined || /^-?\d+$/.test(v), {
+    message: 'expected the numeric id of the Telegram volunteer group, like -1001234567890',
+  }),
+  VOLUNTEER_NOTIFY_PRIVATELY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+  VOLUNTEER_HOURS: z
+    .string()
+    .trim()
+    .regex(/^([01]?\d|2[0-4])\s*-\s*([01]?\d|2[0-4])$/, 'expected local on-duty hours like 7-21')
+    .default('7-21')
+    .transform((v) => v.split('-').map((h) => Number(h.trim())) as [number, number]),
+  HANDOFF_REANNOUNCE_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 10' }).positive().default(10),
+  HANDOFF_GIVE_UP_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 60' }).positive().default(60),
+  HANDOFF_EXPECTED_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 15' }).int().positive().default(15),
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { Reply } from '../src/core/message.ts';
-import { DeliveryError, deliverBatch, type PushSender } from '../src/learn/delivery.ts';
+import { deliverBatch } from '../src/learn/delivery.ts';
+import { DeliveryError, type PushSender } from '../src/push/sender.ts';
 import { enqueueDue } from '../src/learn/subscriptions.ts';
 import { paced } from '../src/learn/worker.ts';
 import { nextLocalTime, parseTimeOfDay } from '../src/learn/time.ts';

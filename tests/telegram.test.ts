@@ -176,7 +176,7 @@ describe('channel start-up', () => {
 describe('Telegram pushes for daily lessons', () => {
   it('maps 403 to blocked and a 429 longer than the cap to rate-limited with its retry_after', async () => {
     const { telegramPusher } = await import('../src/channels/telegram.ts');
-    const { DeliveryError } = await import('../src/learn/delivery.ts');
+    const { DeliveryError } = await import('../src/push/sender.ts');
     const pusher = telegramPusher(channel(1));
     await pusher.push('701', [{ text: 'Bài 1' }]);
     expect(toChat(701)).toHaveLength(1);

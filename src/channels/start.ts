@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { publicBase } from '../app.ts';
 import { certificateImages } from '../learn/certificate.ts';
-import type { PushSender } from '../learn/delivery.ts';
+import type { PushSender } from '../push/sender.ts';
 import { paced } from '../learn/worker.ts';
 import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
 import { ZALO_CHANNEL, ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';

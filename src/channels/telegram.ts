@@ -7,7 +7,7 @@ import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, type PushSender } from '../learn/delivery.ts';
+import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { firstTime, markUnreachable } from './dedupe.ts';
 import { htmlText } from './render.ts';
 import { splitMessage } from './split.ts';
@@ -130,6 +130,7 @@ export class TelegramChannel {
       channel: TELEGRAM_CHANNEL,
       userId: String(from.id),
       displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
+      ...(ctx.chat?.type !== 'private' ? { inGroup: true } : {}),
       ...inbound,
     });
     try {

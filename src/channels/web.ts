@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../core/conversation.ts';
 import type { Reply } from '../core/message.ts';
+import type { Db } from '../db/index.ts';
+import { takeWebPushes } from '../push/outbox.ts';
 import { htmlText } from './render.ts';
 
 /** The web chat: a page at `/` and a JSON endpoint. Users are identified by a random session id kept by the page. */
@@ -23,11 +25,20 @@ export function toWebReply(r: Reply): WebReply {
   return { text: r.text, html, choices: r.choices ?? [], ...(r.image ? { image: r.image } : {}) };
 }
 
-export function registerWebChat(app: FastifyInstance, conversation: Conversation): void {
+export function registerWebChat(app: FastifyInstance, conversation: Conversation, db: Db): void {
   let page: Promise<string> | undefined;
   app.get('/', async (_req, res) => {
     page ??= readFile(PAGE, 'utf8');
     return res.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await page);
+  });
+
+  // Messages the bot sends on its own (a volunteer's replies, notices): the page polls for them.
+  app.get('/api/inbox', async (req, res) => {
+    const { session, after } = req.query as { session?: unknown; after?: unknown };
+    if (typeof session !== 'string' || !SESSION.test(session)) return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
+    const cursor = typeof after === 'string' && /^\d{1,15}$/.test(after) ? Number(after) : 0;
+    const taken = await takeWebPushes(db, WEB_CHANNEL, session, cursor);
+    return { replies: taken.replies.map(toWebReply), cursor: taken.cursor };
   });
 
   app.post('/api/chat', async (req, res) => {

@@ -46,6 +46,11 @@ export interface Feature {
   media?: Handler;
   /** Sees every incoming message first (e.g. to resume paused lessons); says nothing. */
   observe?: (turn: Turn) => Promise<void>;
+  /**
+   * Takes a message before any routing when it belongs to someone else than the bot (a volunteer holds the
+   * conversation). `undefined` lets routing go on; `[]` means the bot says nothing.
+   */
+  intercept?: (turn: Turn) => Promise<Reply[] | undefined>;
 }
 
 export interface ConversationOptions {
@@ -62,8 +67,8 @@ const EMPTY = 'Bạn gõ câu hỏi bằng chữ giúp mình nhé, ví dụ: "l�
 
 /**
  * The conversation core: identifies the user, stores the message (redacted), maps typed numbers back to the
- * choices shown last, and routes to the features — choices, then commands and phrases, then screening, then
- * free text. It knows nothing about channels.
+ * choices shown last, and routes to the features — interceptions (a person holds the conversation), choices, then
+ * commands and phrases, then screening, then free text. It knows nothing about channels.
  */
 export class Conversation {
   private readonly commands = new Map<string, Handler>();
@@ -96,8 +101,9 @@ export class Conversation {
       return [reply('Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn thử lại sau ít phút nhé.')];
     });
 
+    // a silent turn (the message went to a volunteer) keeps the choices shown last
     const lastChoices = [...replies].reverse().find((r) => r.choices?.length)?.choices ?? null;
-    await setPending(db, user.id, lastChoices);
+    if (replies.length) await setPending(db, user.id, lastChoices);
     for (const r of replies) await logMessage(db, user.id, 'out', redact(r.text).text);
     return replies;
   }
@@ -105,6 +111,10 @@ export class Conversation {
   private async route(turn: Turn): Promise<Reply[]> {
     const { inbound, text } = turn;
     const features = this.options.features;
+    for (const f of features) {
+      const taken = await f.intercept?.(turn);
+      if (taken) return taken;
+    }
     if (inbound.kind === 'media' || inbound.kind === 'other') {
       const media = features.find((f) => f.media)?.media;
       return media ? media(turn) : [reply(EMPTY)];

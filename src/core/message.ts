@@ -18,6 +18,8 @@ export interface Inbound {
   kind: 'text' | 'choice' | 'media' | 'other';
   /** For media: what it was (photo, sticker, voice, location, contact…). */
   mediaType?: string;
+  /** Sent in a group chat (the bot was mentioned there), not in the user's private chat with the bot. */
+  inGroup?: boolean;
 }
 
 export interface Choice {

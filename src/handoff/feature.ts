@@ -1,28 +1,312 @@
-import type { Feature, Handler } from '../core/conversation.ts';
-import { reply } from '../core/message.ts';
-import { CHOICE } from '../ask/render.ts';
+import { matchChoice } from '../core/choices.ts';
+import type { Feature, Handler, Turn } from '../core/conversation.ts';
+import { reply, type Reply } from '../core/message.ts';
+import type { Db, Queryable } from '../db/index.ts';
+import { localHour } from '../learn/time.ts';
+import { enqueuePush, type Push } from '../push/outbox.ts';
+import { redact } from '../safety/redact.ts';
+import * as say from './render.ts';
+import { HANDOFF } from './render.ts';
+import {
+  addTicketMessage, awaitingCommentOf, claimTicket, commentTicket, createDraft, event, getTicket, heldBy, lastQuestion,
+  moveTicket, openTicketOf, queuePosition, queueTicket, rateTicket, recentConversation, typicalWaitMinutes, type Ticket,
+} from './tickets.ts';
+import { findVolunteer, INVITE_PATTERN, redeemInvite, volunteerById, volunteerOf, listVolunteers, type Volunteer } from './volunteers.ts';
+
+export interface HandoffSettings {
+  /** Telegram group where new requests are announced (`VOLUNTEER_CHAT_ID`). */
+  volunteerChatId?: string;
+  /** Also announce privately to every active volunteer who is free (always, when there is no group). */
+  notifyPrivately: boolean;
+  /** Hours volunteers are on duty, local time: [start, end). */
+  dutyHours: readonly [number, number];
+  /** Re-announce a request nobody took after this many minutes… */
+  reannounceMinutes: number;
+  /** …and tell the citizen honestly, with the in-person options, after this many. */
+  giveUpMinutes: number;
+  /** The wait promised when there is not enough history to measure it. */
+  expectedMinutes: number;
+}
+
+export interface HandoffDeps {
+  db: Db;
+  settings: HandoffSettings;
+  /** Channels whose users can receive pushes (the terminal cannot). */
+  pushChannels: ReadonlySet<string>;
+  /** Called after pushes were queued, so they go out now rather than at the next poll. */
+  kick?: () => void;
+  now?: () => Date;
+}
+
+/** Drafts and comment invitations are forgotten after this long. */
+const DRAFT_MINUTES = 30;
 
 /**
- * Handoff to a volunteer. Until volunteers can be registered (the help desk is a later step), the citizen is told
- * honestly where a person can help today: the guides on community digital teams and official hotlines.
+ * The human help desk. Citizens open a request (one line about the problem), volunteers registered by an operator
+ * claim it and talk to the citizen through the bot, which stays silent until the volunteer closes it; then the citizen
+ * rates it. Everything is in the database (tickets, relayed messages, the push outbox), so a restart loses nothing
+ * and any process can serve any message. Every volunteer action checks, server-side, that the sender is an active
+ * volunteer and holds the request.
  */
-export function handoffFeature(): Feature {
-  const open: Handler = async () => [
-    reply(
-      'Hiện chưa có tình nguyện viên trực tuyến trên kênh này. Bạn có thể nhờ người thật giúp trực tiếp:\n' +
-        '• Tổ công nghệ số cộng đồng ở thôn, tổ dân phố của bạn.\n' +
-        '• Công an xã/phường (các việc về VNeID, căn cước).\n' +
-        '• Trung tâm phục vụ hành chính công của xã/phường (thủ tục, hồ sơ).',
-      [
-        { id: CHOICE.guide('to-cong-nghe-so-cong-dong'), label: '📄 Tổ công nghệ số cộng đồng' },
-        { id: CHOICE.guide('tong-dai-ho-tro'), label: '📄 Các tổng đài hỗ trợ chính thức' },
-      ],
-    ),
-  ];
+export function handoffFeature(deps: HandoffDeps): Feature {
+  const { db, settings } = deps;
+  const now = deps.now ?? (() => new Date());
+  const push = async (...pushes: Push[]) => {
+    await enqueuePush(db, ...pushes);
+    deps.kick?.();
+  };
+  /** A relayed message: stored and queued in one transaction, so it is never kept without being sent. */
+  const relay = async (ticketId: number, from: 'citizen' | 'volunteer', stored: string, volunteerId: number | null, out: Push) => {
+    await db.transaction(async (tx) => {
+      await addTicketMessage(tx, ticketId, from, stored, volunteerId, now());
+      await enqueuePush(tx, out);
+    });
+    deps.kick?.();
+  };
+  const toCitizen = (t: Ticket, r: Reply): Push => ({ channel: t.channel, address: t.address, reply: r, userId: t.citizenId });
+  const toVolunteer = (v: Volunteer, r: Reply): Push => ({ channel: v.channel, address: v.address, reply: r, userId: v.userId });
+
+  async function announce(ticket: Ticket, again = false): Promise<void> {
+    await push(...(await announcements(db, settings, ticket, again)));
+  }
+
+  async function queue(turn: Turn, problem: string): Promise<Reply[]> {
+    const ticket = await queueTicket(db, turn.user.id, redact(problem.trim()).text.slice(0, 300), now());
+    await announce(ticket);
+    const onDuty = isOnDuty(settings, now());
+    const wait = (await typicalWaitMinutes(db)) ?? settings.expectedMinutes;
+    return [say.queuedConfirmation(ticket, await queuePosition(db, ticket), onDuty, settings.dutyHours, wait)];
+  }
+
+  const open: Handler = async (turn) => {
+    if (!deps.pushChannels.has(turn.user.channel)) return [say.NO_ONLINE_HELP];
+    const current = await openTicketOf(db, turn.user.id);
+    if (current?.status === 'waiting') return [say.alreadyWaiting(current, await queuePosition(db, current))];
+    const inline = /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1];
+    if (inline) return queue(turn, inline);
+    if (current?.status !== 'draft') await createDraft(db, turn.user.id, now());
+    return [say.ASK_PROBLEM(await lastQuestion(db, turn.user.id))];
+  };
+
+  const cancel = async (turn: Turn): Promise<Reply[]> => {
+    const current = await openTicketOf(db, turn.user.id);
+    if (!current || current.status === 'active') return [say.NOTHING_TO_CANCEL];
+    await moveTicket(db, current.id, { from: ['draft', 'waiting'], to: 'cancelled', now: now() });
+    await event(db, current.id, 'cancelled');
+    return [say.CANCELLED];
+  };
+
+  /** The volunteer sending this turn, or a refusal. */
+  const asVolunteer = async (turn: Turn): Promise<Volunteer | Reply[]> => (await volunteerOf(db, turn.user.id)) ?? [say.NOT_A_VOLUNTEER];
+
+  async function claim(turn: Turn, ticketId: number): Promise<Reply[]> {
+    const v = await asVolunteer(turn);
+    if (Array.isArray(v)) return v;
+    const result = await claimTicket(db, ticketId, v.id, now());
+    if (!result.ok) {
+      if (result.reason === 'taken') return [reply(`Yêu cầu #${ticketId} đã có ${result.holder ?? 'tình nguyện viên khác'} nhận rồi.`)];
+      if (result.reason === 'busy') return [reply(`Bạn đang giữ yêu cầu #${result.held}. Gõ /xong hoặc /tra trước khi nhận yêu cầu khác.`)];
+      return [reply(`Yêu cầu #${ticketId} không còn chờ nữa (đã hủy hoặc đã xong).`)];
+    }
+    await handOver(result.ticket, v);
+    return [reply(`✅ ${v.name} đã nhận yêu cầu #${ticketId}.`)];
+  }
+
+  /** The volunteer now holding `ticket` gets the context; the citizen learns who is helping. */
+  async function handOver(ticket: Ticket, v: Volunteer, transferred = false): Promise<void> {
+    const recent = await recentConversation(db, ticket.citizenId);
+    await push(
+      toVolunteer(v, say.handoverNote(ticket, recent)),
+      toCitizen(ticket, transferred ? say.transferredTo(ticket, v.name) : say.volunteerJoined(ticket, v.name)),
+    );
+  }
+
+  /** A volunteer command about the request they hold. */
+  const holding = (run: (v: Volunteer, t: Ticket, turn: Turn) => Promise<Reply[]>): Handler => async (turn) => {
+    const v = await asVolunteer(turn);
+    if (Array.isArray(v)) return v;
+    const t = await heldBy(db, v.id);
+    if (!t) return [reply('Bạn không giữ yêu cầu nào. Gõ /yeucau để xem các yêu cầu đang chờ.')];
+    return run(v, t, turn);
+  };
+  const argument = (turn: Turn) => /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1]?.trim();
+
+  const close = holding(async (v, t) => {
+    if (!(await moveTicket(db, t.id, { from: ['active'], to: 'closed', now: now(), heldBy: v.id }))) return [reply(`Yêu cầu #${t.id} đã thay đổi; gõ /yeucau.`)];
+    await event(db, t.id, 'closed', v.id);
+    await push(toCitizen(t, say.rateRequest(t, v.name)));
+    return [reply(`Đã đóng yêu cầu #${t.id}. Cảm ơn ${v.name}! Nếu câu trả lời vừa rồi nên có trong hướng dẫn, gõ /luu.`)];
+  });
+
+  const giveBack = holding(async (v, t) => {
+    if (!(await moveTicket(db, t.id, { from: ['active'], to: 'waiting', volunteerId: null, now: now(), heldBy: v.id }))) return [reply(`Yêu cầu #${t.id} đã thay đổi.`)];
+    await event(db, t.id, 'returned', v.id);
+    const back = (await getTicket(db, t.id))!;
+    await push(toCitizen(back, say.returnedToQueue(back)));
+    await announce(back, true);
+    return [reply(`Đã trả yêu cầu #${t.id} về hàng chờ.`)];
+  });
+
+  const transfer = holding(async (v, t, turn) => {
+    const key = argument(turn);
+    const options = (await listVolunteers(db, { activeOnly: true })).filter((o) => o.id !== v.id);
+    if (!key) return [reply(`Chuyển cho ai? Gõ /chuyen <tên hoặc số>. Đang có: ${options.map((o) => `${o.name} (${o.id})`).join(', ') || 'chưa có ai khác'}.`)];
+    const to = await findVolunteer(db, key);
+    if (!to || to.id === v.id) return [reply(`Không tìm thấy tình nguyện viên "${key}" đang hoạt động.`)];
+    if (await heldBy(db, to.id)) return [reply(`${to.name} đang bận một yêu cầu khác.`)];
+    const moved = await db
+      .transaction(async (tx) => {
+        if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'active', volunteerId: to.id, now: now(), heldBy: v.id }))) return false;
+        await event(tx, t.id, 'transferred', v.id, String(to.id));
+        return true;
+      })
+      .catch((err: { code?: string }) => (err.code === '23505' ? false : Promise.reject(err)));
+    if (!moved) return [reply(`Không chuyển được yêu cầu #${t.id}; thử lại sau.`)];
+    await handOver((await getTicket(db, t.id))!, to, true);
+    return [reply(`Đã chuyển yêu cầu #${t.id} cho ${to.name}.`)];
+  });
+
+  const save: Handler = async (turn) => {
+    const v = await asVolunteer(turn);
+    if (Array.isArray(v)) return v;
+    const [t] = await db.query<{ id: string; problem: string }>(
+      `select id, problem from tickets where volunteer_id = $1 and status in ('active', 'closed') order by coalesce(closed_at, claimed_at) desc nulls last limit 1`,
+      [v.id],
+    );
+    if (!t) return [reply('Chưa có yêu cầu nào của bạn để lưu.')];
+    const answer = argument(turn) ?? (await db.query<{ text: string }>(
+      `select text from ticket_messages where ticket_id = $1 and sender = 'volunteer' order by id desc limit 1`, [t.id],
+    ))[0]?.text;
+    if (!answer) return [reply('Gõ /luu <câu trả lời nên có trong hướng dẫn>, hoặc nhắn câu trả lời cho người dân trước rồi gõ /luu.')];
+    await db.query('insert into guide_suggestions (ticket_id, volunteer_id, question, answer) values ($1, $2, $3, $4)', [t.id, v.id, t.problem, redact(answer).text]);
+    return [reply(`📝 Đã lưu gợi ý cập nhật hướng dẫn cho câu hỏi «${t.problem}». Người biên tập nội dung sẽ xem lại.`)];
+  };
+
+  const list: Handler = async (turn) => {
+    const v = await asVolunteer(turn);
+    if (Array.isArray(v)) return v;
+    const waiting = await db.query<{ id: string }>(`select id from tickets where status = 'waiting' order by queued_at, id limit 8`);
+    if (!waiting.length) return [reply('Không có yêu cầu nào đang chờ. Cảm ơn bạn!')];
+    const tickets = await Promise.all(waiting.map((w) => getTicket(db, Number(w.id))));
+    return tickets.map((t) => say.announcement(t!));
+  };
+
+  const join: Handler = async (turn) => {
+    const code = INVITE_PATTERN.exec(turn.text)?.[0];
+    if (!code) return [reply('Gõ /thamgia kèm mã mời bạn nhận từ người quản lý, ví dụ: /thamgia TNV-ABCD-EFGH.')];
+    if (!deps.pushChannels.has(turn.user.channel) || turn.user.channel === 'web') return [reply('Tình nguyện viên dùng Telegram hoặc Zalo để nhận yêu cầu.')];
+    const v = await redeemInvite(db, code, turn.user.id, now());
+    if (!v) return [reply('Mã mời không đúng, đã dùng rồi hoặc đã hết hạn. Bạn xin người quản lý mã mới nhé.')];
+    return [reply(`🎉 Chào ${v.name}! Bạn đã là tình nguyện viên của Bình Dân. Yêu cầu mới sẽ được báo cho bạn; gõ /yeucau để xem hàng chờ.\n${say.VOLUNTEER_COMMANDS}`)];
+  };
+
+  const rate: Handler = async (turn) => {
+    const [id, stars] = turn.choice!.arg.split(':');
+    if (stars === 'skip') {
+      const t = await awaitingCommentOf(db, turn.user.id, new Date(now().getTime() - DRAFT_MINUTES * 60_000));
+      if (t) await commentTicket(db, t.id, null);
+      return [say.THANKS];
+    }
+    const ok = await rateTicket(db, Number(id), turn.user.id, Number(stars));
+    return ok ? [say.ASK_COMMENT] : [say.THANKS];
+  };
+
+  /** Messages that belong to a person, not to the bot: the relay, the problem line, the comment. */
+  async function intercept(turn: Turn): Promise<Reply[] | undefined> {
+    const { user, inbound, text } = turn;
+    const isCommand = text.startsWith('/');
+    const words = inbound.kind === 'text' && text !== '' && !isCommand && !inbound.choice && !inbound.inGroup;
+    // for the bot's own questions, a typed number that picks one of the choices shown last is a choice, not an answer
+    const freeText = words && !matchChoice(text, user.pending);
+    const current = await openTicketOf(db, user.id);
+    if (current?.status === 'active') {
+      const v = current.volunteerId === null ? undefined : await volunteerById(db, current.volunteerId);
+      if (inbound.kind === 'media' || inbound.kind === 'other') {
+        if (v) await push(toVolunteer(v, say.photoWithheld(current)));
+        return [say.PHOTO_REFUSED];
+      }
+      if (inbound.kind === 'choice' || !text || !v || inbound.inGroup) return undefined;
+      const redacted = redact(text).text;
+      await relay(current.id, 'citizen', redacted, null, toVolunteer(v, say.fromCitizen(current, redacted)));
+      return [];
+    }
+    if (current && /^\/huy(@\w+)?$/i.test(text)) return cancel(turn);
+    if (current?.status === 'draft' && freeText) {
+      if (now().getTime() - (await draftAge(current.id)) < DRAFT_MINUTES * 60_000) return queue(turn, text);
+    }
+    const v = words ? await volunteerOf(db, user.id) : undefined;
+    if (v) {
+      const held = await heldBy(db, v.id);
+      if (held) {
+        await relay(held.id, 'volunteer', redact(text).text, v.id, toCitizen(held, say.fromVolunteer(v.name, text)));
+        return [];
+      }
+    }
+    if (freeText) {
+      const t = await awaitingCommentOf(db, user.id, new Date(now().getTime() - DRAFT_MINUTES * 60_000));
+      if (t) {
+        await commentTicket(db, t.id, redact(text).text.slice(0, 1000));
+        return [say.THANKS];
+      }
+    }
+    return undefined;
+  }
+
+  async function draftAge(ticketId: number): Promise<number> {
+    const [row] = await db.query<{ created_at: Date }>('select created_at from tickets where id = $1', [ticketId]);
+    return row!.created_at.getTime();
+  }
+
+  const claimCommand: Handler = async (turn) => {
+    const id = Number(argument(turn));
+    return Number.isInteger(id) && id > 0 ? claim(turn, id) : [reply('Gõ /nhan kèm số yêu cầu, ví dụ: /nhan 12.')];
+  };
+
   return {
     name: 'handoff',
-    commands: { '/tinhnguyenvien': open },
-    phrases: Object.fromEntries(['cho tôi gặp người thật', 'gặp người thật', 'nói chuyện với người', 'tình nguyện viên', 'hỏi tình nguyện viên'].map((p) => [p, open])),
-    choices: { human: open },
+    intercept,
+    commands: {
+      '/tinhnguyenvien': open, '/nguoithat': open,
+      '/thamgia': join, '/nhan': claimCommand, '/yeucau': list, '/xong': close, '/tra': giveBack, '/chuyen': transfer, '/luu': save,
+    },
+    phrases: Object.fromEntries(
+      ['cho tôi gặp người thật', 'gặp người thật', 'nói chuyện với người', 'nói chuyện với người thật', 'tình nguyện viên', 'hỏi tình nguyện viên', 'cần người giúp'].map((p) => [p, open]),
+    ),
+    choices: {
+      human: open,
+      ticket: async (turn) => {
+        if (turn.choice!.arg === 'cancel') return cancel(turn);
+        const current = await openTicketOf(db, turn.user.id);
+        const last = await lastQuestion(db, turn.user.id);
+        if (current?.status !== 'draft' || !last) return open(turn);
+        return queue(turn, last);
+      },
+      claim: (turn) => claim(turn, Number(turn.choice!.arg)),
+      rate,
+    },
   };
+}
+
+/** Whether volunteers are on duty at `at` (local hours [start, end); start > end wraps midnight). */
+export function isOnDuty(settings: Pick<HandoffSettings, 'dutyHours'>, at: Date): boolean {
+  const [start, end] = settings.dutyHours;
+  const h = localHour(at);
+  return start <= end ? h >= start && h < end : h >= start || h < end;
+}
+
+/** Where a request is announced: the volunteer group, and/or privately to every free active volunteer. */
+export async function announcements(db: Queryable, settings: HandoffSettings, ticket: Ticket, again: boolean): Promise<Push[]> {
+  const message = say.announcement(ticket, again);
+  const pushes: Push[] = [];
+  if (settings.volunteerChatId) pushes.push({ channel: 'telegram', address: settings.volunteerChatId, reply: message });
+  if (settings.notifyPrivately || !settings.volunteerChatId) {
+    const free = await db.query<{ channel: string; address: string; user_id: string }>(
+      `select u.channel, coalesce(u.push_address, u.external_id) as address, u.id as user_id
+         from volunteers v join users u on u.id = v.user_id
+        where v.active and u.reachable and not exists (select 1 from tickets t where t.volunteer_id = v.id and t.status = 'active')`,
+    );
+    for (const f of free) pushes.push({ channel: f.channel, address: f.address, reply: message, userId: Number(f.user_id) });
+  }
+  await event(db, ticket.id, again ? 'reannounced' : 'announced', null, `${pushes.length} recipients`);
+  return pushes;
 }

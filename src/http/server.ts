@@ -16,7 +16,7 @@ export async function createServer(app: App): Promise<FastifyInstance> {
     if (status === 500) app.log.error({ err: err.message }, 'http request failed');
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
-  registerWebChat(server, app.conversation);
+  registerWebChat(server, app.conversation, app.db);
   const images = certificateImages(app.db, publicBase(app.config));
   server.get('/certificates/:file', async (req, res) => {
     const png = await images(`/certificates/${(req.params as { file: string }).file}`);

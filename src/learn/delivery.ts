@@ -1,6 +1,6 @@
-import type { Reply } from '../core/message.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
 import { getLesson, type LessonRow } from './store.ts';
@@ -15,23 +15,6 @@ const isQuiet = (hour: number) => hour >= QUIET_START || hour < QUIET_END;
 const PAUSED_NOTE = reply(
   '🌿 Mấy hôm nay bạn chưa mở bài học nên mình tạm dừng gửi bài, để không làm phiền bạn.\nKhi nào rảnh, bạn chỉ cần nhắn bất kỳ điều gì là mình gửi tiếp vào giờ cũ. Gõ /huy nếu muốn dừng hẳn.',
 );
-
-/** Why a push failed, as the channel saw it. */
-export class DeliveryError extends Error {
-  constructor(
-    readonly kind: 'rate-limited' | 'blocked' | 'transient' | 'permanent',
-    message: string,
-    /** For `rate-limited`: how long the platform asked us to wait. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
-
-/** Pushes replies to a user of one channel (no conversation, no incoming message). Throws {@link DeliveryError}. */
-export interface PushSender {
-  push(externalId: string, replies: Reply[]): Promise<void>;
-}
 
 export interface DeliveryOptions {
   db: Db;

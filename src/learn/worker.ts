@@ -1,7 +1,8 @@
 import type { Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { deliverBatch, type PushSender } from './delivery.ts';
+import type { PushSender } from '../push/sender.ts';
+import { deliverBatch } from './delivery.ts';
 import { enqueueDue } from './subscriptions.ts';
 
 /**

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
 import type { Reply } from '../../core/message.ts';
-import { DeliveryError, type PushSender } from '../../learn/delivery.ts';
+import { DeliveryError, type PushSender } from '../../push/sender.ts';
 import type { Db } from '../../db/index.ts';
 import type { Logger } from '../../log.ts';
 import { firstTime } from '../dedupe.ts';
@@ -113,6 +113,7 @@ export class ZaloChannel {
         ...(update.displayName ? { displayName: update.displayName } : {}),
         ...(text !== undefined ? { text } : {}),
         ...(update.mediaType ? { mediaType: update.mediaType } : {}),
+        ...(update.group ? { inGroup: true } : {}),
       });
       if (!update.group && update.chatId !== update.userId) {
         await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [update.userId, update.chatId, ZALO_CHANNEL]);

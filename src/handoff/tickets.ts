@@ -1,0 +1,199 @@
+import type { Db, Queryable } from '../db/index.ts';
+
+/**
+ * Help requests and their life: draft (waiting for the problem line) → waiting (queued, announced) → active (one
+ * volunteer holds it) → closed (rated), or cancelled. Every state change is one conditional UPDATE, so two volunteers
+ * (in two processes) can never both hold a request.
+ */
+export type TicketStatus = 'draft' | 'waiting' | 'active' | 'closed' | 'cancelled';
+
+export interface Ticket {
+  id: number;
+  citizenId: number;
+  status: TicketStatus;
+  problem: string | null;
+  volunteerId: number | null;
+  queuedAt: Date | null;
+  closedAt: Date | null;
+  rating: number | null;
+  awaitingComment: boolean;
+  /** The citizen's channel and where pushes reach them. */
+  channel: string;
+  address: string;
+}
+
+const SELECT = `select t.id, t.citizen_id, t.status, t.problem, t.volunteer_id, t.queued_at, t.closed_at, t.rating, t.awaiting_comment,
+                       u.channel, coalesce(u.push_address, u.external_id) as address
+                  from tickets t join users u on u.id = t.citizen_id`;
+
+type Row = {
+  id: string; citizen_id: string; status: TicketStatus; problem: string | null; volunteer_id: string | null; queued_at: Date | null;
+  closed_at: Date | null; rating: number | null; awaiting_comment: boolean; channel: string; address: string;
+};
+const toTicket = (r: Row): Ticket => ({
+  id: Number(r.id), citizenId: Number(r.citizen_id), status: r.status, problem: r.problem,
+  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), queuedAt: r.queued_at, closedAt: r.closed_at,
+  rating: r.rating, awaitingComment: r.awaiting_comment, channel: r.channel, address: r.address,
+});
+
+export async function getTicket(db: Queryable, id: number): Promise<Ticket | undefined> {
+  const [row] = await db.query<Row>(`${SELECT} where t.id = $1`, [id]);
+  return row && toTicket(row);
+}
+
+/** The citizen's open request (draft, waiting or active), if any. */
+export async function openTicketOf(db: Queryable, citizenId: number): Promise<Ticket | undefined> {
+  const [row] = await db.query<Row>(`${SELECT} where t.citizen_id = $1 and t.status in ('draft', 'waiting', 'active')`, [citizenId]);
+  return row && toTicket(row);
+}
+
+/** The request this volunteer holds now, if any (at most one). */
+export async function heldBy(db: Queryable, volunteerId: number): Promise<Ticket | undefined> {
+  const [row] = await db.query<Row>(`${SELECT} where t.volunteer_id = $1 and t.status = 'active'`, [volunteerId]);
+  return row && toTicket(row);
+}
+
+/** The citizen's last closed request still waiting for a rating comment. */
+export async function awaitingCommentOf(db: Queryable, citizenId: number, since: Date): Promise<Ticket | undefined> {
+  const [row] = await db.query<Row>(`${SELECT} where t.citizen_id = $1 and t.awaiting_comment and t.closed_at > $2`, [citizenId, since]);
+  return row && toTicket(row);
+}
+
+export async function event(db: Queryable, ticketId: number, kind: string, volunteerId?: number | null, detail?: string): Promise<void> {
+  await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [ticketId, kind, volunteerId ?? null, detail ?? null]);
+}
+
+/** Starts a request waiting for its problem line (replacing an older draft). */
+export async function createDraft(db: Queryable, citizenId: number, now: Date): Promise<number> {
+  const [row] = await db.query<{ id: string }>(
+    `insert into tickets (citizen_id, status, created_at) values ($1, 'draft', $2) returning id`,
+    [citizenId, now],
+  );
+  return Number(row!.id);
+}
+
+/** Puts a request (a draft, or a new one) in the queue with its problem line; returns its id. */
+export async function queueTicket(db: Db, citizenId: number, problem: string, now: Date): Promise<Ticket> {
+  return db.transaction(async (tx) => {
+    const [row] = await tx.query<{ id: string }>(
+      `update tickets set status = 'waiting', problem = $2, queued_at = $3 where citizen_id = $1 and status = 'draft' returning id`,
+      [citizenId, problem, now],
+    );
+    const id = row
+      ? Number(row.id)
+      : Number((await tx.query<{ id: string }>(`insert into tickets (citizen_id, status, problem, created_at, queued_at) values ($1, 'waiting', $2, $3, $3) returning id`, [citizenId, problem, now]))[0]!.id);
+    await event(tx, id, 'queued');
+    return (await getTicket(tx, id))!;
+  });
+}
+
+/** How many requests are ahead in the queue, plus this one (1 = next). */
+export async function queuePosition(db: Queryable, ticket: Ticket): Promise<number> {
+  const [row] = await db.query<{ n: number }>(`select count(*)::int as n from tickets where status = 'waiting' and (queued_at, id) <= ($1, $2)`, [ticket.queuedAt, ticket.id]);
+  return row!.n;
+}
+
+export type ClaimResult =
+  | { ok: true; ticket: Ticket }
+  | { ok: false; reason: 'taken'; holder: string | null }
+  | { ok: false; reason: 'busy'; held: number }
+  | { ok: false; reason: 'gone' };
+
+/**
+ * A volunteer takes a waiting request. One conditional UPDATE decides: of two volunteers claiming at once exactly one
+ * changes the row; the other learns who has it. A volunteer holds one request at a time (a unique index).
+ */
+export async function claimTicket(db: Db, ticketId: number, volunteerId: number, now: Date): Promise<ClaimResult> {
+  const held = await heldBy(db, volunteerId);
+  if (held && held.id !== ticketId) return { ok: false, reason: 'busy', held: held.id };
+  try {
+    return await db.transaction(async (tx) => {
+      const [row] = await tx.query<{ id: string }>(
+        `update tickets set status = 'active', volunteer_id = $2, claimed_at = $3 where id = $1 and status = 'waiting' returning id`,
+        [ticketId, volunteerId, now],
+      );
+      if (!row) {
+        const [t] = await tx.query<{ status: string; name: string | null }>(
+          'select t.status, v.name from tickets t left join volunteers v on v.id = t.volunteer_id where t.id = $1',
+          [ticketId],
+        );
+        return t?.status === 'active' ? { ok: false, reason: 'taken', holder: t.name } : { ok: false, reason: 'gone' };
+      }
+      await event(tx, ticketId, 'claimed', volunteerId);
+      return { ok: true, ticket: (await getTicket(tx, ticketId))! };
+    });
+  } catch (err) {
+    // the one-active-request-per-volunteer index: the same volunteer claimed two requests at the same moment
+    if ((err as { code?: string }).code === '23505') return { ok: false, reason: 'busy', held: (await heldBy(db, volunteerId))?.id ?? 0 };
+    throw err;
+  }
+}
+
+/** Stores one relayed message (already redacted); the first volunteer message sets the first-response time. */
+export async function addTicketMessage(db: Queryable, ticketId: number, sender: 'citizen' | 'volunteer', text: string, volunteerId: number | null, now: Date): Promise<void> {
+  await db.query('insert into ticket_messages (ticket_id, sender, volunteer_id, text, created_at) values ($1, $2, $3, $4, $5)', [ticketId, sender, volunteerId, text, now]);
+  if (sender === 'volunteer') await db.query('update tickets set first_response_at = coalesce(first_response_at, $2) where id = $1', [ticketId, now]);
+}
+
+/** Moves a request out of `from` (checked in the same statement); false if it was not in that state any more. */
+export async function moveTicket(
+  db: Queryable,
+  ticketId: number,
+  change: { from: TicketStatus[]; to: TicketStatus; volunteerId?: number | null; now: Date; heldBy?: number },
+): Promise<boolean> {
+  const rows = await db.query(
+    `update tickets set status = $2,
+            volunteer_id = case when $3::boolean then $4::bigint else volunteer_id end,
+            closed_at = case when $2 in ('closed', 'cancelled') then $5::timestamptz else closed_at end,
+            awaiting_comment = false,
+            queued_at = case when $2 = 'waiting' then $5::timestamptz else queued_at end,
+            reannounced_at = case when $2 = 'waiting' then null else reannounced_at end,
+            gave_up_notice_at = case when $2 = 'waiting' then null else gave_up_notice_at end,
+            claimed_at = case when $2 = 'active' and $3::boolean then $5::timestamptz else claimed_at end
+      where id = $1 and status = any($6::text[]) and ($7::bigint is null or volunteer_id = $7::bigint)
+      returning id`,
+    [ticketId, change.to, change.volunteerId !== undefined, change.volunteerId ?? null, change.now, change.from, change.heldBy ?? null],
+  );
+  return rows.length > 0;
+}
+
+/** The rating (1–5) of a closed request of this citizen, once; then a comment is invited. */
+export async function rateTicket(db: Queryable, ticketId: number, citizenId: number, rating: number): Promise<boolean> {
+  const rows = await db.query(
+    `update tickets set rating = $3, awaiting_comment = true where id = $1 and citizen_id = $2 and status = 'closed' and rating is null returning id`,
+    [ticketId, citizenId, rating],
+  );
+  if (rows.length) await event(db, ticketId, 'rated', null, String(rating));
+  return rows.length > 0;
+}
+
+export async function commentTicket(db: Queryable, ticketId: number, comment: string | null): Promise<void> {
+  await db.query('update tickets set comment = $2, awaiting_comment = false where id = $1', [ticketId, comment]);
+}
+
+/** The last messages of the citizen's conversation with the bot (already redacted when stored), oldest first. */
+export async function recentConversation(db: Queryable, citizenId: number, limit = 8): Promise<{ direction: 'in' | 'out'; text: string }[]> {
+  const rows = await db.query<{ direction: 'in' | 'out'; text: string }>(
+    'select direction, text from messages where user_id = $1 order by id desc limit $2',
+    [citizenId, limit],
+  );
+  return rows.reverse();
+}
+
+/** The citizen's last real question to the bot (not a command or a choice), to pre-fill the problem line. */
+export async function lastQuestion(db: Queryable, citizenId: number): Promise<string | undefined> {
+  const [row] = await db.query<{ question: string }>(
+    `select question from asks where user_id = $1 and question not like '[%' order by id desc limit 1`,
+    [citizenId],
+  );
+  return row?.question;
+}
+
+/** Median minutes from queue to the first volunteer message over the last 50 answered requests (needs 5). */
+export async function typicalWaitMinutes(db: Queryable): Promise<number | undefined> {
+  const [row] = await db.query<{ n: number; median: number | null }>(
+    `select count(*)::int as n, percentile_cont(0.5) within group (order by extract(epoch from first_response_at - queued_at) / 60) as median
+       from (select first_response_at, queued_at from tickets where first_response_at is not null order by id desc limit 50) t`,
+  );
+  return row && row.n >= 5 && row.median !== null ? Math.max(1, Math.round(row.median)) : undefined;
+}

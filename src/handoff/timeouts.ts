@@ -1,0 +1,66 @@
+import type { Db } from '../db/index.ts';
+import type { Logger } from '../log.ts';
+import { enqueuePush } from '../push/outbox.ts';
+import { announcements, type HandoffSettings } from './feature.ts';
+import { nobodyCame } from './render.ts';
+import { event, getTicket } from './tickets.ts';
+
+export interface SweepResult {
+  reannounced: number;
+  told: number;
+  draftsDropped: number;
+}
+
+/**
+ * Nobody left waiting silently: a request unclaimed for `reannounceMinutes` is announced again; after
+ * `giveUpMinutes` the citizen is told honestly and given the hotline and in-person options (the request stays in the
+ * queue). Each step is a conditional UPDATE, so several processes sweeping at once act once. Drafts never finished
+ * are dropped. Computed from the database and `now` alone (tests pass a clock).
+ */
+export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date): Promise<SweepResult> {
+  const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
+  const result: SweepResult = { reannounced: 0, told: 0, draftsDropped: 0 };
+
+  // the mark and its messages in one transaction: a crash never marks a request without telling anyone
+  await db.transaction(async (tx) => {
+    const due = await tx.query<{ id: string }>(
+      `update tickets set reannounced_at = $1 where status = 'waiting' and reannounced_at is null and queued_at <= $2 returning id`,
+      [now, minutesAgo(settings.reannounceMinutes)],
+    );
+    for (const { id } of due) {
+      await enqueuePush(tx, ...(await announcements(tx, settings, (await getTicket(tx, Number(id)))!, true)));
+      result.reannounced++;
+    }
+  });
+  await db.transaction(async (tx) => {
+    const due = await tx.query<{ id: string }>(
+      `update tickets set gave_up_notice_at = $1 where status = 'waiting' and gave_up_notice_at is null and queued_at <= $2 returning id`,
+      [now, minutesAgo(settings.giveUpMinutes)],
+    );
+    for (const { id } of due) {
+      const ticket = (await getTicket(tx, Number(id)))!;
+      await enqueuePush(tx, { channel: ticket.channel, address: ticket.address, reply: nobodyCame(ticket, settings.giveUpMinutes), userId: ticket.citizenId });
+      await event(tx, ticket.id, 'gave-up-notice');
+      result.told++;
+    }
+  });
+
+  const drafts = await db.query(`update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`, [now, minutesAgo(30)]);
+  result.draftsDropped = drafts.length;
+  return result;
+}
+
+/** Sweeps every `intervalMs` in this process (safe in every process); returns a stop function. */
+export function startTicketSweeper(options: { db: Db; settings: HandoffSettings; log: Logger; kick: () => void; intervalMs?: number }): () => void {
+  const timer = setInterval(() => {
+    sweepTickets(options.db, options.settings, new Date())
+      .then((r) => {
+        if (r.reannounced + r.told === 0) return;
+        options.log.info(r, 'handoff: waiting requests re-announced / citizens told');
+        options.kick();
+      })
+      .catch((err: Error) => options.log.error({ err: err.message }, 'handoff: sweep failed'));
+  }, options.intervalMs ?? 30_000);
+  timer.unref();
+  return () => clearInterval(timer);
+}
