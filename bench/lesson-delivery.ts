@@ -4,23 +4,24 @@
  * (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
  * Prints achieved rate ÷ allowed rate, duplicates, losses, peak memory — then the same with one kill -9 of the
  * worker process half way and a restart.
- *   npx tsx bench/lesson-delivery.ts [subscribers=100000] [rate=3000] [workers=8]
+ *   npx tsx bench/lesson-delivery.ts [subscribers=100000] [rate=3000] [loops=2]
+ * Each delivery loop claims 200 rows at a time and keeps 8 messages in flight.
  */
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase } from '../tests/helpers/pg.ts';
 
-const [subscribers, rate, workers] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3000), Number(process.argv[4] ?? 8)];
+const [subscribers, rate, workers] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3000), Number(process.argv[4] ?? 2)];
 
 if (process.env.BENCH_WORKER) {
-  // ---- worker process: W concurrent delivery loops on one pool
+  // ---- worker process: `loops` concurrent delivery loops on one pool
   const { openPostgres } = await import('../src/db/postgres.ts');
   const { silentLogger } = await import('../src/log.ts');
   const { deliverBatch } = await import('../src/learn/delivery.ts');
   const { DeliveryError } = await import('../src/push/sender.ts');
   const { paced } = await import('../src/learn/worker.ts');
-  const db = await openPostgres(process.env.DATABASE_URL!, silentLogger, workers + 2);
+  const db = await openPostgres(process.env.DATABASE_URL!, silentLogger, workers * 8 + 2);
   const api = process.env.API!;
   const sender = paced({
     async push(to, replies) {
@@ -44,7 +45,7 @@ if (process.env.BENCH_WORKER) {
   await Promise.all(
     Array.from({ length: workers }, async () => {
       for (;;) {
-        const r = await deliverBatch({ db, senders: { telegram: sender }, batchSize: 100 }, clock());
+        const r = await deliverBatch({ db, senders: { telegram: sender }, batchSize: 200, concurrency: 8 }, clock());
         if (r.sent + r.retried + r.failed > 0) continue;
         const [left] = await db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'pending'`);
         if (!left!.n) return;

@@ -179,7 +179,7 @@ const serverUp = await pgAvailable();
 describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
   const server = serverAppFor({ beforeAll, afterAll });
 
-  it('a worker killed with SIGKILL mid-batch and restarted loses nothing and repeats at most the message in flight', async () => {
+  it('a worker killed with SIGKILL mid-batch and restarted loses nothing and repeats at most the messages in flight', async () => {
     const { spawn } = await import('node:child_process');
     const { startFakeTelegram } = await import('./fakes/telegram.ts');
     const fake = await startFakeTelegram();
@@ -208,7 +208,7 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     for (const c of fake.sent()) perChat.set(Number(c.body.chat_id), (perChat.get(Number(c.body.chat_id)) ?? 0) + 1);
     expect(perChat.size).toBe(150); // nothing lost
     const repeated = [...perChat.values()].filter((n) => n !== 1);
-    expect(repeated.length).toBeLessThanOrEqual(1); // only the lesson in flight at the kill can repeat
+    expect(repeated.length).toBeLessThanOrEqual(2); // only the lessons in flight at the kill can repeat (concurrency 2)
     const [row] = await server.app.db.query<{ sent: number; pending: number }>(
       `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending
          from outbox o join subscriptions s on s.id = o.subscription_id where s.course_id = 'dich-vu-cong-truc-tuyen'`,

@@ -1,4 +1,4 @@
-import type { Db, Queryable } from '../db/index.ts';
+import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { renderLesson } from './render.ts';
@@ -20,8 +20,12 @@ export interface DeliveryOptions {
   db: Db;
   senders: Record<string, PushSender>;
   log?: Logger;
-  /** Rows taken per batch (one transaction holds their row locks while they are sent). */
+  /** Rows claimed at once (one statement) and then sent. */
   batchSize?: number;
+  /** Messages in flight at once within a batch (each channel's pacing still applies). */
+  concurrency?: number;
+  /** How long claimed rows stay this worker's, in ms (database clock). Unsent rows go back to others after it. */
+  leaseMs?: number;
   /** Attempts before a transient failure becomes permanent. */
   maxAttempts?: number;
 }
@@ -33,80 +37,98 @@ export interface BatchResult {
 }
 
 /**
- * Sends up to `batchSize` due outbox rows. Each is taken with `FOR UPDATE SKIP LOCKED` and kept locked while it is
- * sent and marked, so any number of workers (processes) can run and no row is sent by two of them. A 429 waits the
- * platform's `retry_after`; transient errors back off exponentially; a blocked user fails the row for good and pauses
- * the subscription; permanent errors are recorded, never retried forever.
+ * Claims up to `batchSize` due outbox rows in one statement (`FOR UPDATE SKIP LOCKED`, then a lease), sends them
+ * `concurrency` at a time and marks each the moment its send returns. Any number of workers (processes) can run: a
+ * row is claimed by one at a time, and a worker stops sending its rows before their lease ends, so no row is sent by
+ * two. If a worker dies, its unsent rows are claimed again after the lease; only a message in flight at that instant
+ * can repeat (the platform may have got it; no messaging API takes an idempotency key).
+ *
+ * A 429 waits the platform's `retry_after` (that channel's other rows go back for later); transient errors back off
+ * exponentially; a blocked user fails the row for good and pauses the subscription; permanent errors are recorded,
+ * never retried forever. Quiet hours hold a late or retried lesson until 07:00 unless the citizen chose a night hour.
  */
 export async function deliverBatch(options: DeliveryOptions, now: Date): Promise<BatchResult> {
   const { db, senders } = options;
   const maxAttempts = options.maxAttempts ?? 5;
+  const leaseMs = options.leaseMs ?? 60_000;
   const result: BatchResult = { sent: 0, retried: 0, failed: 0 };
+  const claimedAt = Date.now();
+  const rows = await db.query<OutboxRow>(
+    `with picked as (
+       select o.id from outbox o
+        where o.status = 'pending' and o.next_attempt_at <= $1 and (o.claimed_until is null or o.claimed_until < now())
+          and o.channel = any($2::text[])
+        order by o.due_at, o.id
+        limit $3
+        for update skip locked)
+     update outbox o set claimed_until = now() + make_interval(secs => $4)
+       from picked, subscriptions s
+      where o.id = picked.id and s.id = o.subscription_id
+     returning o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts, s.hour`,
+    [now, Object.keys(senders), options.batchSize ?? 100, leaseMs / 1000],
+  );
+  rows.sort((a, b) => Number(a.id) - Number(b.id));
   // Lessons rarely change: read each once per batch.
   const lessons = new Map<string, Promise<LessonRow | undefined>>();
-  const lessonOf = (tx: Queryable, courseId: string, position: number) => {
+  const lessonOf = (courseId: string, position: number) => {
     const key = `${courseId}:${position}`;
-    if (!lessons.has(key)) lessons.set(key, getLesson(tx, courseId, position));
+    if (!lessons.has(key)) lessons.set(key, getLesson(db, courseId, position));
     return lessons.get(key)!;
   };
-  // After a 429 the platform wants quiet: that channel's other rows wait for a later batch.
-  const throttled: string[] = [];
-  for (let n = 0; n < (options.batchSize ?? 50); n++) {
-    // One row, one transaction: its lock is held while it is sent and marked, and a crash can only repeat the one
-    // message in flight (if the platform got it), never a whole batch.
-    const done = await db.transaction(async (tx) => {
-      const [row] = await tx.query<OutboxRow>(
-        `select o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts, s.hour
-           from outbox o join subscriptions s on s.id = o.subscription_id
-          where o.status = 'pending' and o.next_attempt_at <= $1 and not (o.channel = any($2::text[]))
-          order by o.due_at, o.id
-          limit 1
-          for update of o skip locked`,
-        [now, throttled],
-      );
-      if (!row) return true;
-      // Quiet hours: a late or retried message waits for the morning, unless the citizen chose a night hour.
-      if (isQuiet(localHour(now)) && !isQuiet(row.hour)) {
-        await tx.query('update outbox set next_attempt_at = $2 where id = $1', [row.id, nextLocalTime(now, QUIET_END, 0)]);
-        return false;
+  // After a 429 the platform wants quiet: that channel's other rows go back for a later batch.
+  const throttled = new Set<string>();
+  const released: string[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(options.concurrency ?? 4, rows.length) }, async () => {
+      while (next < rows.length) {
+        const row = rows[next++]!;
+        // Stop well before the lease ends: past it another worker may have claimed the row.
+        if (throttled.has(row.channel) || Date.now() - claimedAt > leaseMs * 0.8) {
+          released.push(row.id);
+          continue;
+        }
+        if (isQuiet(localHour(now)) && !isQuiet(row.hour)) {
+          await db.query('update outbox set next_attempt_at = $2, claimed_until = null where id = $1', [row.id, nextLocalTime(now, QUIET_END, 0)]);
+          continue;
+        }
+        await sendRow(row);
       }
-      await sendRow(tx, row);
-      return false;
-    });
-    if (done) break;
-  }
+    }),
+  );
+  if (released.length) await db.query('update outbox set claimed_until = null where id = any($1::bigint[]) and status = $2', [released, 'pending']);
   return result;
 
-  async function sendRow(tx: Queryable, row: OutboxRow): Promise<void> {
-    const sender = senders[row.channel];
-    const lesson = row.position === PAUSE_NOTE ? undefined : await lessonOf(tx, row.course_id, row.position);
+  async function sendRow(row: OutboxRow): Promise<void> {
+    const sender = senders[row.channel]!;
+    const lesson = row.position === PAUSE_NOTE ? undefined : await lessonOf(row.course_id, row.position);
     try {
-      if (!sender) throw new DeliveryError('permanent', `no sender for channel ${row.channel}`);
       if (!lesson && row.position !== PAUSE_NOTE) throw new DeliveryError('permanent', 'lesson no longer exists');
-      const replies = [lesson ? renderLesson(lesson) : PAUSED_NOTE];
-      await sender.push(row.external_id, replies);
+      const message = lesson ? renderLesson(lesson) : PAUSED_NOTE;
+      await sender.push(row.external_id, [message]);
       // marked sent, and the quiz choices remembered (for "2" typed on Zalo), in one statement
-      const choices = replies.at(-1)?.choices;
-      await tx.query(
-        `with sent as (update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1 where id = $1)
+      await db.query(
+        `with sent as (update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null where id = $1)
          update users set pending = $4 where id = $3`,
-        [row.id, now, row.user_id, choices ? JSON.stringify(choices) : null],
+        [row.id, now, row.user_id, message.choices ? JSON.stringify(message.choices) : null],
       );
       result.sent++;
     } catch (err) {
       const e = err instanceof DeliveryError ? err : new DeliveryError('transient', (err as Error).message);
       const attempts = row.attempts + 1;
       if (e.kind === 'blocked' || e.kind === 'permanent' || attempts >= maxAttempts) {
-        await tx.query(`update outbox set status = 'failed', attempts = $2, last_error = $3 where id = $1`, [row.id, attempts, e.message.slice(0, 500)]);
-        if (e.kind === 'blocked') {
-          await tx.query(`update subscriptions set paused = 'blocked' where id = $1`, [row.subscription_id]);
-          await tx.query('update users set reachable = false where id = $1', [row.user_id]);
-        }
+        await db.transaction(async (tx) => {
+          await tx.query(`update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null where id = $1`, [row.id, attempts, e.message.slice(0, 500)]);
+          if (e.kind === 'blocked') {
+            await tx.query(`update subscriptions set paused = 'blocked' where id = $1`, [row.subscription_id]);
+            await tx.query('update users set reachable = false where id = $1', [row.user_id]);
+          }
+        });
         result.failed++;
       } else {
-        if (e.kind === 'rate-limited') throttled.push(row.channel);
+        if (e.kind === 'rate-limited') throttled.add(row.channel);
         const waitMs = e.kind === 'rate-limited' ? (e.retryAfterMs ?? 1000) : Math.min(60_000 * 2 ** (attempts - 1), 3600_000);
-        await tx.query(`update outbox set attempts = $2, last_error = $3, next_attempt_at = $4 where id = $1`, [
+        await db.query(`update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null where id = $1`, [
           row.id, attempts, e.message.slice(0, 500), new Date(now.getTime() + waitMs),
         ]);
         result.retried++;

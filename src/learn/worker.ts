@@ -45,7 +45,7 @@ export function startLessonWorker(options: { db: Db; senders: Record<string, Pus
         const { enqueued, skipped, finished } = await enqueueDue(options.db, now);
         if (enqueued || skipped || finished) options.log.info({ enqueued, skipped, finished }, 'daily lessons scheduled');
         for (;;) {
-          const r = await deliverBatch({ db: options.db, senders: options.senders, log: options.log }, new Date());
+          const r = await deliverBatch({ db: options.db, senders: options.senders, log: options.log, batchSize: 50 }, new Date());
           if (r.sent + r.failed + r.retried === 0 || stopped) break;
         }
       } catch (err) {

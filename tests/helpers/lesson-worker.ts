@@ -1,6 +1,7 @@
 /**
  * A lesson-delivery worker as its own process, for the kill -9 test: delivers pending outbox rows of the PostgreSQL
- * database in DATABASE_URL through the Telegram Bot API at TELEGRAM_API_ROOT until none are left, then exits.
+ * database in DATABASE_URL through the Telegram Bot API at TELEGRAM_API_ROOT until none are left (waiting for the
+ * leases of a killed worker's rows to end), then exits.
  */
 import { TelegramChannel, telegramPusher } from '../../src/channels/telegram.ts';
 import { Conversation } from '../../src/core/conversation.ts';
@@ -18,8 +19,12 @@ const tg = new TelegramChannel({
 });
 const now = new Date(process.env.NOW!);
 for (;;) {
-  const r = await deliverBatch({ db, senders: { telegram: telegramPusher(tg) }, batchSize: 10 }, now);
-  if (r.sent + r.retried + r.failed === 0) break;
+  const r = await deliverBatch({ db, senders: { telegram: telegramPusher(tg) }, batchSize: 10, concurrency: 2, leaseMs: 1500 }, now);
+  if (r.sent + r.retried + r.failed > 0) continue;
+  // rows a killed worker claimed come back when their lease ends
+  const [left] = await db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'pending'`);
+  if (!left!.n) break;
+  await new Promise((ok) => setTimeout(ok, 200));
 }
 await db.close();
 process.exit(0);
