@@ -330,6 +330,62 @@ describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back
   });
 });
 
+describe('a Telegram citizen helped by a Zalo volunteer (announced privately, claimed by typing a number)', () => {
+  let telegram: FakeTelegram;
+  let zaloApi: FakeZalo;
+  let stage: Stage;
+  const citizen = 6001;
+  const MAI = 'zalo-volunteer-mai';
+  beforeAll(async () => {
+    telegram = await startFakeTelegram();
+    zaloApi = await startFakeZalo();
+    const { VOLUNTEER_CHAT_ID: _group, ...noGroup } = ENV;
+    stage = await new Stage(telegram, zaloApi).start(await createApp(testConfig(noGroup), silentLogger, { memory: true, progress: () => {} }));
+    await addVolunteer(stage.app.db, { channel: 'zalo', externalId: MAI, name: 'Mai' });
+  });
+  afterAll(async () => {
+    await stage?.stop();
+    await stage?.app.close();
+    await telegram?.close();
+    await zaloApi?.close();
+  });
+
+  it('request → private announcement → "1" claims → relay both ways → /xong → rating buttons → the bot answers again', async () => {
+    stage.say(citizen, '/tinhnguyenvien');
+    await telegram.waitFor(() => stage.toTelegram(citizen).length > 0);
+    expect(stage.toTelegram(citizen)[0]!.text).toMatch(/một câu/);
+    stage.say(citizen, 'khong biet cach nop ho so truc tuyen');
+    await telegram.waitFor(() => stage.toTelegram(citizen).length > 1);
+    const id = ticketId(stage.toTelegram(citizen)[1]!.text);
+
+    await zaloApi.waitFor(() => stage.toZalo(MAI).length > 0);
+    expect(stage.toZalo(MAI)[0]).toMatch(new RegExp(`Yêu cầu mới.*#${id}.*Telegram[\\s\\S]*1\\. 🙋 Nhận #${id}`, 's'));
+    expect(stage.toZalo(MAI)[0]).not.toContain(String(citizen));
+    await stage.zaloSay(MAI, '1');
+    expect(stage.toZalo(MAI).join('\n')).toMatch(new RegExp(`Mai đã nhận yêu cầu #${id}`));
+    await zaloApi.waitFor(() => stage.toZalo(MAI).some((t) => t.includes('khong biet cach nop ho so truc tuyen') && t.includes('/xong')));
+    await telegram.waitFor(() => stage.toTelegram(citizen).some((m) => m.text.includes('<b>Mai</b> đã nhận')));
+
+    stage.say(citizen, 'chau oi, bac o xa, khong ra xa duoc');
+    await zaloApi.waitFor(() => stage.toZalo(MAI).some((t) => t.includes('bac o xa')));
+    await stage.zaloSay(MAI, 'Bác vào dichvucong.gov.vn, đăng nhập bằng VNeID rồi chọn thủ tục cần nộp nhé.');
+    await telegram.waitFor(() => stage.toTelegram(citizen).some((m) => m.text.includes('<b>Mai</b> (tình nguyện viên)')));
+
+    await stage.zaloSay(MAI, '/xong');
+    await telegram.waitFor(() => stage.toTelegram(citizen).some((m) => m.text.includes('chấm điểm')));
+    const buttons = stage.toTelegram(citizen).at(-1)!.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data);
+    expect(buttons).toEqual([1, 2, 3, 4, 5].map((n) => `rate:${id}:${n}`));
+    stage.press(citizen, `rate:${id}:5`);
+    await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('góp ý'));
+    stage.press(citizen, 'rate:0:skip');
+    await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('Cảm ơn bạn'));
+    stage.say(citizen, 'quen mat khau vneid');
+    await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('Nguồn:'));
+    const [row] = await stage.app.db.query<{ rating: number; comment: string | null }>('select rating, comment from tickets where id = $1', [id]);
+    expect(row).toEqual({ rating: 5, comment: null });
+  });
+});
+
 describe('nobody left waiting silently (a controllable clock)', () => {
   let telegram: FakeTelegram;
   let zaloApi: FakeZalo;

@@ -63,13 +63,13 @@ export async function event(db: Queryable, ticketId: number, kind: string, volun
   await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [ticketId, kind, volunteerId ?? null, detail ?? null]);
 }
 
-/** Starts a request waiting for its problem line (replacing an older draft). */
-export async function createDraft(db: Queryable, citizenId: number, now: Date): Promise<number> {
-  const [row] = await db.query<{ id: string }>(
-    `insert into tickets (citizen_id, status, created_at) values ($1, 'draft', $2) returning id`,
+/** Starts a request waiting for its problem line (a no-op when one is already open, e.g. a double tap). */
+export async function createDraft(db: Queryable, citizenId: number, now: Date): Promise<void> {
+  await db.query(
+    `insert into tickets (citizen_id, status, created_at) values ($1, 'draft', $2)
+     on conflict (citizen_id) where status in ('draft', 'waiting', 'active') do nothing`,
     [citizenId, now],
   );
-  return Number(row!.id);
 }
 
 /** Puts a request (a draft, or a new one) in the queue with its problem line; returns its id. */
