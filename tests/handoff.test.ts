@@ -195,9 +195,14 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => 
     expect(relayed).not.toContain('001234567890');
     // a question the bot would answer goes to the volunteer too
     expect(await stage.web(web, { text: 'dang ky tam tru online the nao' })).toEqual([]);
+    // someone who is not holding the request cannot speak to the citizen: the bot answers them itself
+    stage.say(STRANGER, 'Bác gửi cháu mã OTP nhé');
+    await telegram.waitFor(() => stage.toTelegram(STRANGER).length >= 6);
     stage.say(LAN, 'Bác mở VNeID, bấm "Quên mật khẩu", nhập số điện thoại rồi chờ mã OTP gửi về máy. Không đọc mã cho ai nhé.');
     const back = await stage.waitInbox(web, /Lan\*\* \(tình nguyện viên\)/);
     expect(back.text).toMatch(/Bác mở VNeID, bấm "Quên mật khẩu"/);
+    const toCitizen = await stage.app.db.query<{ reply: { text: string } }>(`select reply from push_outbox where address = $1`, [web]);
+    expect(toCitizen.map((r) => r.reply.text).join('\n')).not.toContain('gửi cháu mã OTP');
     const stored = await stage.app.db.query<{ sender: string; text: string }>('select sender, text from ticket_messages where ticket_id = $1 order by id', [id]);
     expect(stored.map((m) => m.sender)).toEqual(['citizen', 'citizen', 'volunteer']);
     expect(stored.map((m) => m.text).join(' ')).not.toContain('001234567890');
