@@ -56,6 +56,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   try {
     const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
     const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));
+    const minConfidence = config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE;
+    // Before ingestion, so that a broken prompt file stops start-up at once.
+    const answerer = await createAnswerer(config, db, log, minConfidence);
     const embedder = await createEmbedder(config, abbreviations);
     const ingestSummary = await ingest(db, {
       knowledgeDir: config.knowledgeDir,
@@ -70,9 +73,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`skipped ${p.file}: ${p.problem}`);
     await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
-    const minConfidence = config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE;
     const asker = new Asker(retriever, minConfidence);
-    const answerer = await createAnswerer(config, db, log, minConfidence);
     const conversation = new Conversation({
       db,
       log,

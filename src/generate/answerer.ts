@@ -22,6 +22,8 @@ const MAX_CHARS = 1800;
 /** A second guide joins the context when it is about as likely as the first (questions two guides answer). */
 const SECOND_GUIDE_SHARE = 0.9;
 const SAFETY_CATEGORY = 'an-toan';
+/** What a name the citizen gave becomes in the answer (the reply is stored, and a bare name cannot be redacted). */
+const NAME_IN_ANSWER = { vi: 'bạn', en: 'you' } as const;
 
 export type Outcome = 'ok' | 'ungrounded' | 'leak' | 'declined' | 'format' | 'timeout' | 'error' | 'skipped';
 type Usage = NonNullable<Completion['usage']>;
@@ -47,7 +49,7 @@ export interface AnswererOptions {
   log: Logger;
   /** Deadline of one generated answer (`LLM_TIMEOUT_MS`). */
   timeoutMs: number;
-  /** Deadline of condensing a follow-up; default a quarter of `timeoutMs`, at most 2.5 s. */
+  /** Deadline of condensing a follow-up; default a quarter of `timeoutMs`, between 0.8 and 2.5 s. */
   condenseTimeoutMs?: number;
   /** Confidence a second guide needs to join the context. */
   minConfidence: number;
@@ -69,7 +71,7 @@ export class Answerer {
     this.model = options.model.model;
     // The scam warning is advice the answer is meant to repeat, so repeating it is no leak.
     this.leakCheck = leakCheck(promptTexts(options.prompts, ['scam-warning']));
-    this.condenseTimeoutMs = options.condenseTimeoutMs ?? Math.min(2500, Math.round(options.timeoutMs / 4));
+    this.condenseTimeoutMs = options.condenseTimeoutMs ?? Math.min(2500, Math.max(800, Math.round(options.timeoutMs / 4)));
   }
 
   /** The question to retrieve with: a follow-up is condensed from the recent turns (its own tight deadline). */
@@ -130,7 +132,7 @@ export class Answerer {
       outcome === 'ok' ? 'llm: generated answer sent' : 'llm: guide answer sent instead of the generated one',
     );
     if (outcome !== 'ok') return extractive;
-    const text = `${prepared.vault.reveal(answer)}\n\n${guides.map(citation).join('\n')}`;
+    const text = `${prepared.vault.reveal(answer, NAME_IN_ANSWER[answerLanguage(prepared.question)])}\n\n${guides.map(citation).join('\n')}`;
     return extractive.choices ? { text, choices: extractive.choices } : { text };
   }
 

@@ -18,7 +18,11 @@ const ROLE_TALK = [
   'do anything now', 'no restrictions', 'khong con gioi han', 'khong bi rang buoc', 'khong con rang buoc', 'bo moi gioi han',
   'new role', 'vai tro moi', 'toi khong con la', 'i am no longer', 'from now on i', 'tu bay gio toi', 'as an ai language model',
   'ignore previous', 'ignore all previous', 'bo qua huong dan', 'bo qua moi huong dan', 'api key', 'openai',
+  // the system prompt's own opening, in either language (answers call the assistant "mình", never "bạn là…")
+  'ban la binh dan', 'you are binh dan',
 ];
+/** A long run of base64 or hex: instructions or prompts smuggled out encoded. */
+const ENCODED = /[A-Za-z0-9+/=]{28,}/;
 
 /** Marks of the prompt templates themselves (delimiters, variable syntax, section names). */
 const TEMPLATE_MARKS = ['<<<', '>>>', '{{', '}}', 'TÀI LIỆU (', 'CÂU HỎI của người dân'];
@@ -43,6 +47,8 @@ export function leaks(answer: string, check: LeakCheck): string[] {
   const padded = ` ${folded} `;
   const talk = ROLE_TALK.find((p) => padded.includes(` ${p} `));
   if (talk) reasons.push(`role or instructions: "${talk}"`);
+  const encoded = answer.split(/\s+/).find((word) => ENCODED.test(word) && /\d/.test(word) && /[a-z]/i.test(word) && !word.includes('.'));
+  if (encoded) reasons.push('encoded text');
   const mark = TEMPLATE_MARKS.find((m) => answer.includes(m));
   if (mark) reasons.push(`template text: "${mark}"`);
   return reasons;

@@ -60,21 +60,32 @@ export class OpenAIChatModel implements ChatModel {
     const request = { signal: options.signal, maxRetries: 0 };
     if (options.stream === false) {
       const res = await this.client.chat.completions.create({ ...body, stream: false }, request);
+      complete(res.choices[0]?.finish_reason);
       return { text: res.choices[0]?.message.content ?? '', ...usageOf(res.usage) };
     }
     const stream = await this.client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, request);
     let text = '';
     let usage: Completion['usage'];
+    let finish: string | null | undefined;
     for await (const chunk of stream) {
       const delta = chunk.choices[0]?.delta?.content;
       if (delta) {
         text += delta;
         options.onDelta?.(text);
       }
+      finish = chunk.choices[0]?.finish_reason ?? finish;
       if (chunk.usage) usage = usageOf(chunk.usage).usage;
     }
+    // An aborted stream just ends (the SDK does not throw): a part of an answer must never pass for a whole one.
+    if (options.signal.aborted) throw options.signal.reason instanceof Error ? options.signal.reason : new Error('aborted');
+    complete(finish);
     return { text, ...(usage ? { usage } : {}) };
   }
+}
+
+/** Only an answer the model finished is usable: not one cut off by the token limit or a dropped connection. */
+function complete(finish: string | null | undefined): void {
+  if (finish !== 'stop') throw new Error(finish ? `the answer was cut short (finish_reason ${finish})` : 'the answer stream ended early');
 }
 
 function usageOf(usage: { prompt_tokens: number; completion_tokens: number } | null | undefined): Pick<Completion, 'usage'> {

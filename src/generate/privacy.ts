@@ -26,9 +26,12 @@ export class Vault {
     return replacePersonal(text, (kind, value) => this.placeholderOf(kind, value)).text;
   }
 
-  /** The text with the placeholders this vault made put back; unknown placeholders stay as they are. */
-  reveal(text: string): string {
-    return text.replace(PLACEHOLDER, (m) => this.byPlaceholder.get(m) ?? m);
+  /**
+   * The text with the placeholders this vault made put back; unknown placeholders stay as they are. A name becomes
+   * `nameAs` instead ("bạn"): stored replies are redacted by pattern, and a name alone has none to catch it.
+   */
+  reveal(text: string, nameAs?: string): string {
+    return text.replace(PLACEHOLDER, (m, stem: string) => (nameAs !== undefined && stem === STEM.name ? nameAs : (this.byPlaceholder.get(m) ?? m)));
   }
 
   /** How many values are hidden. */
@@ -37,7 +40,7 @@ export class Vault {
   }
 
   private placeholderOf(kind: PersonalKind, value: string): string {
-    const key = `${kind}:${value.replace(/\s+/g, ' ').trim()}`;
+    const key = `${kind}:${kind === 'name' || kind === 'email' ? value.replace(/\s+/g, ' ').trim() : value.replace(/\D/g, '')}`;
     let placeholder = this.byValue.get(key);
     if (!placeholder) {
       const n = (this.counts.get(kind) ?? 0) + 1;
