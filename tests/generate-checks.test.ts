@@ -49,6 +49,12 @@ describe('prompts/', () => {
       });
       expect(message).toMatch(/system\.md: documents \{\{today\}\}, which the code does not provide/);
     });
+    it('a variable the prompt cannot do without', async () => {
+      const message = await failure(async () => {
+        await writeFile(join(dir, 'answer.md'), '---\nversion: 1\nvariables:\n  question: câu hỏi\n---\nCâu hỏi: {{question}}\n');
+      });
+      expect(message).toMatch(/answer\.md: must use \{\{sources\}\}/);
+    });
     it('a missing file or version', async () => {
       const message = await failure(async () => {
         await rm(join(dir, 'condense.md'));

@@ -18,6 +18,13 @@ export const PROMPT_VARIABLES = {
 
 export type PromptName = keyof typeof PROMPT_VARIABLES;
 
+/** Variables a prompt cannot do without: the guide and the question, the marker that means "not in the guide". */
+const REQUIRED: Partial<Record<PromptName, readonly string[]>> = {
+  abstention: ['marker'],
+  answer: ['sources', 'question'],
+  condense: ['history', 'question'],
+};
+
 /** One loaded prompt file. */
 export interface Prompt {
   name: PromptName;
@@ -46,7 +53,7 @@ const VARIABLE = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/gi;
 /**
  * Reads and checks every prompt file at start. Fails with one line per problem, each naming its file: a missing
  * file, a header without `version:`, a `{{variable}}` used but not documented, a documented variable the code does
- * not provide.
+ * not provide, a variable the prompt cannot do without left out.
  */
 export async function loadPrompts(dir: string): Promise<Prompts> {
   const problems: string[] = [];
@@ -95,6 +102,8 @@ export function parsePrompt(name: PromptName, file: string, source: string): Pro
   const used = [...new Set([...body.matchAll(VARIABLE)].map((m) => m[1]!))];
   const undocumented = used.filter((v) => !documented.includes(v));
   if (undocumented.length) return `${file}: uses {{${undocumented.join('}}, {{')}}} but does not document it under "variables:" in the header`;
+  const missing = (REQUIRED[name] ?? []).filter((v) => !used.includes(v));
+  if (missing.length) return `${file}: must use {{${missing.join('}}, {{')}}} (and document it in the header)`;
   if (!body) return `${file}: has no text after the header`;
   return { name, file, version: String(meta.version).trim(), variables: Object.fromEntries(documented.map((v) => [v, String(variables[v])])), body };
 }
