@@ -127,7 +127,8 @@ export class Answerer {
     }
     const ms = performance.now() - started;
     await this.record(askId, outcome, violations, prepared, addUsage(prepared.usage, usage), ms + prepared.ms);
-    this.options.log.info(
+    // A server that fails or is too slow is an operator's problem (warn); a checked-and-refused answer is routine.
+    this.options.log[outcome === 'error' || outcome === 'timeout' ? 'warn' : 'info'](
       { outcome, ms: Math.round(ms), tokens: usage, violations: violations.map((v) => v.kind), model: this.model },
       outcome === 'ok' ? 'llm: generated answer sent' : 'llm: guide answer sent instead of the generated one',
     );

@@ -61,7 +61,8 @@ export async function loadPrompts(dir: string): Promise<Prompts> {
   const hash = createHash('sha256');
   for (const name of Object.keys(PROMPT_VARIABLES) as PromptName[]) {
     const path = join(dir, `${name}.md`);
-    const file = relative(process.cwd(), path) || path;
+    const near = relative(process.cwd(), path);
+    const file = near && !near.startsWith('..') ? near : path;
     let source: string;
     try {
       source = await readFile(path, 'utf8');
