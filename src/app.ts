@@ -8,6 +8,9 @@ import { openDb, type Db } from './db/index.ts';
 import { LocalHashEmbedder } from './embeddings/local.ts';
 import { OpenAIEmbedder } from './embeddings/openai.ts';
 import type { Embedder } from './embeddings/types.ts';
+import { Answerer } from './generate/answerer.ts';
+import { OpenAIChatModel } from './generate/model.ts';
+import { loadPrompts } from './generate/prompts.ts';
 import { handoffFeature, type HandoffSettings } from './handoff/feature.ts';
 import { PushSignal } from './push/outbox.ts';
 import { helpFeature } from './help/feature.ts';
@@ -30,6 +33,10 @@ export interface App {
   embedder: Embedder;
   retriever: Retriever;
   asker: Asker;
+  /** Generated answers, when an LLM is configured (`OPENAI_MODEL`). */
+  answerer?: Answerer;
+  /** How questions are answered: `retrieval` (the guides as they are) or `llm:<model>` (generated from them). */
+  answers: string;
   conversation: Conversation;
   /** Rung when a handler queued pushes (relayed messages, announcements); the push worker listens. */
   pushSignal: PushSignal;
@@ -53,6 +60,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   try {
     const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
     const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));
+    const minConfidence = config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE;
+    // Before ingestion, so that a broken prompt file stops start-up at once.
+    const answerer = await createAnswerer(config, db, log, minConfidence);
     const embedder = await createEmbedder(config, abbreviations);
     const ingestSummary = await ingest(db, {
       knowledgeDir: config.knowledgeDir,
@@ -67,7 +77,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`skipped ${p.file}: ${p.problem}`);
     await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
-    const asker = new Asker(retriever, config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE);
+    const asker = new Asker(retriever, minConfidence);
     const pushSignal = new PushSignal();
     const handoff = handoffSettings(config);
     // the web chat fetches its pushes; Telegram and Zalo get them when configured; the terminal cannot
@@ -76,11 +86,18 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       db,
       log,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
-      features: [helpFeature(), learnFeature({ db, publicBase: publicBase(config) }), handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
-        safetyFeature({ domains }), askFeature({ db, asker })],
+      features: [
+        helpFeature(),
+        learnFeature({ db, publicBase: publicBase(config) }),
+        handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
+        safetyFeature({ domains }),
+        askFeature({ db, asker, ...(answerer ? { answerer } : {}) }),
+      ],
     });
     return {
       config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, pushSignal, handoff, ingestSummary,
+      ...(answerer ? { answerer } : {}),
+      answers: answerer ? `llm:${answerer.model}` : 'retrieval',
       close: async () => {
         if (!options.db) await db.close();
       },
@@ -105,6 +122,21 @@ export function handoffSettings(config: Config): HandoffSettings {
 /** Where citizens reach this server (for verification links): PUBLIC_URL, else the local web chat. */
 export function publicBase(config: Config): string {
   return (config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '');
+}
+
+/**
+ * Generated answers when `OPENAI_MODEL` is set (with `OPENAI_API_KEY` and/or `OPENAI_BASE_URL`); the prompts are
+ * read and checked now, so a broken prompt file stops start-up naming the file.
+ */
+async function createAnswerer(config: Config, db: Db, log: Logger, minConfidence: number): Promise<Answerer | undefined> {
+  if (!config.OPENAI_MODEL) return undefined;
+  const prompts = await loadPrompts(config.promptsDir);
+  const model = new OpenAIChatModel({
+    model: config.OPENAI_MODEL,
+    ...(config.OPENAI_API_KEY ? { apiKey: config.OPENAI_API_KEY } : {}),
+    ...(config.OPENAI_BASE_URL ? { baseURL: config.OPENAI_BASE_URL } : {}),
+  });
+  return new Answerer({ db, model, prompts, log, timeoutMs: config.LLM_TIMEOUT_MS, minConfidence });
 }
 
 async function createEmbedder(config: Config, abbreviations: Abbreviations): Promise<Embedder> {

@@ -29,6 +29,9 @@ const schema = z.object({
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: optionalUrl('an http(s) URL such as http://localhost:11434/v1'),
   OPENAI_EMBEDDING_MODEL: z.string().trim().min(1).default('text-embedding-3-small'),
+  OPENAI_MODEL: optionalText,
+  LLM_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 8000' }).int().min(50).max(120_000).default(8000),
+  PROMPTS_DIR: z.string().trim().min(1).default('./prompts'),
   ASK_MIN_CONFIDENCE: z.coerce
     .number({ message: 'expected a number between 0 and 1' })
     .min(0, 'expected a number between 0 and 1')
@@ -65,6 +68,7 @@ export type Config = z.infer<typeof schema> & {
   /** Absolute path of the embedded database (PGlite) directory, unless `DATABASE_URL` is set. */
   pgliteDir: string;
   knowledgeDir: string;
+  promptsDir: string;
 };
 
 export class ConfigError extends Error {
@@ -86,9 +90,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (cfg.EMBEDDINGS === 'openai' && !cfg.OPENAI_API_KEY && !cfg.OPENAI_BASE_URL) {
     throw new ConfigError('EMBEDDINGS="openai" needs OPENAI_API_KEY or OPENAI_BASE_URL (an OpenAI-compatible server)');
   }
+  if (cfg.OPENAI_MODEL && !cfg.OPENAI_API_KEY && !cfg.OPENAI_BASE_URL) {
+    throw new ConfigError('OPENAI_MODEL needs OPENAI_API_KEY or OPENAI_BASE_URL (an OpenAI-compatible server)');
+  }
   return {
     ...cfg,
     pgliteDir: resolve(cfg.DATA_DIR, 'pglite'),
     knowledgeDir: resolve(cfg.KNOWLEDGE_DIR),
+    promptsDir: resolve(cfg.PROMPTS_DIR),
   };
 }

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { App } from '../src/app.ts';
+import { createApp, type App } from '../src/app.ts';
+import { openDb } from '../src/db/index.ts';
+import { silentLogger } from '../src/log.ts';
 import { LocalHashEmbedder } from '../src/embeddings/local.ts';
 import { loadAbbreviations } from '../src/text/abbreviations.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
-import { KNOWLEDGE, memoryApp } from './helpers/app.ts';
+import { KNOWLEDGE, memoryApp, testConfig } from './helpers/app.ts';
 
 let fake: FakeOpenAI;
 let app: App;
@@ -39,5 +41,31 @@ describe('EMBEDDINGS=openai through @langchain/openai', () => {
     const sent = JSON.stringify(fake.requests.map((r) => r.body.input));
     expect(fake.requests.length).toBeGreaterThan(0);
     expect(sent).not.toMatch(/001203004567|0987654321/);
+  });
+});
+
+describe('a change of embedder re-indexes once', () => {
+  it('local → openai → same again → another model: re-indexed, untouched, re-indexed; recorded in meta', async () => {
+    const config = testConfig();
+    const db = await openDb(config, silentLogger, { memory: true });
+    try {
+      const start = async (env: Record<string, string>) => {
+        const started = await createApp(testConfig(env), silentLogger, { db, progress: () => {} });
+        const [meta] = await db.query<{ v: string }>(`select value #>> '{}' as v from meta where key = 'embedder'`);
+        return { summary: started.ingestSummary, embedder: meta!.v };
+      };
+      const remote = { EMBEDDINGS: 'openai', OPENAI_BASE_URL: fake.url, OPENAI_EMBEDDING_MODEL: 'fake-embed' };
+      const local = await start({});
+      expect(local.embedder).toBe('local-hash-v1:384');
+      const switched = await start(remote);
+      expect(switched).toMatchObject({ embedder: 'openai:fake-embed:64', summary: { reindexed: true, updated: local.summary.guides, unchanged: 0 } });
+      expect(switched.summary.chunksEmbedded).toBeGreaterThan(switched.summary.guides);
+      const again = await start(remote);
+      expect(again.summary).toMatchObject({ reindexed: false, unchanged: local.summary.guides, chunksEmbedded: 0 });
+      const other = await start({ ...remote, OPENAI_EMBEDDING_MODEL: 'fake-embed-2' });
+      expect(other).toMatchObject({ embedder: 'openai:fake-embed-2:64', summary: { reindexed: true, unchanged: 0 } });
+    } finally {
+      await db.close();
+    }
   });
 });

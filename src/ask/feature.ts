@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { Feature, Turn } from '../core/conversation.ts';
 import { reply, type Reply } from '../core/message.ts';
+import type { Answerer } from '../generate/answerer.ts';
 import type { Asker } from './asker.ts';
 import { getGuide } from './guides.ts';
 import { recordAsk, recordFeedback } from './records.ts';
@@ -8,21 +9,25 @@ import { CHOICE, HUMAN_LABEL, REFUSAL, renderAbstain, renderGuide } from './rend
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
+ * With an {@link Answerer} (LLM configured), follow-ups are condensed before retrieval and the answer is generated
+ * from the guide, falling back to the guide itself; abstaining and refusing are the same either way.
  * Also serves the choices it offers: a guide by id, 👍/👎 feedback.
  */
-export function askFeature(deps: { db: Db; asker: Asker }): Feature {
-  const { db, asker } = deps;
+export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }): Feature {
+  const { db, asker, answerer } = deps;
 
   async function answer(turn: Turn): Promise<Reply[]> {
-    const result = await asker.ask(turn.text);
+    const prepared = await answerer?.prepare(turn);
+    const result = await asker.ask(prepared?.question ?? turn.text);
     const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
-    if (result.decision === 'refuse') return [REFUSAL];
     const top = result.candidates[0];
-    if (result.decision === 'answer' && top) {
-      const guide = await getGuide(db, top.guideId);
-      if (guide) return [renderGuide(guide, askId)];
+    const guide = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
+    if (guide) {
+      const extractive = renderGuide(guide, askId);
+      return [answerer && prepared ? await answerer.compose(prepared, result, guide, extractive, askId) : extractive];
     }
-    return [renderAbstain(result.candidates)];
+    if (prepared) await answerer?.skipped(prepared, askId);
+    return [result.decision === 'refuse' ? REFUSAL : renderAbstain(result.candidates)];
   }
 
   return {

@@ -41,6 +41,8 @@ export interface TelegramOptions {
   maxRetryDelaySeconds?: number;
   /** PNG bytes of a reply's image path (certificates), uploaded as a photo. */
   images?: (path: string) => Promise<Buffer | undefined>;
+  /** The typing indicator is re-sent this often while a reply is prepared (Telegram shows it ~5 s). Default 4 s. */
+  typingEveryMs?: number;
 }
 
 /**
@@ -125,14 +127,19 @@ export class TelegramChannel {
     const from = ctx.from;
     const chatId = ctx.chat?.id;
     if (!from || chatId === undefined) return;
-    await ctx.api.sendChatAction(chatId, 'typing').catch(() => {});
-    const replies = await this.options.conversation.handle({
-      channel: TELEGRAM_CHANNEL,
-      userId: String(from.id),
-      displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
-      ...(ctx.chat?.type !== 'private' ? { inGroup: true } : {}),
-      ...inbound,
-    });
+    // "typing…" stays on while the answer is prepared (a generated answer can take seconds).
+    const typing = () => ctx.api.sendChatAction(chatId, 'typing').catch(() => {});
+    await typing();
+    const keepTyping = setInterval(() => void typing(), this.options.typingEveryMs ?? 4000);
+    const replies = await this.options.conversation
+      .handle({
+        channel: TELEGRAM_CHANNEL,
+        userId: String(from.id),
+        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
+        ...(ctx.chat?.type !== 'private' ? { inGroup: true } : {}),
+        ...inbound,
+      })
+      .finally(() => clearInterval(keepTyping));
     try {
       for (const r of replies) await this.send(chatId, r);
     } catch (err) {

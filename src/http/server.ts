@@ -41,7 +41,7 @@ export async function createServer(app: App): Promise<FastifyInstance> {
       vector: app.db.hasVector,
       guides: Number(row?.n ?? 0),
       embeddings: app.embedder.id,
-      answers: 'retrieval',
+      answers: app.answers,
     };
   });
   return server;

@@ -4,9 +4,10 @@ import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
 
 export const KNOWLEDGE = resolve(import.meta.dirname, '../../knowledge');
+export const PROMPTS = resolve(import.meta.dirname, '../../prompts');
 
 export function testConfig(env: Record<string, string> = {}): Config {
-  return loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, DATA_DIR: '/tmp/binhdan-test-unused', LOG_LEVEL: 'silent', ...env });
+  return loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, PROMPTS_DIR: PROMPTS, DATA_DIR: '/tmp/binhdan-test-unused', LOG_LEVEL: 'silent', ...env });
 }
 
 /** The real app on an in-memory PGlite with the real guides. */
