@@ -118,6 +118,15 @@ describe('lesson checks', () => {
     expect(text).toMatch(/03-sai\.md: quiz\.answer 3 is not one of the options/);
     expect(text).toMatch(/03-sai\.md: guides "khong-co" is not a guide id/);
     rmSync(join(course, '03-sai.md'));
+
+    const withImage = (image: string) => lesson('Có hình', 2).replace('title: Có hình', `title: Có hình\nimage: ${image}`);
+    writeFileSync(join(course, '03-hinh.md'), withImage('khong-co.png'));
+    writeFileSync(join(course, '04-hinh.md'), withImage('../../package.json'));
+    const pictures = (await loadCourses(dir, new Set(['vneid-cai-dat']))).problems.map((p) => `${p.file}: ${p.problem}`).join('\n');
+    expect(pictures).toMatch(/03-hinh\.md: image "khong-co\.png" is not in/);
+    expect(pictures).toMatch(/04-hinh\.md: image "\.\.\/\.\.\/package\.json" must be a \.png or \.jpg file name/);
+    rmSync(join(course, '03-hinh.md'));
+    rmSync(join(course, '04-hinh.md'));
   });
 
   it('counts a streak of days in a row ending today or yesterday', () => {

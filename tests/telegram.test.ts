@@ -189,6 +189,40 @@ describe('Telegram pushes for daily lessons', () => {
   });
 });
 
+describe('lesson pictures', () => {
+  it('a lesson with a picture is one photo message: the card as caption, the quiz as buttons; the server serves the file', async () => {
+    const { getLesson } = await import('../src/learn/store.ts');
+    const { renderLesson } = await import('../src/learn/render.ts');
+    const { learnPictures } = await import('../src/learn/pictures.ts');
+    const { telegramPusher } = await import('../src/channels/telegram.ts');
+    const card = renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!);
+    expect(card.image!.path).toBe('/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
+    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log, images: learnPictures(app.db, app.config.knowledgeDir, 'http://localhost') });
+    await telegramPusher(tg).push('703', [card]);
+    const sent = fake.calls.filter((c) => Number(c.body.chat_id) === 703);
+    expect(sent.map((c) => c.method)).toEqual(['sendPhoto']);
+    const photo = sent[0]!.body;
+    expect(photo.photo).toMatchObject({ filename: 'ten-trang-that-gia.png' });
+    expect(photo.photo.bytes).toBeGreaterThan(10_000);
+    expect(photo.caption).toMatch(/Bài 4\/5[\s\S]*❓ Trang nào dưới đây là trang thật của VNeID\?/);
+    expect(photo.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toEqual([1, 2, 3, 4].map((n) => `quiz:an-toan-tren-mang:4:${n}`));
+
+    const server = await createServer(app);
+    const base = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const res = await fetch(`${base}${card.image!.path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/png');
+      expect(Buffer.from(await res.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
+      for (const bad of ['/lesson-images/an-toan-tren-mang/..%2F..%2Fpackage.json', '/lesson-images/an-toan-tren-mang/course.yaml', '/lesson-images/khong-co/ten-trang-that-gia.png']) {
+        expect((await fetch(`${base}${bad}`)).status, bad).toBe(404);
+      }
+    } finally {
+      await server.close();
+    }
+  });
+});
+
 describe('a course on Telegram', () => {
   it('/hoc → a course button → lesson and quiz buttons → a right answer and a wrong one', async () => {
     const tg = channel();

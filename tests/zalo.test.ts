@@ -135,6 +135,20 @@ describe('Zalo webhook', () => {
   });
 });
 
+describe('a lesson with a picture on Zalo', () => {
+  it('is one sendPhoto: the public URL of the picture, the card with numbered options as caption', async () => {
+    const { getLesson } = await import('../src/learn/store.ts');
+    const { renderLesson } = await import('../src/learn/render.ts');
+    const zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log, publicUrl: 'https://bot.example.vn/' });
+    await zalo.pusher().push('zp1', [renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!)]);
+    const [call, ...more] = fake.sent('zp1');
+    expect(more).toEqual([]);
+    expect(call!.method).toBe('sendPhoto');
+    expect(call!.body.photo).toBe('https://bot.example.vn/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
+    expect(call!.body.caption).toMatch(/Bài 4\/5[\s\S]*❓[\s\S]*\n4\. vneid\.gov\.vn/);
+  });
+});
+
 describe('a course on Zalo (numbered choices)', () => {
   it('/hoc → "1" → lesson and numbered quiz → the answer typed as a number', async () => {
     const zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { publicBase } from '../app.ts';
-import { certificateImages } from '../learn/certificate.ts';
+import { learnPictures } from '../learn/pictures.ts';
 import type { PushSender } from '../push/sender.ts';
 import { paced } from '../learn/worker.ts';
 import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
@@ -32,7 +32,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         conversation: app.conversation,
         db: app.db,
         log,
-        images: certificateImages(app.db, publicBase(config)),
+        images: learnPictures(app.db, config.knowledgeDir, publicBase(config)),
       });
       const name = await tg.init();
       if (config.PUBLIC_URL) {

@@ -15,6 +15,8 @@ import { splitMessage } from './split.ts';
 export const TELEGRAM_CHANNEL = 'telegram';
 /** Under Telegram's 4,096-character limit for one message. */
 export const TELEGRAM_MAX_TEXT = 4000;
+/** Telegram's limit for a photo caption. */
+export const TELEGRAM_MAX_CAPTION = 1024;
 
 export const COMMANDS = [
   { command: 'start', description: 'Bắt đầu' },
@@ -152,18 +154,28 @@ export class TelegramChannel {
     }
   }
 
-  /** One reply: HTML, split under the limit at paragraph boundaries, buttons on the last part. */
+  /**
+   * One reply: HTML, split under the limit at paragraph boundaries, buttons on the last part. A reply with a picture
+   * is one photo message with the text as its caption when it fits (1,024 characters), else the photo then the text.
+   */
   async send(chatId: number | string, reply: Reply): Promise<void> {
-    const png = reply.image && (await this.options.images?.(reply.image.path));
-    if (png) await this.bot.api.sendPhoto(chatId, new InputFile(png, 'chung-nhan.png'));
+    const picture = reply.image && (await this.options.images?.(reply.image.path));
+    const keyboard = reply.choices?.length ? { reply_markup: keyboardOf(reply) } : {};
+    if (picture) {
+      const file = new InputFile(picture, reply.image!.path.split('/').pop());
+      if (reply.text.replace(/\*\*/g, '').length <= TELEGRAM_MAX_CAPTION) {
+        await this.bot.api.sendPhoto(chatId, file, { caption: htmlText(reply.text), parse_mode: 'HTML', ...keyboard });
+        return;
+      }
+      await this.bot.api.sendPhoto(chatId, file);
+    }
     const parts = splitMessage(reply.text, TELEGRAM_MAX_TEXT);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
-      const keyboard = last && reply.choices?.length ? keyboardOf(reply) : undefined;
       await this.bot.api.sendMessage(chatId, htmlText(part), {
         parse_mode: 'HTML',
         link_preview_options: { is_disabled: true },
-        ...(keyboard ? { reply_markup: keyboard } : {}),
+        ...(last ? keyboard : {}),
       });
     }
   }

@@ -1,9 +1,10 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { App } from '../app.ts';
 import { publicBase } from '../app.ts';
 import { escapeHtml } from '../channels/render.ts';
+import { learnPictures, pictureType } from '../learn/pictures.ts';
 import { registerWebChat } from '../channels/web.ts';
-import { certificateImages, certificatePath, findCertificate, viDateOf } from '../learn/certificate.ts';
+import { certificatePath, findCertificate, viDateOf } from '../learn/certificate.ts';
 
 /** Largest request body accepted (a chat message is at most a few KB; webhooks are small too). */
 export const BODY_LIMIT = 256 * 1024;
@@ -17,12 +18,16 @@ export async function createServer(app: App): Promise<FastifyInstance> {
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
   registerWebChat(server, app.conversation, app.db);
-  const images = certificateImages(app.db, publicBase(app.config));
-  server.get('/certificates/:file', async (req, res) => {
-    const png = await images(`/certificates/${(req.params as { file: string }).file}`);
-    if (!png) return res.code(404).send({ error: 'no such certificate' });
-    return res.type('image/png').header('cache-control', 'public, max-age=86400').send(png);
-  });
+  const pictures = learnPictures(app.db, app.config.knowledgeDir, publicBase(app.config));
+  const picture = (path: string) => async (req: FastifyRequest, res: FastifyReply) => {
+    const params = req.params as Record<string, string>;
+    const at = path.replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
+    const bytes = await pictures(at);
+    if (!bytes) return res.code(404).send({ error: 'no such picture' });
+    return res.type(pictureType(at)).header('cache-control', 'public, max-age=86400').send(bytes);
+  };
+  server.get('/certificates/:file', picture('/certificates/:file'));
+  server.get('/lesson-images/:course/:file', picture('/lesson-images/:course/:file'));
   server.get('/verify/:code', async (req, res) => {
     const cert = await findCertificate(app.db, (req.params as { code: string }).code.slice(0, 32));
     res.type('text/html; charset=utf-8');

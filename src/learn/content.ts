@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import matter from 'gray-matter';
 import { parse } from 'yaml';
@@ -28,7 +28,18 @@ export interface Lesson {
 }
 
 /** One phone screen; Zalo's hard limit is 2,000 characters for the whole message. */
-export const LESSON_LIMITS = { bodyChars: 900, messageChars: 1500, options: [2, 4] as const, lessons: [1, 12] as const } as const;
+export const LESSON_LIMITS = {
+  bodyChars: 900,
+  messageChars: 1500,
+  /** With a picture the card is its caption: Telegram allows 1,024 characters there. */
+  captionChars: 1000,
+  imageBytes: 1_000_000,
+  options: [2, 4] as const,
+  lessons: [1, 12] as const,
+} as const;
+
+/** A lesson picture: a PNG or JPEG file in the course folder, named plainly. */
+export const LESSON_IMAGE = /^[a-z0-9][a-z0-9._-]*\.(png|jpe?g)$/;
 
 const courseSchema = z.object({
   id: z.string().regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'must be lower-case words joined by "-"'),
@@ -110,6 +121,13 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
       if (body.length > LESSON_LIMITS.bodyChars) fail(`the lesson has ${body.length} characters: longer than a phone screen (at most ${LESSON_LIMITS.bodyChars})`);
       const card = title.length + body.length + quiz.question.length + quiz.options.reduce((n, o) => n + o.length + 6, 0) + 80;
       if (card > LESSON_LIMITS.messageChars) fail(`lesson and quiz make a ${card}-character message: more than ${LESSON_LIMITS.messageChars} (shorten the text or the options)`);
+      if (image) {
+        const size = LESSON_IMAGE.test(image) ? await stat(join(dir, image)).then((st) => st.size, () => -1) : -2;
+        if (size === -2) fail(`image "${image}" must be a .png or .jpg file name in the course folder (lower-case letters, digits, "-")`);
+        else if (size === -1) fail(`image "${image}" is not in ${shown(dir)}`);
+        else if (size > LESSON_LIMITS.imageBytes) fail(`image "${image}" is ${Math.round(size / 1000)} kB: at most ${LESSON_LIMITS.imageBytes / 1000} kB (phones on slow networks)`);
+        if (card > LESSON_LIMITS.captionChars) fail(`a lesson with a picture is sent as its caption: ${card} characters, at most ${LESSON_LIMITS.captionChars}`);
+      }
       if (quiz.answer < 1 || quiz.answer > quiz.options.length) fail(`quiz.answer ${quiz.answer} is not one of the options (1–${quiz.options.length})`);
       for (const g of guides) if (!guideIds.has(g)) fail(`guides "${g}" is not a guide id`);
       if (lessons.some((l) => l.position === position)) fail(`two lessons have number ${position}`);

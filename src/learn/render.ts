@@ -15,8 +15,13 @@ export const LEARN = {
  * never deliver half a lesson. `knowledge check` keeps the whole card under `LESSON_LIMITS.messageChars`, well within Zalo's 2,000 characters.
  */
 export function renderLesson(lesson: LessonRow): Reply {
-  return reply(
+  const card = reply(
     `📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}\n\n❓ ${lesson.quiz.question}`,
     lesson.quiz.options.map((o, i) => ({ id: LEARN.quiz(lesson.courseId, lesson.position, i + 1), label: o })),
   );
+  // with a picture, the card is its caption: still one message
+  return lesson.image ? { ...card, image: { path: lessonImagePath(lesson.courseId, lesson.image), alt: lesson.title } } : card;
 }
+
+/** Where our HTTP server serves a lesson picture (`knowledge/lessons/<course>/<file>`). */
+export const lessonImagePath = (courseId: string, file: string) => `/lesson-images/${courseId}/${file}`;

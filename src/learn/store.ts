@@ -16,6 +16,8 @@ export interface LessonRow {
   total: number;
   title: string;
   body: string;
+  /** A picture file in the course folder, if the lesson has one. */
+  image?: string;
   quiz: { question: string; options: string[]; answer: number; explanation: string };
 }
 
@@ -28,12 +30,15 @@ export async function listCourses(db: Queryable): Promise<CourseRow[]> {
 }
 
 export async function getLesson(db: Queryable, courseId: string, position: number): Promise<LessonRow | undefined> {
-  const [row] = await db.query<{ title: string; body: string; quiz: LessonRow['quiz']; course_title: string; total: number }>(
-    `select l.title, l.body, l.quiz, c.title as course_title, (select count(*)::int from lessons x where x.course_id = c.id) as total
+  const [row] = await db.query<{ title: string; body: string; image: string | null; quiz: LessonRow['quiz']; course_title: string; total: number }>(
+    `select l.title, l.body, l.image, l.quiz, c.title as course_title, (select count(*)::int from lessons x where x.course_id = c.id) as total
        from lessons l join courses c on c.id = l.course_id where l.course_id = $1 and l.position = $2`,
     [courseId, position],
   );
-  return row && { courseId, courseTitle: row.course_title, position, total: row.total, title: row.title, body: row.body, quiz: row.quiz };
+  return row && {
+    courseId, courseTitle: row.course_title, position, total: row.total, title: row.title, body: row.body, quiz: row.quiz,
+    ...(row.image ? { image: row.image } : {}),
+  };
 }
 
 /** The user's place in a course, enrolling them if they are new to it. */

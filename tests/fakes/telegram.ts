@@ -37,8 +37,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   let nextMessageId = 1;
 
   const server: Server = createServer(async (req, res) => {
-    let raw = '';
-    for await (const chunk of req) raw += chunk;
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    const raw = bytes.toString('utf8');
     const match = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
     const reply = (status: number, body: unknown) => {
       if (res.writableEnded) return;
@@ -48,7 +50,8 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     const method = match[2]!;
     let body: Record<string, any> = {};
     try {
-      body = raw ? (req.headers['content-type']?.includes('json') ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw))) : {};
+      const type = req.headers['content-type'] ?? '';
+      body = !raw ? {} : type.includes('json') ? JSON.parse(raw) : type.includes('multipart/form-data') ? multipart(bytes, type) : Object.fromEntries(new URLSearchParams(raw));
     } catch {
       return reply(400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' });
     }
@@ -80,6 +83,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         if (typeof body.text !== 'string' || body.text.length === 0) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
         if (visibleLength(body.text, body.parse_mode) > 4096) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
         return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, text: body.text } });
+      case 'sendPhoto':
+        if (!body.photo) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
+        if (typeof body.caption === 'string' && visibleLength(body.caption, body.parse_mode) > 1024) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
+        return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, photo: [] } });
       default:
         return reply(200, { ok: true, result: true });
     }
@@ -108,6 +115,30 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
       server.close(() => ok());
     }),
   };
+}
+
+/**
+ * A `multipart/form-data` body (how grammY uploads files) as fields: text fields as strings (`reply_markup` parsed), a
+ * file as `{ filename, bytes }`. Files are attached by `attach://<name>` references, as the Bot API does.
+ */
+function multipart(bytes: Buffer, contentType: string): Record<string, any> {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const delimiter = `--${boundary?.[1] ?? boundary?.[2]}`;
+  const fields: Record<string, any> = {};
+  for (const part of bytes.toString('latin1').split(delimiter).slice(1, -1)) {
+    const [head, ...rest] = part.replace(/^\r\n/, '').split('\r\n\r\n');
+    const value = rest.join('\r\n\r\n').replace(/\r\n$/, '');
+    const name = /name="([^"]+)"/.exec(head!)?.[1];
+    const filename = /filename="?([^";\r\n]*)"?/.exec(head!)?.[1]; // grammY writes it unquoted
+    if (!name) continue;
+    fields[name] = filename !== undefined ? { filename, bytes: Buffer.from(value, 'latin1').length } : Buffer.from(value, 'latin1').toString('utf8');
+  }
+  for (const [k, v] of Object.entries(fields)) {
+    const attached = typeof v === 'string' && /^attach:\/\/(.+)$/.exec(v);
+    if (attached) fields[k] = fields[attached[1]!];
+    if (k === 'reply_markup' && typeof v === 'string') fields[k] = JSON.parse(v);
+  }
+  return fields;
 }
 
 /** A Telegram private text message update from a user. */

@@ -5,7 +5,7 @@ import { waitUntil } from '../helpers/wait.ts';
 /**
  * A local fake of the Zalo Bot Platform API on loopback: `POST /bot<token>/<method>`, JSON, `{ok, result}` or
  * `{ok: false, error_code, description}`. getUpdates returns ONE update object, or error 408 when none came within
- * the timeout (capped at 1 s here). No buttons exist; sendMessage takes 1–2,000 characters.
+ * the timeout (capped at 1 s here). No buttons exist; sendMessage takes 1–2,000 characters; sendPhoto a public URL and a caption of up to 2,000.
  */
 export interface FakeZalo {
   base: string;
@@ -55,6 +55,11 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
         if (text.length < 1 || text.length > 2000) return send({ ok: false, error_code: 400, description: 'text must be 1-2000 characters' });
         return send({ ok: true, result: { message_id: `m${calls.length}`, date: Date.now() } });
       }
+      case 'sendPhoto': {
+        if (!/^https?:\/\//.test(String(body.photo ?? ''))) return send({ ok: false, error_code: 400, description: 'photo must be a public image URL' });
+        if (String(body.caption ?? '').length > 2000) return send({ ok: false, error_code: 400, description: 'caption must be at most 2000 characters' });
+        return send({ ok: true, result: { message_id: `m${calls.length}`, date: Date.now() } });
+      }
       case 'setWebhook':
         if (!/^https:\/\//.test(body.url ?? '') || String(body.secret_token ?? '').length < 8 || String(body.secret_token).length > 256) {
           return send({ ok: false, error_code: 400, description: 'url must be https and secret_token 8-256 characters' });
@@ -72,7 +77,7 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
     base: `http://127.0.0.1:${port}`,
     token,
     calls,
-    sent: (chatId) => calls.filter((c) => c.method === 'sendMessage' && (chatId === undefined || c.body.chat_id === chatId)),
+    sent: (chatId) => calls.filter((c) => (c.method === 'sendMessage' || c.method === 'sendPhoto') && (chatId === undefined || c.body.chat_id === chatId)),
     push: (update) => void queue.push(update),
     failNext: (method, error, times = 1) => void failures.set(method, { error, times }),
     waitFor: (predicate, ms) => waitUntil(predicate, 'fake zalo', ms),

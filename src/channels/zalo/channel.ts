@@ -127,8 +127,17 @@ export class ZaloChannel {
   /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
   async send(chatId: string, replies: Reply[]): Promise<void> {
     for (const r of replies) {
-      if (r.image && this.options.publicUrl) await this.options.client.sendPhoto(chatId, `${this.options.publicUrl.replace(/\/$/, '')}${r.image.path}`);
-      for (const part of splitMessage(plainReply(r), ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
+      const text = plainReply(r);
+      if (r.image && this.options.publicUrl) {
+        const url = `${this.options.publicUrl.replace(/\/$/, '')}${r.image.path}`;
+        // the text rides as the caption when it fits: one message
+        if (text.length <= ZALO_MAX_TEXT) {
+          await this.options.client.sendPhoto(chatId, url, text);
+          continue;
+        }
+        await this.options.client.sendPhoto(chatId, url);
+      }
+      for (const part of splitMessage(text, ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
     }
   }
 
