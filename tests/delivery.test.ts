@@ -253,4 +253,44 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     const [row] = await server.app.db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'sent' and course_id = 'an-toan-tren-mang'`);
     expect(row!.n).toBe(1000);
   });
+
+  it('hands claimed rows back: at once after a 429, and when the lease ends after a crash', async () => {
+    const { db } = server.app;
+    const now = vn(26, 8);
+    const queue = async (names: string[]) => {
+      await db.query(`insert into users (channel, external_id) select 'zalo', unnest($1::text[])`, [names]);
+      await db.query(
+        `with s as (insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
+                    select id, 'vneid-tu-a-den-z', 8, 0, $2 from users where channel = 'zalo' and external_id = any($1::text[]) returning id, user_id)
+         insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
+         select s.id, 'vneid-tu-a-den-z', 1, '2026-11-26', 'zalo', u.external_id, $3, $3 from s join users u on u.id = s.user_id`,
+        [names, vn(30, 8), now],
+      );
+    };
+    await queue(['lease-1', 'lease-2', 'lease-3']);
+    const got: string[] = [];
+    let limited = false;
+    const sender: PushSender = {
+      async push(to) {
+        if (!limited) {
+          limited = true;
+          throw new DeliveryError('rate-limited', 'Too Many Requests', 60_000);
+        }
+        got.push(to);
+      },
+    };
+    const deliver = (s: PushSender, leaseMs = 180_000) => deliverBatch({ db, senders: { zalo: s }, concurrency: 1, leaseMs }, now);
+    expect(await deliver(sender)).toEqual({ sent: 0, retried: 1, failed: 0 });
+    expect(await deliver(sender)).toEqual({ sent: 2, retried: 0, failed: 0 }); // not held for the lease
+    expect(got).toEqual(['lease-2', 'lease-3']);
+
+    // a worker that dies mid-batch: one message in flight (never answered), one not yet started
+    await queue(['lease-4', 'lease-5']);
+    void deliver({ push: () => new Promise<void>(() => {}) }, 300);
+    await new Promise((ok) => setTimeout(ok, 50));
+    expect(await deliver(sender, 300)).toEqual({ sent: 0, retried: 0, failed: 0 }); // still leased
+    await new Promise((ok) => setTimeout(ok, 400));
+    expect(await deliver(sender, 300)).toEqual({ sent: 2, retried: 0, failed: 0 });
+    expect(got.slice(2)).toEqual(['lease-4', 'lease-5']);
+  });
 });

@@ -24,7 +24,10 @@ export interface DeliveryOptions {
   batchSize?: number;
   /** Messages in flight at once within a batch (each channel's pacing still applies). */
   concurrency?: number;
-  /** How long claimed rows stay this worker's, in ms (database clock). Unsent rows go back to others after it. */
+  /**
+   * How long claimed rows stay this worker's, in ms (database clock); after a crash, unsent rows go back to the others
+   * after it. No send starts after a third of it, so a slow send (a 429 waited out, a timeout) still ends within it.
+   */
   leaseMs?: number;
   /** Attempts before a transient failure becomes permanent. */
   maxAttempts?: number;
@@ -50,7 +53,7 @@ export interface BatchResult {
 export async function deliverBatch(options: DeliveryOptions, now: Date): Promise<BatchResult> {
   const { db, senders } = options;
   const maxAttempts = options.maxAttempts ?? 5;
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 180_000;
   const result: BatchResult = { sent: 0, retried: 0, failed: 0 };
   const claimedAt = Date.now();
   const rows = await db.query<OutboxRow>(
@@ -64,7 +67,7 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
      update outbox o set claimed_until = now() + make_interval(secs => $4)
        from picked, subscriptions s
       where o.id = picked.id and s.id = o.subscription_id
-     returning o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts, s.hour`,
+     returning o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id, o.attempts, s.hour, o.claimed_until::text as claim`,
     [now, Object.keys(senders), options.batchSize ?? 100, leaseMs / 1000],
   );
   rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -83,8 +86,8 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
     Array.from({ length: Math.min(options.concurrency ?? 4, rows.length) }, async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
-        // Stop well before the lease ends: past it another worker may have claimed the row.
-        if (throttled.has(row.channel) || Date.now() - claimedAt > leaseMs * 0.8) {
+        // Stop well before the lease ends: past it another worker may claim the row.
+        if (throttled.has(row.channel) || Date.now() - claimedAt > leaseMs / 3) {
           released.push(row.id);
           continue;
         }
@@ -96,7 +99,8 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
       }
     }),
   );
-  if (released.length) await db.query('update outbox set claimed_until = null where id = any($1::bigint[]) and status = $2', [released, 'pending']);
+  // only rows still under this claim (the lease time is the claim's token)
+  if (released.length) await db.query(`update outbox set claimed_until = null where id = any($1::bigint[]) and claimed_until = $2::timestamptz and status = 'pending'`, [released, rows[0]!.claim]);
   return result;
 
   async function sendRow(row: OutboxRow): Promise<void> {
@@ -148,4 +152,6 @@ interface OutboxRow {
   external_id: string;
   attempts: number;
   hour: number;
+  /** The claim's lease end as Postgres prints it (microseconds: a JS Date would round them off). */
+  claim: string;
 }
