@@ -53,7 +53,7 @@ export interface BatchResult {
 export async function deliverBatch(options: DeliveryOptions, now: Date): Promise<BatchResult> {
   const { db, senders } = options;
   const maxAttempts = options.maxAttempts ?? 5;
-  const leaseMs = options.leaseMs ?? 180_000;
+  const leaseMs = options.leaseMs ?? 90_000;
   const result: BatchResult = { sent: 0, retried: 0, failed: 0 };
   const claimedAt = Date.now();
   const rows = await db.query<OutboxRow>(
