@@ -231,9 +231,7 @@ export function handoffFeature(deps: HandoffDeps): Feature {
       return [];
     }
     if (current && /^\/huy(@\w+)?$/i.test(text)) return cancel(turn);
-    if (current?.status === 'draft' && freeText) {
-      if (now().getTime() - (await draftAge(current.id)) < DRAFT_MINUTES * 60_000) return queue(turn, text);
-    }
+    if (current?.status === 'draft' && freeText && now().getTime() - current.createdAt.getTime() < DRAFT_MINUTES * 60_000) return queue(turn, text);
     const v = words ? await volunteerOf(db, user.id) : undefined;
     if (v) {
       const held = await heldBy(db, v.id);
@@ -250,11 +248,6 @@ export function handoffFeature(deps: HandoffDeps): Feature {
       }
     }
     return undefined;
-  }
-
-  async function draftAge(ticketId: number): Promise<number> {
-    const [row] = await db.query<{ created_at: Date }>('select created_at from tickets where id = $1', [ticketId]);
-    return row!.created_at.getTime();
   }
 
   const claimCommand: Handler = async (turn) => {

@@ -113,7 +113,7 @@ export function rateRequest(ticket: Ticket, name: string): Reply {
 }
 
 export const ASK_COMMENT = reply('Cảm ơn bạn đã chấm điểm! Bạn có muốn nhắn thêm góp ý không? Cứ gõ góp ý ngay bây giờ.', [
-  { id: 'rate:0:skip', label: 'Không, cảm ơn' },
+  { id: HANDOFF.rate(0, 'skip'), label: 'Không, cảm ơn' },
 ]);
 export const THANKS = reply('Cảm ơn bạn! Cần gì cứ hỏi mình nhé.');
 

@@ -13,6 +13,7 @@ export interface Ticket {
   status: TicketStatus;
   problem: string | null;
   volunteerId: number | null;
+  createdAt: Date;
   queuedAt: Date | null;
   closedAt: Date | null;
   rating: number | null;
@@ -22,17 +23,17 @@ export interface Ticket {
   address: string;
 }
 
-const SELECT = `select t.id, t.citizen_id, t.status, t.problem, t.volunteer_id, t.queued_at, t.closed_at, t.rating, t.awaiting_comment,
+const SELECT = `select t.id, t.citizen_id, t.status, t.problem, t.volunteer_id, t.created_at, t.queued_at, t.closed_at, t.rating, t.awaiting_comment,
                        u.channel, coalesce(u.push_address, u.external_id) as address
                   from tickets t join users u on u.id = t.citizen_id`;
 
 type Row = {
-  id: string; citizen_id: string; status: TicketStatus; problem: string | null; volunteer_id: string | null; queued_at: Date | null;
+  id: string; citizen_id: string; status: TicketStatus; problem: string | null; volunteer_id: string | null; created_at: Date; queued_at: Date | null;
   closed_at: Date | null; rating: number | null; awaiting_comment: boolean; channel: string; address: string;
 };
 const toTicket = (r: Row): Ticket => ({
   id: Number(r.id), citizenId: Number(r.citizen_id), status: r.status, problem: r.problem,
-  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), queuedAt: r.queued_at, closedAt: r.closed_at,
+  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), createdAt: r.created_at, queuedAt: r.queued_at, closedAt: r.closed_at,
   rating: r.rating, awaitingComment: r.awaiting_comment, channel: r.channel, address: r.address,
 });
 
