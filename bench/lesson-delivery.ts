@@ -4,7 +4,7 @@
  * (TEST_DATABASE_URL or postgres://postgres@127.0.0.1:5432/postgres; a scratch database is created and dropped).
  * Prints achieved rate ÷ allowed rate, duplicates, losses, peak memory — then the same with one kill -9 of the
  * worker process half way and a restart.
- *   npx tsx bench/lesson-delivery.ts [subscribers=100000] [rate=3000] [loops=2]
+ *   npx tsx bench/lesson-delivery.ts [subscribers=100000] [rate=3000] [loops=4]
  * Each delivery loop claims 200 rows at a time and keeps 8 messages in flight.
  */
 import { fork } from 'node:child_process';
@@ -12,7 +12,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestDatabase } from '../tests/helpers/pg.ts';
 
-const [subscribers, rate, workers] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3000), Number(process.argv[4] ?? 2)];
+const [subscribers, rate, workers] = [Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 3000), Number(process.argv[4] ?? 4)];
 
 if (process.env.BENCH_WORKER) {
   // ---- worker process: `loops` concurrent delivery loops on one pool
