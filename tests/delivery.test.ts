@@ -4,12 +4,13 @@ import type { Reply } from '../src/core/message.ts';
 import { deliverBatch } from '../src/learn/delivery.ts';
 import { DeliveryError, type PushSender } from '../src/push/sender.ts';
 import { enqueueDue } from '../src/learn/subscriptions.ts';
-import { paced } from '../src/learn/worker.ts';
+import { paced, startLessonWorker } from '../src/learn/worker.ts';
 import { nextLocalTime, parseTimeOfDay } from '../src/learn/time.ts';
 import { openPostgres } from '../src/db/postgres.ts';
 import { silentLogger } from '../src/log.ts';
 import { memoryApp, serverAppFor } from './helpers/app.ts';
 import { pgAvailable } from './helpers/pg.ts';
+import { waitUntil } from './helpers/wait.ts';
 
 /** 2026-11-24 00:00 in Vietnam is 2026-11-23 17:00 UTC. */
 const vn = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 7, minute));
@@ -178,6 +179,19 @@ const serverUp = await pgAvailable();
 
 describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
   const server = serverAppFor({ beforeAll, afterAll });
+  /** Lesson 1 due now for new Zalo users with these ids (their subscriptions next due far ahead). */
+  const queueZalo = async (names: string[], due: Date) => {
+    const { db } = server.app;
+    await db.query(`insert into users (channel, external_id) select 'zalo', unnest($1::text[])`, [names]);
+    await db.query(
+      `with s as (insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
+                  select id, 'vneid-tu-a-den-z', 22, 0, $2 from users where channel = 'zalo' and external_id = any($1::text[]) returning id, user_id)
+       insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
+       select s.id, 'vneid-tu-a-den-z', 1, ($3::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date, 'zalo', u.external_id, $3, $3
+         from s join users u on u.id = s.user_id`,
+      [names, vn(30, 8), due],
+    );
+  };
 
   it('a worker killed with SIGKILL mid-batch and restarted loses nothing and repeats at most the messages in flight', async () => {
     const { spawn } = await import('node:child_process');
@@ -257,16 +271,7 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
   it('hands claimed rows back: at once after a 429, and when the lease ends after a crash', async () => {
     const { db } = server.app;
     const now = vn(26, 8);
-    const queue = async (names: string[]) => {
-      await db.query(`insert into users (channel, external_id) select 'zalo', unnest($1::text[])`, [names]);
-      await db.query(
-        `with s as (insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
-                    select id, 'vneid-tu-a-den-z', 8, 0, $2 from users where channel = 'zalo' and external_id = any($1::text[]) returning id, user_id)
-         insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
-         select s.id, 'vneid-tu-a-den-z', 1, '2026-11-26', 'zalo', u.external_id, $3, $3 from s join users u on u.id = s.user_id`,
-        [names, vn(30, 8), now],
-      );
-    };
+    const queue = (names: string[]) => queueZalo(names, now);
     await queue(['lease-1', 'lease-2', 'lease-3']);
     const got: string[] = [];
     let limited = false;
@@ -292,5 +297,36 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     await new Promise((ok) => setTimeout(ok, 400));
     expect(await deliver(sender, 300)).toEqual({ sent: 2, retried: 0, failed: 0 });
     expect(got.slice(2)).toEqual(['lease-4', 'lease-5']);
+  });
+
+  it('a normal stop (SIGTERM) finishes the batch in hand: nothing sent twice, nothing left claimed, the rest sent later', async () => {
+    const { db } = server.app;
+    const names = Array.from({ length: 120 }, (_, i) => `stop-${i}`);
+    await queueZalo(names, new Date(Date.now() - 60_000));
+    const counts = new Map<string, number>();
+    const sender: PushSender = {
+      async push(to) {
+        counts.set(to, (counts.get(to) ?? 0) + 1);
+        await new Promise((ok) => setTimeout(ok, 10));
+      },
+    };
+    const stop = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
+    await waitUntil(() => counts.size >= 5, 'first lessons');
+    await stop();
+    const state = async () =>
+      (await db.query<{ sent: number; pending: number; leased: number }>(
+        `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending,
+                count(*) filter (where status = 'pending' and claimed_until is not null)::int as leased
+           from outbox where external_id like 'stop-%'`,
+      ))[0]!;
+    const after = await state();
+    expect(after.sent).toBe(counts.size);
+    expect(after.sent).toBeLessThan(120); // it stopped…
+    expect(after).toMatchObject({ pending: 120 - after.sent, leased: 0 }); // …with nothing held
+    const again = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
+    await waitUntil(() => counts.size === 120, 'the rest');
+    await again();
+    expect([...counts.values()].every((n) => n === 1)).toBe(true);
+    expect(await state()).toEqual({ sent: 120, pending: 0, leased: 0 });
   });
 });

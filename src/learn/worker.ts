@@ -51,6 +51,8 @@ export function startLessonWorker(options: { db: Db; senders: Record<string, Pus
       } catch (err) {
         options.log.error({ err: (err as Error).message }, 'daily lessons: worker error');
       }
+      // stopped while delivering: leave now rather than after a whole interval
+      if (stopped) break;
       await new Promise<void>((r) => {
         wake = r;
         setTimeout(r, options.intervalMs ?? 15_000);

@@ -139,6 +139,7 @@ export function startPushWorker(options: { db: Db; senders: Record<string, PushS
       if (again) continue;
       for (const w of idleWaiters) w();
       idleWaiters = [];
+      if (stopped) break;
       await new Promise<void>((ok) => {
         wake = ok;
         setTimeout(ok, options.intervalMs ?? 2000);
