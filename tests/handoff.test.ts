@@ -193,6 +193,9 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => 
     expect(relayed).toMatch(new RegExp(`#${id} · Người dân [A-Z0-9]{4}`));
     expect(relayed).toContain('[số định danh]');
     expect(relayed).not.toContain('001234567890');
+    // malformed text (a lone surrogate from a broken client) is relayed, not an error
+    expect(await stage.web(web, { text: 'cháu ơi \ud83d' })).toEqual([]);
+    await telegram.waitFor(() => stage.toTelegram(LAN).some((m) => m.text.includes('cháu ơi')));
     // a question the bot would answer goes to the volunteer too
     expect(await stage.web(web, { text: 'dang ky tam tru online the nao' })).toEqual([]);
     // someone who is not holding the request cannot speak to the citizen: the bot answers them itself
@@ -204,7 +207,7 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => 
     const toCitizen = await stage.app.db.query<{ reply: { text: string } }>(`select reply from push_outbox where address = $1`, [web]);
     expect(toCitizen.map((r) => r.reply.text).join('\n')).not.toContain('gửi cháu mã OTP');
     const stored = await stage.app.db.query<{ sender: string; text: string }>('select sender, text from ticket_messages where ticket_id = $1 order by id', [id]);
-    expect(stored.map((m) => m.sender)).toEqual(['citizen', 'citizen', 'volunteer']);
+    expect(stored.map((m) => m.sender)).toEqual(['citizen', 'citizen', 'citizen', 'volunteer']);
     expect(stored.map((m) => m.text).join(' ')).not.toContain('001234567890');
   });
 
@@ -433,19 +436,28 @@ describe('nobody left waiting silently (a controllable clock)', () => {
   it('says when volunteers are off duty', async () => {
     const hour = (new Date().getUTCHours() + 7) % 24;
     const settings = { ...stage.app.handoff, dutyHours: [(hour + 2) % 24, (hour + 3) % 24] as const };
-    const desk = new Conversation({ db: stage.app.db, log: silentLogger, features: [handoffFeature({ db: stage.app.db, settings, pushChannels: new Set(['web']) })] });
+    const desk = new Conversation({ db: stage.app.db, log: silentLogger, features: [handoffFeature({ db: stage.app.db, settings, pushChannels: new Set(['web', 'telegram']) })] });
     const [confirm] = await desk.handle({ channel: 'web', userId: 'citizen-web-0102', kind: 'text', text: '/tinhnguyenvien can giup nop ho so' });
     expect(confirm!.text).toMatch(new RegExp(`ngoài giờ trực \\(${settings.dutyHours[0]}:00–${settings.dutyHours[1]}:00\\)`));
   });
 
   it('the terminal has no pushes, so it points to in-person help instead of opening a request', async () => {
     const [r] = await stage.app.conversation.handle({ channel: 'terminal', userId: 'local', kind: 'text', text: '/tinhnguyenvien' });
-    expect(r!.text).toMatch(/chưa kết nối tình nguyện viên/);
+    expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
+  });
+
+  it('with no volunteer group and no volunteer registered, nobody is kept waiting for no one', async () => {
+    const { volunteerChatId: _group, ...noGroup } = stage.app.handoff;
+    const desk = new Conversation({ db: stage.app.db, log: silentLogger, features: [handoffFeature({ db: stage.app.db, settings: noGroup, pushChannels: new Set(['web', 'telegram', 'zalo']) })] });
+    const [r] = await desk.handle({ channel: 'web', userId: 'citizen-web-0103', kind: 'text', text: '/tinhnguyenvien can giup' });
+    expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
+    expect(r!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
+    expect(await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`)).toEqual([]);
   });
 });
 
 describe.skipIf(!(await pgAvailable()))('claims on the PostgreSQL server', () => {
-  const server = serverAppFor({ beforeAll, afterAll });
+  const server = serverAppFor({ beforeAll, afterAll }, ENV);
 
   it('two volunteers claiming the same request at once: exactly one wins, 100 times over', async () => {
     const { app } = server;

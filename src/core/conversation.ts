@@ -87,8 +87,9 @@ export class Conversation {
 
   async handle(inbound: Inbound): Promise<Reply[]> {
     const { db } = this.options;
-    const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName);
-    const text = (inbound.text ?? '').trim();
+    const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed());
+    // a lone UTF-16 surrogate (malformed input) would make any JSON holding the text unreadable to Postgres
+    const text = (inbound.text ?? '').toWellFormed().trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;
     await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
 

@@ -123,7 +123,7 @@ export class Answerer {
       else if (stepCount(answer) > MAX_STEPS || answer.length > MAX_CHARS) outcome = 'format';
     } catch (err) {
       outcome = signal.aborted ? 'timeout' : 'error';
-      if (outcome === 'error') violations = [{ kind: 'error', value: (err as Error).message.slice(0, 200) }];
+      if (outcome === 'error') violations = [{ kind: 'error', value: (err as Error).message.slice(0, 200).toWellFormed() }];
     }
     const ms = performance.now() - started;
     await this.record(askId, outcome, violations, prepared, addUsage(prepared.usage, usage), ms + prepared.ms);

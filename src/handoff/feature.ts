@@ -71,15 +71,26 @@ export function handoffFeature(deps: HandoffDeps): Feature {
   }
 
   async function queue(turn: Turn, problem: string): Promise<Reply[]> {
-    const ticket = await queueTicket(db, turn.user.id, redact(problem.trim()).text.slice(0, 300), now());
+    const ticket = await queueTicket(db, turn.user.id, say.clip(redact(problem.trim()).text, 300), now());
     await announce(ticket);
     const onDuty = isOnDuty(settings, now());
     const wait = (await typicalWaitMinutes(db)) ?? settings.expectedMinutes;
     return [say.queuedConfirmation(ticket, await queuePosition(db, ticket), onDuty, settings.dutyHours, wait)];
   }
 
+  /** Whether a request can reach anyone: the volunteer group, or an active volunteer on a channel that is on. */
+  async function deskReachable(): Promise<boolean> {
+    if (settings.volunteerChatId && deps.pushChannels.has('telegram')) return true;
+    const [row] = await db.query(
+      `select 1 from volunteers v join users u on u.id = v.user_id where v.active and u.channel = any($1::text[]) limit 1`,
+      [[...deps.pushChannels]],
+    );
+    return row !== undefined;
+  }
+
   const open: Handler = async (turn) => {
-    if (!deps.pushChannels.has(turn.user.channel)) return [say.NO_ONLINE_HELP];
+    // honest at once: no request is taken that nobody could ever see
+    if (!deps.pushChannels.has(turn.user.channel) || !(await deskReachable())) return [say.NO_ONLINE_HELP];
     const current = await openTicketOf(db, turn.user.id);
     if (current?.status === 'waiting') return [say.alreadyWaiting(current, await queuePosition(db, current))];
     const inline = /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1];

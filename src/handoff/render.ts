@@ -56,7 +56,7 @@ const IN_PERSON_TEXT =
   '• Công an xã/phường (các việc về VNeID, căn cước).\n' +
   '• Trung tâm phục vụ hành chính công của xã/phường (thủ tục, hồ sơ).';
 
-export const NO_ONLINE_HELP = reply(`Kênh này chưa kết nối tình nguyện viên trực tuyến. Bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}`, IN_PERSON);
+export const NO_ONLINE_HELP = reply(`Hiện chưa có tình nguyện viên trực tuyến trên kênh này. Bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}`, IN_PERSON);
 
 export const nobodyCame = (ticket: Ticket, minutes: number) =>
   reply(
@@ -74,13 +74,19 @@ export function announcement(ticket: Ticket, again = false): Reply {
   );
 }
 
+/** At most `max` characters, cut between code points (never inside an emoji), with an ellipsis when cut. */
+export function clip(text: string, max: number): string {
+  const chars = [...text];
+  return chars.length > max ? `${chars.slice(0, max).join('')}…` : text;
+}
+
 export const VOLUNTEER_COMMANDS =
   'Mọi tin bạn nhắn ở đây sẽ tới người dân, ký tên bạn. Lệnh: /xong khi đã giúp xong · /tra trả yêu cầu về hàng chờ · ' +
   '/chuyen <tên> chuyển cho tình nguyện viên khác · /luu lưu câu trả lời vừa rồi làm gợi ý cập nhật hướng dẫn.';
 
 /** What the volunteer who takes a request gets: the problem, the recent conversation (redacted) and the commands. */
 export function handoverNote(ticket: Ticket, recent: { direction: 'in' | 'out'; text: string }[]): Reply {
-  const lines = recent.map((m) => `${m.direction === 'in' ? '👤' : '🤖'} ${m.text.length > 300 ? `${m.text.slice(0, 300)}…` : m.text}`);
+  const lines = recent.map((m) => `${m.direction === 'in' ? '👤' : '🤖'} ${clip(m.text, 300)}`);
   return reply(
     `📋 Yêu cầu **#${ticket.id}** · ${channelName(ticket.channel)} · ${pseudonym(ticket.citizenId)}\nVấn đề: «${ticket.problem}»\n\n` +
       (lines.length ? `Trò chuyện gần đây (số cá nhân đã được che):\n${lines.join('\n')}\n\n` : '') +

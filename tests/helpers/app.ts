@@ -19,7 +19,7 @@ export function memoryApp(env: Record<string, string> = {}): Promise<App> {
  * The real app on a throw-away database of the PostgreSQL server, for a describe block: call in its body; use
  * `server.app` and `server.url` inside the tests.
  */
-export function serverAppFor(hooks: { beforeAll: typeof import('vitest').beforeAll; afterAll: typeof import('vitest').afterAll }) {
+export function serverAppFor(hooks: { beforeAll: typeof import('vitest').beforeAll; afterAll: typeof import('vitest').afterAll }, env: Record<string, string> = {}) {
   const server = {} as { app: App; url: string };
   let drop: (() => Promise<void>) | undefined;
   hooks.beforeAll(async () => {
@@ -27,7 +27,7 @@ export function serverAppFor(hooks: { beforeAll: typeof import('vitest').beforeA
     const database = await createTestDatabase();
     drop = database.drop;
     server.url = database.url;
-    server.app = await createApp(testConfig({ DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
+    server.app = await createApp(testConfig({ ...env, DATABASE_URL: database.url }), silentLogger, { progress: () => {} });
   });
   hooks.afterAll(async () => {
     await server.app?.close();
