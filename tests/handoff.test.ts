@@ -15,6 +15,7 @@ import { guideSuggestions, handoffStats } from '../src/handoff/stats.ts';
 import { sweepTickets } from '../src/handoff/timeouts.ts';
 import { addVolunteer, createInvite } from '../src/handoff/volunteers.ts';
 import { createServer } from '../src/http/server.ts';
+import { localHour, nextLocalTime } from '../src/learn/time.ts';
 import { silentLogger } from '../src/log.ts';
 import { startPushWorker, type PushWorker } from '../src/push/outbox.ts';
 import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
@@ -431,6 +432,26 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(told!.choices.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
     const [row] = await stage.app.db.query<{ status: string }>('select status from tickets where id = $1', [id]);
     expect(row!.status).toBe('waiting'); // still in the queue: a volunteer may still come
+  });
+
+  it('counts on-duty time only: a request made off duty is re-announced N minutes after duty starts', async () => {
+    const [confirm] = await stage.web('citizen-web-0104', { text: '/tinhnguyenvien hoi ve dich vu cong' });
+    const id = ticketId(confirm!.text);
+    const t0 = new Date();
+    const start = (localHour(t0) + 3) % 24;
+    const settings = { ...stage.app.handoff, dutyHours: [start, (start + 8) % 24] as const };
+    const opens = nextLocalTime(t0, start, 0).getTime();
+    const marks = async () => (await stage.app.db.query<{ r: Date | null; g: Date | null }>('select reannounced_at as r, gave_up_notice_at as g from tickets where id = $1', [id]))[0]!;
+    await sweepTickets(stage.app.db, settings, new Date(t0.getTime() + 61 * 60_000)); // still off duty
+    expect(await marks()).toEqual({ r: null, g: null });
+    await sweepTickets(stage.app.db, settings, new Date(opens + 9 * 60_000));
+    expect((await marks()).r).toBeNull();
+    await sweepTickets(stage.app.db, settings, new Date(opens + 11 * 60_000));
+    expect((await marks()).r).not.toBeNull();
+    await sweepTickets(stage.app.db, settings, new Date(opens + 59 * 60_000));
+    expect((await marks()).g).toBeNull();
+    await sweepTickets(stage.app.db, settings, new Date(opens + 61 * 60_000));
+    expect((await marks()).g).not.toBeNull();
   });
 
   it('says when volunteers are off duty', async () => {

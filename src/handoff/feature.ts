@@ -67,7 +67,7 @@ export function handoffFeature(deps: HandoffDeps): Feature {
   const toVolunteer = (v: Volunteer, r: Reply): Push => ({ channel: v.channel, address: v.address, reply: r, userId: v.userId });
 
   async function announce(ticket: Ticket, again = false): Promise<void> {
-    await push(...(await announcements(db, settings, ticket, again)));
+    await push(...(await announcements(db, settings, ticket, again, now())));
   }
 
   async function queue(turn: Turn, problem: string): Promise<Reply[]> {
@@ -291,19 +291,26 @@ export function handoffFeature(deps: HandoffDeps): Feature {
   };
 }
 
-/** Whether volunteers are on duty at `at` (local hours [start, end); start > end wraps midnight). */
+/** Whether volunteers are on duty at `at` (local hours [start, end); start > end wraps midnight; 0-24 is always). */
 export function isOnDuty(settings: Pick<HandoffSettings, 'dutyHours'>, at: Date): boolean {
   const [start, end] = settings.dutyHours;
   const h = localHour(at);
+  if (allDay(settings)) return true;
   return start <= end ? h >= start && h < end : h >= start || h < end;
 }
 
-/** Where a request is announced: the volunteer group, and/or privately to every free active volunteer. */
-export async function announcements(db: Queryable, settings: HandoffSettings, ticket: Ticket, again: boolean): Promise<Push[]> {
+/** A duty window of the whole day (0-24, or 7-7). */
+export const allDay = (settings: Pick<HandoffSettings, 'dutyHours'>) => (settings.dutyHours[1] - settings.dutyHours[0] + 24) % 24 === 0;
+
+/**
+ * Where a request is announced: the volunteer group, and/or privately to every free active volunteer — privately only
+ * on duty (nobody's phone buzzes at night; the request waits in the queue and in the group).
+ */
+export async function announcements(db: Queryable, settings: HandoffSettings, ticket: Ticket, again: boolean, now = new Date()): Promise<Push[]> {
   const message = say.announcement(ticket, again);
   const pushes: Push[] = [];
   if (settings.volunteerChatId) pushes.push({ channel: 'telegram', address: settings.volunteerChatId, reply: message });
-  if (settings.notifyPrivately || !settings.volunteerChatId) {
+  if ((settings.notifyPrivately || !settings.volunteerChatId) && isOnDuty(settings, now)) {
     const free = await db.query<{ channel: string; address: string; user_id: string }>(
       `select u.channel, coalesce(u.push_address, u.external_id) as address, u.id as user_id
          from volunteers v join users u on u.id = v.user_id

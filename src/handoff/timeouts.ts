@@ -1,7 +1,8 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enqueuePush } from '../push/outbox.ts';
-import { announcements, type HandoffSettings } from './feature.ts';
+import { nextLocalTime } from '../learn/time.ts';
+import { allDay, announcements, isOnDuty, type HandoffSettings } from './feature.ts';
 import { nobodyCame } from './render.ts';
 import { event, getTicket } from './tickets.ts';
 
@@ -14,28 +15,34 @@ export interface SweepResult {
 /**
  * Nobody left waiting silently: a request unclaimed for `reannounceMinutes` is announced again; after
  * `giveUpMinutes` the citizen is told honestly and given the hotline and in-person options (the request stays in the
- * queue). Each step is a conditional UPDATE, so several processes sweeping at once act once. Drafts never finished
- * are dropped. Computed from the database and `now` alone (tests pass a clock).
+ * queue). Both clocks count on-duty time only: a request made at night is re-announced N minutes after duty starts.
+ * Each step is a conditional UPDATE, so several processes sweeping at once act once. Drafts never finished are
+ * dropped. Computed from the database and `now` alone (tests pass a clock).
  */
 export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date): Promise<SweepResult> {
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
   const result: SweepResult = { reannounced: 0, told: 0, draftsDropped: 0 };
+  const drafts = await db.query(`update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`, [now, minutesAgo(30)]);
+  result.draftsDropped = drafts.length;
+  // Off duty nobody is expected to answer (the citizen was told when to expect one): the clocks run on duty time only.
+  if (!isOnDuty(settings, now)) return result;
+  const dutyStart = allDay(settings) ? new Date(0) : new Date(nextLocalTime(now, settings.dutyHours[0], 0).getTime() - 86_400_000);
 
   // the mark and its messages in one transaction: a crash never marks a request without telling anyone
   await db.transaction(async (tx) => {
     const due = await tx.query<{ id: string }>(
-      `update tickets set reannounced_at = $1 where status = 'waiting' and reannounced_at is null and queued_at <= $2 returning id`,
-      [now, minutesAgo(settings.reannounceMinutes)],
+      `update tickets set reannounced_at = $1 where status = 'waiting' and reannounced_at is null and greatest(queued_at, $3) <= $2 returning id`,
+      [now, minutesAgo(settings.reannounceMinutes), dutyStart],
     );
     for (const { id } of due) {
-      await enqueuePush(tx, ...(await announcements(tx, settings, (await getTicket(tx, Number(id)))!, true)));
+      await enqueuePush(tx, ...(await announcements(tx, settings, (await getTicket(tx, Number(id)))!, true, now)));
       result.reannounced++;
     }
   });
   await db.transaction(async (tx) => {
     const due = await tx.query<{ id: string }>(
-      `update tickets set gave_up_notice_at = $1 where status = 'waiting' and gave_up_notice_at is null and queued_at <= $2 returning id`,
-      [now, minutesAgo(settings.giveUpMinutes)],
+      `update tickets set gave_up_notice_at = $1 where status = 'waiting' and gave_up_notice_at is null and greatest(queued_at, $3) <= $2 returning id`,
+      [now, minutesAgo(settings.giveUpMinutes), dutyStart],
     );
     for (const { id } of due) {
       const ticket = (await getTicket(tx, Number(id)))!;
@@ -44,9 +51,6 @@ export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date)
       result.told++;
     }
   });
-
-  const drafts = await db.query(`update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`, [now, minutesAgo(30)]);
-  result.draftsDropped = drafts.length;
   return result;
 }
 
