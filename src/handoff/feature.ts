@@ -55,24 +55,27 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     await enqueuePush(db, ...pushes);
     deps.kick?.();
   };
-  /** A relayed message: stored and queued in one transaction, so it is never kept without being sent. */
-  const relay = async (ticketId: number, from: 'citizen' | 'volunteer', stored: string, volunteerId: number | null, out: Push) => {
-    await db.transaction(async (tx) => {
+  /**
+   * A state change and the messages it causes, in one transaction — a crash never leaves a request changed with nobody
+   * told, or a message stored and not sent — then the push worker is woken.
+   */
+  const atomically = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const result = await db.transaction(work);
+    deps.kick?.();
+    return result;
+  };
+  const relay = (ticketId: number, from: 'citizen' | 'volunteer', stored: string, volunteerId: number | null, out: Push) =>
+    atomically(async (tx) => {
       await addTicketMessage(tx, ticketId, from, stored, volunteerId, now());
       await enqueuePush(tx, out);
     });
-    deps.kick?.();
-  };
   const toCitizen = (t: Ticket, r: Reply): Push => ({ channel: t.channel, address: t.address, reply: r, userId: t.citizenId });
   const toVolunteer = (v: Volunteer, r: Reply): Push => ({ channel: v.channel, address: v.address, reply: r, userId: v.userId });
 
-  async function announce(ticket: Ticket, again = false): Promise<void> {
-    await push(...(await announcements(db, settings, ticket, again, now())));
-  }
-
   async function queue(turn: Turn, problem: string): Promise<Reply[]> {
     const ticket = await queueTicket(db, turn.user.id, say.clip(redact(problem.trim()).text, 300), now());
-    await announce(ticket);
+    // (were the process to stop right here, the sweeper re-announces it: nothing waits unseen)
+    await push(...(await announcements(db, settings, ticket, false, now())));
     const onDuty = isOnDuty(settings, now());
     const wait = (await typicalWaitMinutes(db)) ?? settings.expectedMinutes;
     return [say.queuedConfirmation(ticket, await queuePosition(db, ticket), onDuty, settings.dutyHours, wait)];
@@ -113,20 +116,21 @@ export function handoffFeature(deps: HandoffDeps): Feature {
   async function claim(turn: Turn, ticketId: number): Promise<Reply[]> {
     const v = await asVolunteer(turn);
     if (Array.isArray(v)) return v;
-    const result = await claimTicket(db, ticketId, v.id, now());
+    const result = await claimTicket(db, ticketId, v.id, now(), (tx, ticket) => handOver(tx, ticket, v));
+    deps.kick?.();
     if (!result.ok) {
       if (result.reason === 'taken') return [reply(`Yêu cầu #${ticketId} đã có ${result.holder ?? 'tình nguyện viên khác'} nhận rồi.`)];
       if (result.reason === 'busy') return [reply(`Bạn đang giữ yêu cầu #${result.held}. Gõ /xong hoặc /tra trước khi nhận yêu cầu khác.`)];
       return [reply(`Yêu cầu #${ticketId} không còn chờ nữa (đã hủy hoặc đã xong).`)];
     }
-    await handOver(result.ticket, v);
     return [reply(`✅ ${v.name} đã nhận yêu cầu #${ticketId}.`)];
   }
 
   /** The volunteer now holding `ticket` gets the context; the citizen learns who is helping. */
-  async function handOver(ticket: Ticket, v: Volunteer, transferred = false): Promise<void> {
-    const recent = await recentConversation(db, ticket.citizenId);
-    await push(
+  async function handOver(tx: Queryable, ticket: Ticket, v: Volunteer, transferred = false): Promise<void> {
+    const recent = await recentConversation(tx, ticket.citizenId);
+    await enqueuePush(
+      tx,
       toVolunteer(v, say.handoverNote(ticket, recent)),
       toCitizen(ticket, transferred ? say.transferredTo(ticket, v.name) : say.volunteerJoined(ticket, v.name)),
     );
@@ -143,19 +147,25 @@ export function handoffFeature(deps: HandoffDeps): Feature {
   const argument = (turn: Turn) => /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1]?.trim();
 
   const close = holding(async (v, t) => {
-    if (!(await moveTicket(db, t.id, { from: ['active'], to: 'closed', now: now(), heldBy: v.id }))) return [reply(`Yêu cầu #${t.id} đã thay đổi; gõ /yeucau.`)];
-    await event(db, t.id, 'closed', v.id);
-    await push(toCitizen(t, say.rateRequest(t, v.name)));
+    const closed = await atomically(async (tx) => {
+      if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'closed', now: now(), heldBy: v.id }))) return false;
+      await event(tx, t.id, 'closed', v.id);
+      await enqueuePush(tx, toCitizen(t, say.rateRequest(t, v.name)));
+      return true;
+    });
+    if (!closed) return [reply(`Yêu cầu #${t.id} đã thay đổi; gõ /yeucau.`)];
     return [reply(`Đã đóng yêu cầu #${t.id}. Cảm ơn ${v.name}! Nếu câu trả lời vừa rồi nên có trong hướng dẫn, gõ /luu.`)];
   });
 
   const giveBack = holding(async (v, t) => {
-    if (!(await moveTicket(db, t.id, { from: ['active'], to: 'waiting', volunteerId: null, now: now(), heldBy: v.id }))) return [reply(`Yêu cầu #${t.id} đã thay đổi.`)];
-    await event(db, t.id, 'returned', v.id);
-    const back = (await getTicket(db, t.id))!;
-    await push(toCitizen(back, say.returnedToQueue(back)));
-    await announce(back, true);
-    return [reply(`Đã trả yêu cầu #${t.id} về hàng chờ.`)];
+    const back = await atomically(async (tx) => {
+      if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'waiting', volunteerId: null, now: now(), heldBy: v.id }))) return false;
+      await event(tx, t.id, 'returned', v.id);
+      const queued = (await getTicket(tx, t.id))!;
+      await enqueuePush(tx, toCitizen(queued, say.returnedToQueue(queued)), ...(await announcements(tx, settings, queued, true, now())));
+      return true;
+    });
+    return [reply(back ? `Đã trả yêu cầu #${t.id} về hàng chờ.` : `Yêu cầu #${t.id} đã thay đổi.`)];
   });
 
   const transfer = holding(async (v, t, turn) => {
@@ -165,15 +175,13 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     const to = await findVolunteer(db, key);
     if (!to || to.id === v.id) return [reply(`Không tìm thấy tình nguyện viên "${key}" đang hoạt động.`)];
     if (await heldBy(db, to.id)) return [reply(`${to.name} đang bận một yêu cầu khác.`)];
-    const moved = await db
-      .transaction(async (tx) => {
-        if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'active', volunteerId: to.id, now: now(), heldBy: v.id }))) return false;
-        await event(tx, t.id, 'transferred', v.id, String(to.id));
-        return true;
-      })
-      .catch((err: { code?: string }) => (err.code === '23505' ? false : Promise.reject(err)));
+    const moved = await atomically(async (tx) => {
+      if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'active', volunteerId: to.id, now: now(), heldBy: v.id }))) return false;
+      await event(tx, t.id, 'transferred', v.id, String(to.id));
+      await handOver(tx, (await getTicket(tx, t.id))!, to, true);
+      return true;
+    }).catch((err: { code?: string }) => (err.code === '23505' ? false : Promise.reject(err)));
     if (!moved) return [reply(`Không chuyển được yêu cầu #${t.id}; thử lại sau.`)];
-    await handOver((await getTicket(db, t.id))!, to, true);
     return [reply(`Đã chuyển yêu cầu #${t.id} cho ${to.name}.`)];
   });
 

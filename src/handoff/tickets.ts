@@ -104,7 +104,14 @@ export type ClaimResult =
  * A volunteer takes a waiting request. One conditional UPDATE decides: of two volunteers claiming at once exactly one
  * changes the row; the other learns who has it. A volunteer holds one request at a time (a unique index).
  */
-export async function claimTicket(db: Db, ticketId: number, volunteerId: number, now: Date): Promise<ClaimResult> {
+export async function claimTicket(
+  db: Db,
+  ticketId: number,
+  volunteerId: number,
+  now: Date,
+  /** Runs in the claim's transaction (the messages the claim causes). */
+  then?: (tx: Queryable, ticket: Ticket) => Promise<void>,
+): Promise<ClaimResult> {
   const held = await heldBy(db, volunteerId);
   if (held && held.id !== ticketId) return { ok: false, reason: 'busy', held: held.id };
   try {
@@ -121,7 +128,9 @@ export async function claimTicket(db: Db, ticketId: number, volunteerId: number,
         return t?.status === 'active' ? { ok: false, reason: 'taken', holder: t.name } : { ok: false, reason: 'gone' };
       }
       await event(tx, ticketId, 'claimed', volunteerId);
-      return { ok: true, ticket: (await getTicket(tx, ticketId))! };
+      const ticket = (await getTicket(tx, ticketId))!;
+      await then?.(tx, ticket);
+      return { ok: true, ticket };
     });
   } catch (err) {
     // the one-active-request-per-volunteer index: the same volunteer claimed two requests at the same moment
