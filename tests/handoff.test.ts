@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.ts';
+import type { Config } from '../src/config.ts';
 import { TelegramChannel, telegramPusher } from '../src/channels/telegram.ts';
 import { ZaloChannel } from '../src/channels/zalo/channel.ts';
 import { ZaloClient } from '../src/channels/zalo/client.ts';
@@ -122,6 +123,21 @@ class Stage {
 
 const ticketId = (text: string) => Number(/#(\d+)/.exec(text)![1]);
 
+/** Both fakes and the assistant on `config` (in memory, unless `memory` is false: then on its DATA_DIR). */
+async function openStage(config: Config, memory = true) {
+  const telegram = await startFakeTelegram();
+  const zaloApi = await startFakeZalo();
+  const stage = await new Stage(telegram, zaloApi).start(await createApp(config, silentLogger, { memory, progress: () => {} }));
+  return { telegram, zaloApi, stage };
+}
+
+async function closeStage(stage?: Stage, telegram?: FakeTelegram, zaloApi?: FakeZalo) {
+  await stage?.stop();
+  await stage?.app.close();
+  await telegram?.close();
+  await zaloApi?.close();
+}
+
 describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => {
   let telegram: FakeTelegram;
   let zaloApi: FakeZalo;
@@ -130,16 +146,11 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => 
   const STRANGER = 7777;
   const web = 'citizen-web-0001';
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
-    zaloApi = await startFakeZalo();
-    stage = await new Stage(telegram, zaloApi).start(await createApp(testConfig(ENV), silentLogger, { memory: true, progress: () => {} }));
+    ({ telegram, zaloApi, stage } = await openStage(testConfig(ENV)));
     await addVolunteer(stage.app.db, { channel: 'telegram', externalId: String(LAN), name: 'Lan' });
   });
   afterAll(async () => {
-    await stage?.stop();
-    await stage?.app.close();
-    await telegram?.close();
-    await zaloApi?.close();
+    await closeStage(stage, telegram, zaloApi);
   });
 
   let id = 0;
@@ -263,17 +274,12 @@ describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back
   const [HOA, BINH] = [9101, 9102];
   const citizen = 'zalo-citizen-1';
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
-    zaloApi = await startFakeZalo();
-    stage = await new Stage(telegram, zaloApi).start(await createApp(config, silentLogger, { progress: () => {} }));
+    ({ telegram, zaloApi, stage } = await openStage(config, false));
     await addVolunteer(stage.app.db, { channel: 'telegram', externalId: String(HOA), name: 'Hoa' });
     await addVolunteer(stage.app.db, { channel: 'telegram', externalId: String(BINH), name: 'Bình' });
   });
   afterAll(async () => {
-    await stage?.stop();
-    await stage?.app.close();
-    await telegram?.close();
-    await zaloApi?.close();
+    await closeStage(stage, telegram, zaloApi);
     rmSync(dir, { recursive: true, force: true });
   });
 
@@ -346,17 +352,12 @@ describe('a Telegram citizen helped by a Zalo volunteer (announced privately, cl
   const citizen = 6001;
   const MAI = 'zalo-volunteer-mai';
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
-    zaloApi = await startFakeZalo();
     const { VOLUNTEER_CHAT_ID: _group, ...noGroup } = ENV;
-    stage = await new Stage(telegram, zaloApi).start(await createApp(testConfig(noGroup), silentLogger, { memory: true, progress: () => {} }));
+    ({ telegram, zaloApi, stage } = await openStage(testConfig(noGroup)));
     await addVolunteer(stage.app.db, { channel: 'zalo', externalId: MAI, name: 'Mai' });
   });
   afterAll(async () => {
-    await stage?.stop();
-    await stage?.app.close();
-    await telegram?.close();
-    await zaloApi?.close();
+    await closeStage(stage, telegram, zaloApi);
   });
 
   it('request → private announcement → "1" claims → relay both ways → /xong → rating buttons → the bot answers again', async () => {
@@ -401,15 +402,10 @@ describe('nobody left waiting silently (a controllable clock)', () => {
   let stage: Stage;
   const web = 'citizen-web-0101';
   beforeAll(async () => {
-    telegram = await startFakeTelegram();
-    zaloApi = await startFakeZalo();
-    stage = await new Stage(telegram, zaloApi).start(await createApp(testConfig({ ...ENV, HANDOFF_REANNOUNCE_MINUTES: '10', HANDOFF_GIVE_UP_MINUTES: '60' }), silentLogger, { memory: true, progress: () => {} }));
+    ({ telegram, zaloApi, stage } = await openStage(testConfig({ ...ENV, HANDOFF_REANNOUNCE_MINUTES: '10', HANDOFF_GIVE_UP_MINUTES: '60' })));
   });
   afterAll(async () => {
-    await stage?.stop();
-    await stage?.app.close();
-    await telegram?.close();
-    await zaloApi?.close();
+    await closeStage(stage, telegram, zaloApi);
   });
 
   it('re-announces after N minutes, then tells the citizen honestly with the hotline and in-person options', async () => {
