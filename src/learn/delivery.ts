@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, type PushSender } from '../push/sender.ts';
+import { DeliveryError, judgeFailure, type PushSender } from '../push/sender.ts';
 import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
 import { getLesson, type LessonRow } from './store.ts';
@@ -118,9 +118,8 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
       );
       result.sent++;
     } catch (err) {
-      const e = err instanceof DeliveryError ? err : new DeliveryError('transient', (err as Error).message);
-      const attempts = row.attempts + 1;
-      if (e.kind === 'blocked' || e.kind === 'permanent' || attempts >= maxAttempts) {
+      const { error: e, attempts, giveUp, waitMs } = judgeFailure(err, row.attempts, { maxAttempts, firstBackoffMs: 60_000, maxBackoffMs: 3600_000 });
+      if (giveUp) {
         await db.transaction(async (tx) => {
           await tx.query(`update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null where id = $1`, [row.id, attempts, e.message.slice(0, 500)]);
           if (e.kind === 'blocked') {
@@ -131,7 +130,6 @@ export async function deliverBatch(options: DeliveryOptions, now: Date): Promise
         result.failed++;
       } else {
         if (e.kind === 'rate-limited') throttled.add(row.channel);
-        const waitMs = e.kind === 'rate-limited' ? (e.retryAfterMs ?? 1000) : Math.min(60_000 * 2 ** (attempts - 1), 3600_000);
         await db.query(`update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null where id = $1`, [
           row.id, attempts, e.message.slice(0, 500), new Date(now.getTime() + waitMs),
         ]);

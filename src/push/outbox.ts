@@ -1,7 +1,7 @@
 import type { Reply } from '../core/message.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, type PushSender } from './sender.ts';
+import { judgeFailure, type PushSender } from './sender.ts';
 
 /**
  * The durable outbox of messages the bot sends on its own (relayed text, announcements, notices). A message is a row
@@ -60,14 +60,12 @@ export async function deliverPushes(db: Db, senders: Record<string, PushSender>,
         if (row.user_id && row.reply.choices?.length) await tx.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
         result.sent++;
       } catch (err) {
-        const e = err instanceof DeliveryError ? err : new DeliveryError('transient', (err as Error).message);
-        const attempts = row.attempts + 1;
-        if (e.kind === 'blocked' || e.kind === 'permanent' || attempts >= 6) {
+        const { error: e, attempts, giveUp, waitMs } = judgeFailure(err, row.attempts, { maxAttempts: 6, firstBackoffMs: 2000, maxBackoffMs: 300_000 });
+        if (giveUp) {
           await tx.query(`update push_outbox set status = 'failed', attempts = $2, last_error = $3 where id = $1`, [row.id, attempts, e.message.slice(0, 500)]);
           if (e.kind === 'blocked' && row.user_id) await tx.query('update users set reachable = false where id = $1', [row.user_id]);
           result.failed++;
         } else {
-          const waitMs = e.kind === 'rate-limited' ? (e.retryAfterMs ?? 1000) : Math.min(2000 * 2 ** (attempts - 1), 300_000);
           await tx.query(`update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4 where id = $1`, [
             row.id, attempts, e.message.slice(0, 500), new Date(now().getTime() + waitMs),
           ]);
