@@ -1,27 +1,35 @@
+import type { Field } from '../ask/bm25f.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
-import { analyze } from '../text/analyze.ts';
+import { analyzeSequence } from '../text/analyze.ts';
 import type { Guide } from './guide.ts';
 
-/** Field weights of the guide index: A = title and citizen questions, B = keywords, C = the body. */
-export type Weight = 'A' | 'B' | 'C';
+/** `meta` key bumped whenever the guides change, so that every process rebuilds its search index. */
+export const INDEX_GENERATION_KEY = 'index_generation';
+
+/** The text of an entry that search reads, per field; stored with the entry (`guides.fields`) at ingestion. */
+export interface IndexFields {
+  title: string;
+  questions: string[];
+  keywords: string[];
+  body: string;
+}
 
 /**
- * The guide's terms as a tsvector literal. Each term gets one position carrying its best weight, so that the
- * query `term:A` matches only guides whose title or questions have the term (positionless lexemes would match
- * any weight).
+ * What of an entry is searched, and in which field. A title derived from the answer (FAQ entries without one) is
+ * not a field of its own: its words are already in the body, and counting them twice would favour first sentences.
  */
-export function guideTsvector(guide: Guide, abbreviations: Abbreviations): string {
-  const best = new Map<string, Weight>();
-  const add = (text: string, w: Weight) => {
-    for (const t of analyze(text, abbreviations).terms) {
-      const cur = best.get(t);
-      if (!cur || w < cur) best.set(t, w);
-    }
+export function indexFields(guide: Guide & { titleDerived?: boolean }): IndexFields {
+  const body = [guide.answer, ...guide.sections.flatMap((s) => s.lines)];
+  return {
+    title: guide.titleDerived ? '' : guide.title,
+    questions: guide.questions,
+    keywords: guide.keywords,
+    body: [...new Set(body)].join('\n'),
   };
-  for (const q of [guide.title, ...guide.questions]) add(q, 'A');
-  for (const k of guide.keywords) add(k, 'B');
-  add(guide.answer, 'C');
-  for (const s of guide.sections) for (const line of s.lines) add(line, 'C');
-  let pos = 0;
-  return [...best].map(([term, w]) => `'${term}':${Math.min(++pos, 16383)}${w}`).join(' ');
+}
+
+/** The terms of each field, repeats kept (term frequency), as {@link Bm25fIndex} indexes them. */
+export function fieldTerms(fields: IndexFields, abbreviations: Abbreviations): Record<Field, string[]> {
+  const of = (texts: string[]) => texts.flatMap((t) => analyzeSequence(t, abbreviations));
+  return { title: of([fields.title]), questions: of(fields.questions), keywords: of(fields.keywords), body: of([fields.body]) };
 }

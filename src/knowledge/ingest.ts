@@ -7,13 +7,16 @@ import type { Embedder } from '../embeddings/types.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
 import { chunkGuide } from './chunks.ts';
 import type { Guide } from './guide.ts';
-import { guideTsvector } from './index-terms.ts';
+import { INDEX_GENERATION_KEY, indexFields } from './index-terms.ts';
 import { loadGuides, type Problem } from './load.ts';
 
 /** Bump when the way guides are indexed changes, so every guide is re-indexed once. */
-export const INDEX_VERSION = 'v1';
+export const INDEX_VERSION = 'v2';
 /** From this many changed guides on, the vector index is rebuilt once instead of updated per row. */
 const BULK_GUIDES = 200;
+/** Changed guides written per transaction. */
+const BATCH = 50;
+
 
 export interface IngestSummary {
   guides: number;
@@ -64,25 +67,31 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
   const bulk = !!embedder && changed.length >= BULK_GUIDES;
   if (bulk) await db.query('drop index if exists chunks_embedding_idx');
   let chunksEmbedded = 0;
-  for (const [i, guide] of changed.entries()) {
-    const chunks = await chunkGuide(guide);
-    const vectors = embedder ? await embedder.embed(chunks.map((c) => c.text)) : undefined;
+  for (let start = 0; start < changed.length; start += BATCH) {
+    const batch = changed.slice(start, start + BATCH);
+    // Chunking and embedding (maybe a network call) happen before the transaction opens.
+    const prepared = await Promise.all(
+      batch.map(async (guide) => {
+        const chunks = await chunkGuide(guide);
+        return { guide, chunks, vectors: embedder ? await embedder.embed(chunks.map((c) => c.text)) : undefined };
+      }),
+    );
     await db.transaction(async (tx) => {
-      await upsertGuide(tx, guide, hashOf(guide), guideTsvector(guide, options.abbreviations));
-      await tx.query('delete from postings where guide_id = $1', [guide.id]);
-      await tx.query(`insert into postings (term, guide_id, weight) select u.lexeme, g.id, u.weights[1] from guides g, unnest(g.tsv) u where g.id = $1`, [guide.id]);
-      await tx.query('delete from chunks where guide_id = $1', [guide.id]);
-      await insertChunks(tx, guide.id, chunks, vectors);
+      for (const { guide, chunks, vectors } of prepared) {
+        await upsertGuide(tx, guide, hashOf(guide));
+        await tx.query('delete from chunks where guide_id = $1', [guide.id]);
+        await insertChunks(tx, guide.id, chunks, vectors);
+        chunksEmbedded += vectors?.length ?? 0;
+      }
     });
-    chunksEmbedded += vectors?.length ?? 0;
-    if ((i + 1) % 100 === 0 || i + 1 === changed.length) say(`indexed ${i + 1}/${changed.length} changed guides`);
+    say(`indexed ${start + batch.length}/${changed.length} changed guides`);
   }
   if (bulk) {
     say('building the vector index');
     await createVectorIndex(db, embedder!.dims);
   }
   if (removedIds.length) await db.query('delete from guides where id = any($1::text[])', [removedIds]);
-  if (changed.length || removedIds.length || !(await hasLexicon(db))) await rebuildLexicon(db);
+  if (changed.length || removedIds.length) await bumpGeneration(db);
 
   const added = changed.filter((g) => !existing.has(g.id)).length;
   const summary: IngestSummary = {
@@ -103,16 +112,16 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
   return summary;
 }
 
-async function upsertGuide(tx: Queryable, g: Guide, hash: string, tsv: string): Promise<void> {
+async function upsertGuide(tx: Queryable, g: Guide, hash: string): Promise<void> {
   await tx.query(
-    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file, content_hash, tsv, updated_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14::tsvector, now())
+    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file, content_hash, fields, updated_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, now())
      on conflict (id) do update set title = excluded.title, category = excluded.category, sources = excluded.sources,
        last_verified = excluded.last_verified, answer = excluded.answer, steps = excluded.steps, notes = excluded.notes,
        warnings = excluded.warnings, related = excluded.related, questions = excluded.questions, file = excluded.file,
-       content_hash = excluded.content_hash, tsv = excluded.tsv, updated_at = now()`,
+       content_hash = excluded.content_hash, fields = excluded.fields, updated_at = now()`,
     [g.id, g.title, g.category, JSON.stringify(g.sources), g.lastVerified, g.answer, JSON.stringify(g.steps),
-      JSON.stringify(g.notes), JSON.stringify(g.warnings), g.related, JSON.stringify(g.questions), g.file, hash, tsv],
+      JSON.stringify(g.notes), JSON.stringify(g.warnings), g.related, JSON.stringify(g.questions), g.file, hash, JSON.stringify(indexFields(g))],
   );
 }
 
@@ -127,23 +136,13 @@ async function insertChunks(tx: Queryable, guideId: string, chunks: Awaited<Retu
   await tx.query(`insert into chunks ${columns} ${select}`, [guideId, JSON.stringify(rows)]);
 }
 
-/** Document frequency of every term over all guides, and the guide count, for inverse document frequency. */
-async function rebuildLexicon(db: Db): Promise<void> {
-  await db.transaction(async (tx) => {
-    await tx.query('delete from lexicon');
-    await tx.query(
-      `insert into lexicon (term, df, df_ab)
-       select term, count(*), count(*) filter (where weight in ('A', 'B')) from postings group by term`,
-    );
-    await tx.query(
-      `insert into meta (key, value) select 'guide_count', to_jsonb(count(*)) from guides
-       on conflict (key) do update set value = excluded.value, updated_at = now()`,
-    );
-  });
-}
-
-async function hasLexicon(db: Db): Promise<boolean> {
-  return (await db.query(`select 1 from meta where key = 'guide_count'`)).length > 0;
+/** Tells every process that the guides changed (they rebuild their search index on their next question). */
+async function bumpGeneration(db: Db): Promise<void> {
+  await db.query(
+    `insert into meta (key, value) values ($1, to_jsonb(1))
+     on conflict (key) do update set value = to_jsonb((meta.value #>> '{}')::bigint + 1), updated_at = now()`,
+    [INDEX_GENERATION_KEY],
+  );
 }
 
 /**

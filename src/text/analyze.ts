@@ -27,3 +27,19 @@ export function analyze(text: string, abbreviations: Abbreviations): Analysis {
   }
   return { terms: [...terms], words: sequences[0] ?? [] };
 }
+
+/**
+ * The terms of a text in order, repeats kept — what the BM25F index counts. Content words (function words dropped)
+ * and the syllable bigrams of the whole word sequence: bigrams keep function words ("cấp lại", "như thế") because
+ * a pair of adjacent syllables is a Vietnamese word whatever its parts are. Abbreviations are expanded (the main
+ * meaning in place, the original and other meanings appended).
+ */
+export function analyzeSequence(text: string, abbreviations: Abbreviations): string[] {
+  const { main, extra } = expand(tokenize(text), abbreviations);
+  const out: string[] = [];
+  for (const seq of [main, ...extra]) {
+    for (const w of seq) if (!isStopword(w)) out.push(w);
+    for (let i = 0; i + 1 < seq.length; i++) out.push(seq[i] + BIGRAM_JOINER + seq[i + 1]);
+  }
+  return out;
+}
