@@ -2,7 +2,7 @@ import { Command, Option } from 'commander';
 import { createApp } from './app.ts';
 import { evaluate, readEvalFile, type EvalFigures } from './ask/eval.ts';
 import { getGuide } from './ask/guides.ts';
-import { renderGuide } from './ask/render.ts';
+import { renderAnswer } from './ask/render.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { checkKnowledge } from './knowledge/check.ts';
 import { createLogger } from './log.ts';
@@ -46,7 +46,7 @@ program
     await withApp(opts, async (app) => {
       const result = await app.asker.ask(words.join(' '));
       const top = result.decision === 'answer' && result.candidates[0] ? await getGuide(app.db, result.candidates[0].guideId) : undefined;
-      const answer = top ? plainText(renderGuide(top).text) : null;
+      const answer = top ? plainText(renderAnswer(top).text) : null;
       if (opts.json) {
         console.log(JSON.stringify({ ...result, answer }, null, 2));
         return;

@@ -5,13 +5,14 @@ import type { Answerer } from '../generate/answerer.ts';
 import type { Asker } from './asker.ts';
 import { getGuide } from './guides.ts';
 import { recordAsk, recordFeedback } from './records.ts';
-import { CHOICE, HUMAN_LABEL, REFUSAL, renderAbstain, renderGuide } from './render.ts';
+import { CHOICE, HUMAN_LABEL, REFUSAL, STALE_PAGE, renderAbstain, renderAnswer, renderFaqPage } from './render.ts';
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
  * With an {@link Answerer} (LLM configured), follow-ups are condensed before retrieval and the answer is generated
  * from the guide, falling back to the guide itself; abstaining and refusing are the same either way.
- * Also serves the choices it offers: a guide by id, 👍/👎 feedback.
+ * FAQ entries are sent as written (an official answer is not rewritten by the model), a page at a time.
+ * Also serves the choices it offers: a guide by id, 👍/👎 feedback, the next page of an FAQ answer.
  */
 export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }): Feature {
   const { db, asker, answerer } = deps;
@@ -23,11 +24,25 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
     const top = result.candidates[0];
     const guide = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
     if (guide) {
-      const extractive = renderGuide(guide, askId);
+      const extractive = renderAnswer(guide, askId);
+      if (guide.kind === 'faq') {
+        if (prepared) await answerer?.skipped(prepared, askId);
+        return [extractive];
+      }
       return [answerer && prepared ? await answerer.compose(prepared, result, guide, extractive, askId) : extractive];
     }
     if (prepared) await answerer?.skipped(prepared, askId);
     return [result.decision === 'refuse' ? REFUSAL : renderAbstain(result.candidates)];
+  }
+
+  /** The FAQ entry whose id hashes to `hash` (see `moreChoiceId`). */
+  async function faqIdByHash(hash: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{16}$/.test(hash)) return undefined;
+    const [row] = await db.query<{ id: string }>(
+      `select id from guides where kind = 'faq' and left(encode(sha256(convert_to(id, 'UTF8')), 'hex'), 16) = $1 limit 1`,
+      [hash],
+    );
+    return row?.id;
   }
 
   return {
@@ -41,7 +56,19 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
           `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, 1, false, 0) returning id`,
           [turn.user.id, `[chọn] ${guide.title}`, guide.id],
         );
-        return [renderGuide(guide, Number(row!.id))];
+        return [renderAnswer(guide, Number(row!.id))];
+      },
+      // more:<guideId>:<page> (or more:#<hash>:<page> for a long id): anything that does not name a page gets STALE_PAGE
+      more: async (turn) => {
+        const arg = turn.choice!.arg;
+        const colon = arg.lastIndexOf(':');
+        const [ref, pageText] = colon > 0 ? [arg.slice(0, colon), arg.slice(colon + 1)] : ['', ''];
+        if (!/^\d{1,4}$/.test(pageText) || !/^#?[a-z0-9-]{1,200}$/.test(ref)) return [reply(STALE_PAGE)];
+        const id = ref.startsWith('#') ? await faqIdByHash(ref.slice(1)) : ref;
+        const guide = id ? await getGuide(db, id) : undefined;
+        const page = Number(pageText);
+        if (!guide || guide.kind !== 'faq' || page < 1 || page >= guide.pages.length) return [reply(STALE_PAGE)];
+        return [renderFaqPage(guide, page)];
       },
       fb: async (turn) => {
         const [direction, id] = turn.choice!.arg.split(':');

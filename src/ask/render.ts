@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Choice, Reply } from '../core/message.ts';
 import type { Candidate } from './retrieve.ts';
 import type { StoredGuide } from './guides.ts';
@@ -7,8 +8,27 @@ export const CHOICE = {
   guide: (id: string) => `guide:${id}`,
   up: (askId: number) => `fb:up:${askId}`,
   down: (askId: number) => `fb:down:${askId}`,
+  /** Page `page` (0-based) of an FAQ answer; see {@link moreChoiceId}. */
+  more: (guideId: string, page: number) => moreChoiceId(guideId, page),
   human: 'human',
 } as const;
+
+export const MORE_LABEL = 'Xem tiếp';
+/** Longest choice id a channel accepts (Telegram callback data), in bytes. */
+export const MAX_CHOICE_ID_BYTES = 64;
+
+/**
+ * `more:<guideId>:<page>`; when that would pass 64 bytes, `more:#<first 16 hex of sha256(guideId)>:<page>` instead,
+ * which the handler looks up among the FAQ entries.
+ */
+export function moreChoiceId(guideId: string, page: number): string {
+  const id = `more:${guideId}:${page}`;
+  return Buffer.byteLength(id) <= MAX_CHOICE_ID_BYTES ? id : `more:#${guideIdHash(guideId)}:${page}`;
+}
+
+export function guideIdHash(guideId: string): string {
+  return createHash('sha256').update(guideId).digest('hex').slice(0, 16);
+}
 
 export const HUMAN_LABEL = '🙋 Hỏi tình nguyện viên';
 
@@ -38,6 +58,35 @@ export function renderGuide(g: StoredGuide, askId?: number): Reply {
   for (const r of g.related.slice(0, 2)) choices.push({ id: CHOICE.guide(r.id), label: `📄 ${r.title}` });
   return { text: parts.join('\n\n'), choices };
 }
+
+/** A guide or an FAQ entry, each as it is shown. */
+export function renderAnswer(g: StoredGuide, askId?: number): Reply {
+  return g.kind === 'faq' ? renderFaq(g, askId) : renderGuide(g, askId);
+}
+
+/**
+ * An FAQ answer for a phone: title, the first page of the official answer, the citation, and choices: "Xem tiếp"
+ * when there are more pages, feedback, a volunteer and related entries.
+ */
+export function renderFaq(g: StoredGuide, askId?: number): Reply {
+  const pages = g.pages.length ? g.pages : [g.answer];
+  const choices: Choice[] = [];
+  if (pages.length > 1) choices.push({ id: CHOICE.more(g.id, 1), label: MORE_LABEL });
+  if (askId !== undefined) choices.push({ id: CHOICE.up(askId), label: '👍 Hữu ích' }, { id: CHOICE.down(askId), label: '👎 Chưa đúng' });
+  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
+  for (const r of g.related.slice(0, 2)) choices.push({ id: CHOICE.guide(r.id), label: `📄 ${r.title}` });
+  return { text: [`**${g.title}**`, pages[0], citation(g)].join('\n\n'), choices };
+}
+
+/** Page `page` (0-based, ≥ 1) of an FAQ answer: its text, "(phần N/M)", the citation; "Xem tiếp" while pages remain. */
+export function renderFaqPage(g: StoredGuide, page: number): Reply {
+  const choices: Choice[] = [];
+  if (page + 1 < g.pages.length) choices.push({ id: CHOICE.more(g.id, page + 1), label: MORE_LABEL });
+  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
+  return { text: [g.pages[page], `(phần ${page + 1}/${g.pages.length})`, citation(g)].join('\n\n'), choices };
+}
+
+export const STALE_PAGE = 'Phần tiếp theo này không còn nữa (câu trả lời có thể vừa được cập nhật). Bạn gõ lại câu hỏi giúp mình nhé.';
 
 /** Not sure: say so, offer the closest guides and a volunteer. */
 export function renderAbstain(candidates: Candidate[]): Reply {

@@ -3,12 +3,15 @@ import { join } from 'node:path';
 import { parseAbbreviations } from '../text/abbreviations.ts';
 import { parseOfficialDomains, isOfficialHost } from '../safety/domains.ts';
 import { loadCourses } from '../learn/content.ts';
+import { fold } from '../text/normalize.ts';
+import type { Guide } from './guide.ts';
 import { loadGuides, type Problem } from './load.ts';
 
 /**
  * `cli knowledge check`: everything a content editor can get wrong, as `file: problem` lines.
- * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), the abbreviation and
- * official-domain lists, and the evaluation files (every expected id must exist).
+ * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), FAQ entries (answer,
+ * sources, dates, ids, a question already asked in another entry), the abbreviation and official-domain lists, and
+ * the evaluation files (every expected id must exist).
  */
 export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number; courses: number }> {
   const { guides, problems } = await loadGuides(knowledgeDir);
@@ -19,11 +22,13 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
     const parsed = parseOfficialDomains(domains);
     for (const p of parsed.problems) problems.push({ file: domainsFile, problem: p });
     for (const g of guides) {
-      if (!g.sources.some((s) => isOfficialHost(hostOf(s), parsed.domains))) {
+      if (g.kind === 'guide' && !g.sources.some((s) => isOfficialHost(hostOf(s), parsed.domains))) {
         problems.push({ file: g.file, problem: 'no official source: at least one source must be on an official domain (official-domains.yaml)' });
       }
     }
   }
+
+  problems.push(...duplicateQuestions(guides));
 
   const abbreviationsFile = join(knowledgeDir, 'abbreviations.yaml');
   const abbreviations = await readOptional(abbreviationsFile);
@@ -50,6 +55,26 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
     });
   }
   return { problems, guides: guides.length, courses: learn.courses.length };
+}
+
+/**
+ * The same question (folded: no diacritics, case or punctuation) in two entries, at least one of them an FAQ entry —
+ * the later file is named, with the other. (Guides among themselves may share a way of asking.)
+ */
+export function duplicateQuestions(guides: readonly Guide[]): Problem[] {
+  const problems: Problem[] = [];
+  const seen = new Map<string, Guide>();
+  for (const g of guides) {
+    for (const q of new Set(g.questions.map(fold).filter(Boolean))) {
+      const other = seen.get(q);
+      if (!other) seen.set(q, g);
+      else if (other.kind === 'faq' || g.kind === 'faq') {
+        const written = g.questions.find((x) => fold(x) === q)!;
+        problems.push({ file: g.file, problem: `duplicate question "${written}" (also in ${other.file})` });
+      }
+    }
+  }
+  return problems;
 }
 
 function hostOf(url: string): string {

@@ -2,11 +2,19 @@ import { createHash } from 'node:crypto';
 import matter from 'gray-matter';
 import { marked, type Tokens } from 'marked';
 import { z } from 'zod';
+import { FAQ_DEFAULT_CATEGORY, FAQ_HEADING, deriveTitle, parseFaqBody } from './faq.ts';
+import { plain } from './markdown.ts';
 
-/** A vetted guide, as written by a content editor in `knowledge/guides/<id>.md`. */
+/**
+ * A knowledge entry: a vetted step-by-step guide (`knowledge/guides/<id>.md`) or an official question and answer
+ * (`knowledge/faq/**\/<id>.md`, `kind: faq`).
+ */
 export interface Guide {
+  kind: GuideKind;
   id: string;
   title: string;
+  /** FAQ: the title was not written and was derived (first question, else the answer's first sentence). */
+  titleDerived: boolean;
   category: string;
   sources: string[];
   /** YYYY-MM-DD */
@@ -21,9 +29,17 @@ export interface Guide {
   warnings: string[];
   /** Every `##` section in order, steps included, as plain lines. */
   sections: GuideSection[];
+  /** FAQ: the ministry or office that published the answer. */
+  ministry?: string;
+  /** FAQ: who it is for (Công dân, Doanh nghiệp…). Guides: []. */
+  audience: string[];
+  /** FAQ: the answer as phone screens (plain text with `**bold**`, ≤ 900 characters each). Guides: []. */
+  pages: string[];
   file: string;
   contentHash: string;
 }
+
+export type GuideKind = 'guide' | 'faq';
 
 export interface GuideSection {
   heading: string;
@@ -68,6 +84,41 @@ const frontMatterSchema = z.object({
   related: textList('guide ids').default([]),
 });
 
+const URL_PATTERN = /^https?:\/\/[^\s/]+\.[^\s]+$/;
+
+/** A required date for FAQ entries: missing, not a date and in the future are told apart. */
+const requiredDate = z.unknown().transform((v, ctx) => {
+  if (v === undefined || v === null || v === '') {
+    ctx.addIssue({ code: 'custom', message: 'is missing: write the day an editor last checked the answer against its source (YYYY-MM-DD)' });
+    return z.NEVER;
+  }
+  const s = v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : String(v).trim();
+  const parsed = new Date(`${s}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(s) || Number.isNaN(parsed.getTime()) || parsed.toISOString().slice(0, 10) !== s) {
+    ctx.addIssue({ code: 'custom', message: `"${String(v instanceof Date ? s : v)}" must be a real date written YYYY-MM-DD` });
+    return z.NEVER;
+  }
+  return s;
+});
+
+/** A list of texts or a single text. */
+const textOrList = (what: string) => z.union([textList(what), z.string().transform((s) => (s.trim() ? [s.trim()] : []))]);
+
+const faqFrontMatterSchema = z.object({
+  id: z.string({ message: 'is missing' }).regex(ID_PATTERN, 'must be lower-case words joined by "-"'),
+  title: z.string({ message: 'must be a text' }).trim().min(3, 'is too short').optional(),
+  category: z.enum(CATEGORIES, { message: `must be one of ${CATEGORIES.join(', ')}` }).default(FAQ_DEFAULT_CATEGORY),
+  questions: textOrList('questions').default([]),
+  sources: z
+    .union([z.string().transform((s) => [s]), z.array(z.string())], { message: 'is missing: an FAQ entry needs the http(s) address of the page its answer comes from' })
+    .pipe(z.array(z.string().trim().regex(URL_PATTERN, 'must be http(s) URLs')).min(1, 'is empty: an FAQ entry needs the http(s) address of the page its answer comes from')),
+  last_verified: requiredDate,
+  ministry: z.union([z.string(), z.number()], { message: 'must be a text' }).transform((v) => String(v).trim() || undefined).optional(),
+  audience: textOrList('audiences').default([]),
+  keywords: z.union([textList('keywords'), z.string().transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))]).default([]),
+  related: textList('guide ids').default([]),
+});
+
 export class GuideError extends Error {
   constructor(
     readonly problems: string[],
@@ -82,7 +133,7 @@ export class GuideError extends Error {
  * Parses one guide file. Throws a {@link GuideError} listing every problem found in it (the checker prints each as
  * `file: problem`); problems that need other guides (duplicate ids, broken `related`) are checked in `check.ts`.
  */
-export function parseGuide(file: string, source: string, fileId: string): Guide {
+export function parseGuide(file: string, source: string, fileId: string, defaultKind: GuideKind = 'guide'): Guide {
   const problems: string[] = [];
   let fm: matter.GrayMatterFile<string>;
   try {
@@ -91,6 +142,9 @@ export function parseGuide(file: string, source: string, fileId: string): Guide 
     throw new GuideError([`front matter is not valid YAML: ${(err as Error).message.split('\n')[0]}`]);
   }
   if (Object.keys(fm.data).length === 0) throw new GuideError(['no front matter (the file must start with --- and the guide fields)']);
+  const kind: unknown = fm.data.kind ?? defaultKind;
+  if (kind === 'faq') return parseFaq(file, source, fm, fileId);
+  if (kind !== 'guide') throw new GuideError([`kind must be "guide" or "faq" (not "${String(kind)}")`], typeof fm.data.id === 'string' ? fm.data.id : undefined);
   const parsed = frontMatterSchema.safeParse(fm.data);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? "front matter")} ${issue.message}`);
@@ -104,8 +158,10 @@ export function parseGuide(file: string, source: string, fileId: string): Guide 
   if (problems.length || !data) throw new GuideError(problems, typeof fm.data.id === 'string' ? fm.data.id : undefined);
 
   return {
+    kind: 'guide',
     id: data.id,
     title: data.title,
+    titleDerived: false,
     category: data.category,
     sources: data.sources,
     lastVerified: data.last_verified,
@@ -117,6 +173,8 @@ export function parseGuide(file: string, source: string, fileId: string): Guide 
     notes: body.sections.find((s) => s.heading === NOTES_HEADING)?.lines ?? [],
     warnings: body.sections.find((s) => s.heading === WARNINGS_HEADING)?.lines ?? [],
     sections: body.sections,
+    audience: [],
+    pages: [],
     file,
     contentHash: createHash('sha256').update(source).digest('hex'),
   };
@@ -162,13 +220,41 @@ function parseBody(markdown: string): { answer: string; steps: string[]; section
   return { answer, steps: steps ?? [], sections, problems };
 }
 
-/** Markdown inline text → plain text that keeps `**bold**` (our neutral message markup) and nothing else. */
-function plain(text: string): string {
-  return text
-    .replace(/\[([^\]]+)\]\(([^)]+)\)/g, '$1 ($2)')
-    .replace(/(^|[^*])\*([^*\n]+)\*(?!\*)/g, '$1$2')
-    .replace(/`([^`]+)`/g, '$1')
-    .replace(/\s*\n\s*/g, ' ')
-    .trim();
-}
+/** An FAQ entry: the front matter above, the official answer (any Markdown, any length) as the body. */
+function parseFaq(file: string, source: string, fm: matter.GrayMatterFile<string>, fileId: string): Guide {
+  const problems: string[] = [];
+  const parsed = faqFrontMatterSchema.safeParse(fm.data);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? 'front matter')} ${issue.message}`);
+  }
+  const data = parsed.success ? parsed.data : undefined;
+  if (data && data.id !== fileId) problems.push(`id "${data.id}" must equal the file name "${fileId}"`);
+  if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
+  const body = parseFaqBody(fm.content);
+  if (!body.answer) problems.push('the answer is empty: write the official answer below the front matter');
+  if (problems.length || !data) throw new GuideError(problems, typeof fm.data.id === 'string' ? fm.data.id : undefined);
 
+  const title = data.title ?? deriveTitle(data.questions, body.answer);
+  return {
+    kind: 'faq',
+    id: data.id,
+    title,
+    titleDerived: data.title === undefined,
+    category: data.category,
+    sources: data.sources,
+    lastVerified: data.last_verified,
+    questions: data.questions,
+    keywords: data.keywords,
+    related: data.related,
+    answer: body.answer,
+    steps: [],
+    notes: [],
+    warnings: [],
+    sections: [{ heading: FAQ_HEADING, lines: body.lines }],
+    ...(data.ministry ? { ministry: data.ministry } : {}),
+    audience: data.audience,
+    pages: body.pages,
+    file,
+    contentHash: createHash('sha256').update('faq\n').update(source).digest('hex'),
+  };
+}

@@ -18,7 +18,7 @@ export interface IndexFields {
  * What of an entry is searched, and in which field. A title derived from the answer (FAQ entries without one) is
  * not a field of its own: its words are already in the body, and counting them twice would favour first sentences.
  */
-export function indexFields(guide: Guide & { titleDerived?: boolean }): IndexFields {
+export function indexFields(guide: Guide): IndexFields {
   const body = [guide.answer, ...guide.sections.flatMap((s) => s.lines)];
   return {
     title: guide.titleDerived ? '' : guide.title,
