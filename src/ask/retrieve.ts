@@ -133,13 +133,7 @@ export class Retriever {
 
     const lexical = new Map(hits.map((h) => [entries[h.doc]!.id, h.score]));
     for (const id of pool) if (!lexical.has(id) && byId.has(id)) lexical.set(id, index.scoreOf(query, byId.get(id)!));
-    const topLexical = hits[0]?.score ?? 0;
-    const fused = new Map(
-      pool.map((id) => [
-        id,
-        (topLexical ? (lexical.get(id) ?? 0) / topLexical : 0) + this.fusion.vector * (vector.get(id) ?? 0) + this.fusion.trigram * (trigram.get(id) ?? 0),
-      ]),
-    );
+    const fused = fuse(pool, lexical, vector, trigram, this.fusion);
     const firstOf = (m: Map<string, number>) => [...m.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
     const firsts = [hits[0] ? entries[hits[0].doc]!.id : undefined, firstOf(vector), firstOf(trigram)];
 
@@ -209,6 +203,24 @@ export class Retriever {
     for (const r of rows) if (!best.has(r.guide_id)) best.set(r.guide_id, Math.max(0, Number(r.sim)));
     return best;
   }
+}
+
+/**
+ * The ranking score of each pooled entry: its BM25F score divided by the best one (so 0–1), plus the fusion weights
+ * times its vector and trigram similarities (each 0–1). An entry whose lexical score leads by more than
+ * `fusion.vector + fusion.trigram` (relative to the best) stays ahead whatever the other evidence says.
+ */
+export function fuse(
+  pool: readonly string[],
+  lexical: ReadonlyMap<string, number>,
+  vector: ReadonlyMap<string, number>,
+  trigram: ReadonlyMap<string, number>,
+  fusion: Fusion,
+): Map<string, number> {
+  const top = Math.max(0, ...lexical.values());
+  return new Map(
+    pool.map((id) => [id, (top ? (lexical.get(id) ?? 0) / top : 0) + fusion.vector * (vector.get(id) ?? 0) + fusion.trigram * (trigram.get(id) ?? 0)]),
+  );
 }
 
 /** Query terms weighted by their count in the question, damped (1 + ln tf): a repeated word matters more, not n times. */
