@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createApp } from './app.ts';
 import { evaluate, readEvalFile, type EvalFigures } from './ask/eval.ts';
@@ -5,6 +6,7 @@ import { getGuide } from './ask/guides.ts';
 import { renderAnswer } from './ask/render.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { checkKnowledge } from './knowledge/check.ts';
+import { ImportFaqError, importFaq, importSummary } from './knowledge/import-faq.ts';
 import { createLogger } from './log.ts';
 import { plainText } from './channels/render.ts';
 import { openDb, type Db } from './db/index.ts';
@@ -12,7 +14,7 @@ import { guideSuggestions, handoffStats } from './handoff/stats.ts';
 import { addVolunteer, createInvite, deactivateVolunteer, listVolunteers } from './handoff/volunteers.ts';
 
 /**
- * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check`, `volunteer …`, `handoff stats|suggestions`.
+ * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check|import-faq`, `volunteer …`, `handoff stats|suggestions`.
  * Output meant for scripts (`--json`) goes to stdout alone; progress goes to stderr.
  */
 const program = new Command('binhdan').description('Bình Dân assistant: command line').showHelpAfterError();
@@ -111,6 +113,47 @@ knowledge
     for (const p of problems) console.log(`${p.file}: ${p.problem}`);
     console.error(problems.length ? `${problems.length} problem(s)` : `ok: ${guides} guides, ${courses} courses`);
     process.exitCode = problems.length ? 1 : 0;
+  });
+
+knowledge
+  .command('import-faq')
+  .description('official Q&A (CSV or JSONL) → one knowledge/faq/<id>.md per row; running it again rewrites only what changed')
+  .argument('<file>', '.csv, or .jsonl / .json (other names: sniffed)')
+  .option('--out <dir>', 'where to write (default: <KNOWLEDGE_DIR>/faq)')
+  .option('--question-column <name>', 'question column (default: cauHoi, question or q)')
+  .option('--answer-column <name>', 'answer column (default: cauTraLoi, answer or a)')
+  .option('--source-column <name>', 'source URL column (default: link, url or source)')
+  .option('--ministry-column <name>', 'ministry column (default: boNganh or ministry)')
+  .option('--audience-column <name>', 'audience column (default: phanLoai or audience)')
+  .option('--source <url>', 'source URL for rows without one')
+  .option('--last-verified <date>', 'YYYY-MM-DD for every file (default: kept from an existing file, else today)')
+  .option('--id-prefix <prefix>', 'first word of the ids', 'faq')
+  .addOption(knowledgeOption)
+  .action(async (file: string, opts: {
+    out?: string; questionColumn?: string; answerColumn?: string; sourceColumn?: string; ministryColumn?: string; audienceColumn?: string;
+    source?: string; lastVerified?: string; idPrefix: string; knowledge?: string;
+  }) => {
+    const outDir = opts.out ?? join(configWith(opts).knowledgeDir, 'faq');
+    const columns = {
+      ...(opts.questionColumn ? { question: opts.questionColumn } : {}),
+      ...(opts.answerColumn ? { answer: opts.answerColumn } : {}),
+      ...(opts.sourceColumn ? { source: opts.sourceColumn } : {}),
+      ...(opts.ministryColumn ? { ministry: opts.ministryColumn } : {}),
+      ...(opts.audienceColumn ? { audience: opts.audienceColumn } : {}),
+    };
+    try {
+      const result = await importFaq({
+        file, outDir, columns, idPrefix: opts.idPrefix,
+        ...(opts.source ? { source: opts.source } : {}),
+        ...(opts.lastVerified ? { lastVerified: opts.lastVerified } : {}),
+      });
+      console.log(importSummary(result));
+      console.error(`into ${outDir}; check with: npm run cli -- knowledge check`);
+    } catch (err) {
+      if (!(err instanceof ImportFaqError)) throw err;
+      console.error(`error: ${err.message}`);
+      process.exitCode = 1;
+    }
   });
 
 /** The configured database alone (migrated), for commands that need no guides. */

@@ -84,6 +84,8 @@ const frontMatterSchema = z.object({
   related: textList('guide ids').default([]),
 });
 
+/** `guide:<id>` (a button opening the entry) must fit in a 64-byte choice id. */
+export const FAQ_ID_CHARS = 58;
 const URL_PATTERN = /^https?:\/\/[^\s/]+\.[^\s]+$/;
 
 /** A required date for FAQ entries: missing, not a date and in the future are told apart. */
@@ -229,7 +231,11 @@ function parseFaq(file: string, source: string, fm: matter.GrayMatterFile<string
   }
   const data = parsed.success ? parsed.data : undefined;
   if (data && data.id !== fileId) problems.push(`id "${data.id}" must equal the file name "${fileId}"`);
-  if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
+  if (data && data.id.length > FAQ_ID_CHARS) problems.push(`id has ${data.id.length} characters (at most ${FAQ_ID_CHARS}, so that a button naming it stays within 64 bytes)`);
+  // YAML reads 2026-02-31 as a date and rolls it over to March: compare with what was written
+  const written = /^last_verified:\s*["']?(\d{4}-\d{2}-\d{2})/m.exec(fm.matter)?.[1];
+  if (data && written && written !== data.last_verified) problems.push(`last_verified "${written}" must be a real date written YYYY-MM-DD`);
+  else if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
   const body = parseFaqBody(fm.content);
   if (!body.answer) problems.push('the answer is empty: write the official answer below the front matter');
   if (problems.length || !data) throw new GuideError(problems, typeof fm.data.id === 'string' ? fm.data.id : undefined);
