@@ -19,7 +19,11 @@ const { values } = parseArgs({ options: { data: { type: 'string' } } });
 interface Point {
   evidence: Evidence;
   correct: boolean;
+  /** An off-topic question (nothing should answer it). */
+  offTopic: boolean;
 }
+/** Off-topic questions weigh this much more than answerable ones: answering one is the worst mistake. */
+const OFF_TOPIC_WEIGHT = 4;
 
 async function points(app: App, qs: { q: string; expect: string[] }[]): Promise<Point[]> {
   const out: Point[] = [];
@@ -28,10 +32,10 @@ async function points(app: App, qs: { q: string; expect: string[] }[]): Promise<
     if (r.decision === 'refuse') continue;
     const top = r.candidates[0];
     if (!top) {
-      out.push({ evidence: { share: 0, coverage: 0, margin: 0, known: 0, phrasing: 0, vector: 0, trigram: 0, agreement: 0 }, correct: false });
+      out.push({ evidence: { share: 0, coverage: 0, pairs: 0, margin: 0, known: 0, phrased: 0, phrasing: 0, vector: 0, trigram: 0, agreement: 0 }, correct: false, offTopic: !l.expect.length });
       continue;
     }
-    out.push({ evidence: top, correct: l.expect.includes(top.guideId) });
+    out.push({ evidence: top, correct: l.expect.includes(top.guideId), offTopic: !l.expect.length });
   }
   return out;
 }
@@ -59,7 +63,7 @@ function fit(data: Point[][], withVector: boolean): number[] {
       const f = confidenceFeatures(withVector ? p.evidence : { ...p.evidence, vector: 0 });
       X.push([...f, 1]);
       y.push(p.correct ? 1 : 0);
-      weight.push(1 / set.length);
+      weight.push((p.offTopic ? OFF_TOPIC_WEIGHT : 1) / set.length);
     }
   }
   let w = new Array(X[0]!.length).fill(0) as number[];
@@ -98,6 +102,10 @@ for (const [name, ps] of Object.entries(sets)) {
   const at = precisionAt(ps, threshold);
   const curve = riskCoverage(ps.map((p) => ({ confidence: conf(wVector, p.evidence), correct: p.correct })));
   console.log(`| ${name} | ${ps.length} | ${f(at.precision)} | ${f(at.coverage)} | ${f(coverageAt(curve, 0.9))} | ${f(ps.filter((p) => p.correct).length / ps.length)} |`);
+}
+console.log('\n| threshold | ' + Object.keys(sets).map((k) => `${k}: precision / answered`).join(' | ') + ' |\n|---|' + Object.keys(sets).map(() => '---|').join(''));
+for (const t of [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]) {
+  console.log(`| ${t.toFixed(2)} | ${Object.values(sets).map((ps) => { const a = precisionAt(ps, t); return `${f(a.precision)} / ${f(a.coverage)}`; }).join(' | ')} |`);
 }
 console.log('\nrisk–coverage (precision of the top answer when answering the most confident share):\n');
 console.log(`| answered | ${Object.keys(sets).join(' | ')} |\n|---|${Object.keys(sets).map(() => '---|').join('')}`);

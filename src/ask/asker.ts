@@ -2,7 +2,7 @@ import { isHarmfulRequest, isPromptInjection, isScamStory } from '../safety/sign
 import type { Candidate, Retriever } from './retrieve.ts';
 
 /** Below this confidence the assistant abstains (tuned on knowledge/eval/questions.jsonl; `ASK_MIN_CONFIDENCE`). */
-export const DEFAULT_MIN_CONFIDENCE = 0.5;
+export const DEFAULT_MIN_CONFIDENCE = 0.6;
 
 export interface AskResult {
   question: string;

@@ -109,6 +109,11 @@ export class Bm25fIndex {
     return Math.log(1 + (n - df + 0.5) / (df + 0.5));
   }
 
+  /** True when some entry has a title, questions or keywords (curated guides, FAQ entries with their question). */
+  get hasPhrasedFields(): boolean {
+    return this.phrased.size > 0;
+  }
+
   /** True when some entry's title, questions or keywords use the term. */
   isPhrased(term: string): boolean {
     return this.phrased.has(term);

@@ -21,7 +21,7 @@ export function phrasing(asked: ReadonlySet<string>, phrasings: readonly Readonl
 }
 
 /** The evidence `confidence()` weighs. */
-export type Evidence = Pick<Candidate, 'share' | 'coverage' | 'margin' | 'known' | 'phrasing' | 'vector' | 'trigram' | 'agreement'>;
+export type Evidence = Pick<Candidate, 'share' | 'coverage' | 'pairs' | 'margin' | 'known' | 'phrased' | 'phrasing' | 'vector' | 'trigram' | 'agreement'>;
 
 /**
  * The features of the logistic model, each about 0–1 and relative to the question and the corpus, so that they mean
@@ -30,7 +30,7 @@ export type Evidence = Pick<Candidate, 'share' | 'coverage' | 'margin' | 'known'
  * all, whether a known phrasing is contained, and whether the paraphrase and typo retrievers agree.
  */
 export function confidenceFeatures(c: Evidence): number[] {
-  return [c.share, c.coverage, Math.max(0, Math.min(1, c.margin)), c.known, c.phrasing, c.vector, c.trigram, c.agreement / 3];
+  return [c.share, c.coverage, c.pairs, Math.max(0, Math.min(1, c.margin)), c.known, c.phrased, c.phrasing, c.vector, c.trigram, c.agreement / 3];
 }
 
 /**
@@ -39,8 +39,8 @@ export function confidenceFeatures(c: Evidence): number[] {
  * the portal FAQ (never on holdout.jsonl nor the checking half); see the README for the risk–coverage curves.
  */
 const WEIGHTS = {
-  withVector: [4, 2, 3, 2, 3, 1, 1, 1, -7],
-  lexicalOnly: [4, 2, 3, 2, 3, 0, 1, 1, -7],
+  withVector: [1.42, -0.19, 2.89, 2.81, 0.28, 2.31, 2.12, 1.14, 0.51, 1.41, -4.49],
+  lexicalOnly: [1.53, -0.14, 3.11, 2.82, 0.34, 2.37, 2.27, 0, 0.68, 1.62, -4.51],
 } as const;
 
 /**

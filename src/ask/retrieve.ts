@@ -24,10 +24,16 @@ export interface Candidate {
   share: number;
   /** Share of the question's word weight (idf) the entry contains, in any field: 0–1. */
   coverage: number;
-  /** The entry's lead over the best other candidate, relative to the top score: > 0 only for a clear first. */
+  /** The entry's lexical lead over the best other entry, as a share of what the question could score at most: > 0
+   * only for the lexical first, and small when everything matches weakly. */
   margin: number;
   /** Share of the question's word weight made of words the knowledge base has at all (off-topic questions: low). */
   known: number;
+  /** Share of the question's word weight made of words entries are asked with (titles, questions, keywords); where no
+   * entry has any (answers alone), the same as `known`. The vocabulary of the domain as citizens say it. */
+  phrased: number;
+  /** Share of the question's syllable-pair weight (idf) the entry contains: 0–1. */
+  pairs: number;
   /** How many of the retrievers (lexical, vector, trigram) rank this entry first. */
   agreement: number;
   /** How much of one of the entry's known phrasings (title, questions) the question contains: 0–1. */
@@ -67,7 +73,7 @@ export interface Fusion {
 }
 
 /** Chosen on knowledge/eval/questions.jsonl and checked on the portal FAQ (bench/faq.ts), never on holdout.jsonl. */
-export const DEFAULT_FUSION: Fusion = { vector: 0.15, trigram: 0.15 };
+export const DEFAULT_FUSION: Fusion = { vector: 0.1, trigram: 0.1 };
 
 /** How many lexical candidates are considered for fusion and evidence. */
 const POOL = 30;
@@ -140,7 +146,11 @@ export class Retriever {
     const unigrams = [...query.keys()].filter((t) => !t.includes(BIGRAM_JOINER));
     const unigramMass = unigrams.reduce((s, t) => s + index.idf(t), 0);
     const maxScore = [...query].reduce((s, [t, w]) => s + w * index.idf(t), 0);
-    const known = unigramMass ? unigrams.filter((t) => index.df(t) > 0).reduce((s, t) => s + index.idf(t), 0) / unigramMass : 0;
+    const massOf = (terms: Iterable<string>) => [...terms].reduce((s, t) => s + index.idf(t), 0);
+    const known = unigramMass ? massOf(unigrams.filter((t) => index.df(t) > 0)) / unigramMass : 0;
+    const phrased = index.hasPhrasedFields && unigramMass ? massOf(unigrams.filter((t) => index.isPhrased(t))) / unigramMass : known;
+    const bigrams = [...query.keys()].filter((t) => t.includes(BIGRAM_JOINER));
+    const bigramMass = massOf(bigrams);
     const asked = new Set(analyze(corrected, this.options.abbreviations).terms);
 
     const ranked = [...fused.entries()].filter(([id]) => byId.has(id)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -149,7 +159,6 @@ export class Retriever {
       const doc = byId.get(guideId)!;
       const entry = entries[doc]!;
       const lex = lexical.get(guideId) ?? 0;
-      const bestOther = rank === 0 ? (ranked[1]?.[1] ?? 0) : ranked[0]![1];
       const matched = index.matches(unigrams, doc);
       const c = {
         guideId,
@@ -158,9 +167,11 @@ export class Retriever {
         fused: score,
         lexical: lex,
         share: maxScore ? lex / maxScore : 0,
-        coverage: unigramMass ? [...matched].reduce((s, t) => s + index.idf(t), 0) / unigramMass : 0,
-        margin: ranked[0]![1] ? (score - bestOther) / ranked[0]![1] : 0,
+        coverage: unigramMass ? massOf(matched) / unigramMass : 0,
+        pairs: bigramMass ? massOf(index.matches(bigrams, doc)) / bigramMass : 0,
+        margin: maxScore ? (lex - bestOtherLexical(lexical, guideId)) / maxScore : 0,
         known,
+        phrased,
         agreement: firsts.filter((f) => f === guideId).length,
         phrasing: phrasing(asked, entry.phrasings),
         vector: vector.get(guideId) ?? 0,
@@ -221,6 +232,13 @@ export function fuse(
   return new Map(
     pool.map((id) => [id, (top ? (lexical.get(id) ?? 0) / top : 0) + fusion.vector * (vector.get(id) ?? 0) + fusion.trigram * (trigram.get(id) ?? 0)]),
   );
+}
+
+/** The best lexical score of the entries other than `id`. */
+function bestOtherLexical(lexical: ReadonlyMap<string, number>, id: string): number {
+  let best = 0;
+  for (const [other, score] of lexical) if (other !== id && score > best) best = score;
+  return best;
 }
 
 /** Query terms weighted by their count in the question, damped (1 + ln tf): a repeated word matters more, not n times. */

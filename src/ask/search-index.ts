@@ -10,8 +10,8 @@ import { Bm25fIndex, type Bm25fParams } from './bm25f.ts';
  * knowledge/eval/questions.jsonl and the fitting half of the portal's FAQ (bench/faq.ts --fit); see the README.
  */
 export const DEFAULT_BM25F: Bm25fParams = {
-  k1: 0.9,
-  weight: { title: 3, questions: 3, keywords: 1.5, body: 1 },
+  k1: 1.6,
+  weight: { title: 3, questions: 3, keywords: 0.8, body: 1 },
   b: { title: 0.3, questions: 0.3, keywords: 0.3, body: 1 },
 };
 
