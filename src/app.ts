@@ -77,6 +77,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`skipped ${p.file}: ${p.problem}`);
     await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
+    // Build the search index now, so that the first question does not wait for it.
+    await retriever.index.current();
     const asker = new Asker(retriever, minConfidence);
     const pushSignal = new PushSignal();
     const handoff = handoffSettings(config);
