@@ -87,6 +87,12 @@ describe('certificates', () => {
       const bytes = Buffer.from(await png.arrayBuffer());
       expect(bytes.subarray(1, 4).toString()).toBe('PNG');
       expect(bytes.length).toBeGreaterThan(10_000);
+      // rendered once and stored: the stored bytes are what the next request gets, with caching headers
+      const [stored] = await app.db.query<{ png: Uint8Array }>('select png from certificates where code = $1', [code]);
+      expect(Buffer.from(stored!.png).equals(bytes)).toBe(true);
+      const again = await fetch(`${base}/certificates/${code}.png`);
+      expect(Buffer.from(await again.arrayBuffer()).equals(bytes)).toBe(true);
+      expect(again.headers.get('cache-control')).toMatch(/max-age=\d+/);
       const page = await fetch(`${base}/verify/${code.toLowerCase()}`);
       expect(page.status).toBe(200);
       expect(await page.text()).toMatch(/là thật.*Khóa thử nghiệm/s);

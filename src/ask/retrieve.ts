@@ -7,7 +7,7 @@ import { confidence, phrasing } from './confidence.ts';
 import { analyze, analyzeSequence, BIGRAM_JOINER } from '../text/analyze.ts';
 import { SearchIndex } from './search-index.ts';
 import { fold, tokenize } from '../text/normalize.ts';
-import { correctPair, correctWord } from '../text/spelling.ts';
+import { correctPair, correctWord, MAX_CORRECTED_LETTERS } from '../text/spelling.ts';
 import { isStopword } from '../text/stopwords.ts';
 
 /** One candidate entry with the evidence each retriever found for it. */
@@ -77,8 +77,6 @@ export const DEFAULT_FUSION: Fusion = { vector: 0.1, trigram: 0.1 };
 
 /** How many lexical candidates are considered for fusion and evidence. */
 const POOL = 30;
-/** Longest word spelling correction looks at: no Vietnamese syllable has more letters (bounds its cost). */
-const MAX_WORD_LETTERS = 12;
 
 /**
  * Hybrid retrieval:
@@ -113,7 +111,7 @@ export class Retriever {
    */
   async correct(question: string): Promise<string> {
     const { words, pairs } = await this.index.current();
-    const keep = (w: string) => isStopword(w) || this.options.abbreviations.has(w) || w.length > MAX_WORD_LETTERS;
+    const keep = (w: string) => isStopword(w) || this.options.abbreviations.has(w) || w.length > MAX_CORRECTED_LETTERS;
     const out = tokenize(question).map((w) => (keep(w) ? w : (correctWord(w, words) ?? w)));
     for (let i = 0; i + 1 < out.length; i++) {
       if (keep(out[i]!) || keep(out[i + 1]!)) continue;

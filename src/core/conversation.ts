@@ -3,6 +3,7 @@ import type { Logger } from '../log.ts';
 import { redact } from '../safety/redact.ts';
 import { fold } from '../text/normalize.ts';
 import { matchChoice } from './choices.ts';
+import { RateLimiter } from './rate-limit.ts';
 import { reply, type Choice, type Inbound, type Reply } from './message.ts';
 import { logMessage, setPending, upsertUser, type User } from './users.ts';
 
@@ -59,7 +60,13 @@ export interface ConversationOptions {
   features: Feature[];
   /** Longer messages are not processed; the user is asked to shorten them. */
   maxMessageChars?: number;
+  /** Messages one user may send at once, then one per `refillMs` (default 20, then one every 3 s). */
+  rateLimit?: { capacity: number; refillMs: number; now?: () => number };
 }
+
+/** Control characters other than tab and newline (NUL, escape sequences…): never part of a question. */
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
+const TOO_FAST = 'Bạn gửi nhanh quá, mình chưa kịp đọc hết. Bạn chờ một chút rồi gửi lại giúp mình nhé.';
 
 const TOO_LONG = (max: number) =>
   `Tin nhắn dài quá (hơn ${max.toLocaleString('vi-VN')} ký tự) nên mình chưa đọc được. Bạn viết ngắn gọn câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID".`;
@@ -75,8 +82,10 @@ export class Conversation {
   private readonly phrases = new Map<string, Handler>();
   private readonly choiceHandlers = new Map<string, Handler>();
   private readonly maxChars: number;
+  private readonly limiter: RateLimiter;
 
   constructor(private readonly options: ConversationOptions) {
+    this.limiter = new RateLimiter(options.rateLimit ?? { capacity: 20, refillMs: 3000 });
     for (const f of options.features) {
       for (const [k, h] of Object.entries(f.commands ?? {})) this.commands.set(k.toLowerCase(), h);
       for (const [k, h] of Object.entries(f.phrases ?? {})) this.phrases.set(fold(k), h);
@@ -85,28 +94,38 @@ export class Conversation {
     this.maxChars = options.maxMessageChars ?? 2000;
   }
 
+  /** The features, in the order they are asked. */
+  get features(): readonly Feature[] {
+    return this.options.features;
+  }
+
   async handle(inbound: Inbound): Promise<Reply[]> {
     const { db } = this.options;
     const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed());
     // a lone UTF-16 surrogate (malformed input) would make any JSON holding the text unreadable to Postgres
-    const text = (inbound.text ?? '').toWellFormed().trim();
+    const text = (inbound.text ?? '').toWellFormed().replace(CONTROL, '').trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;
     await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
 
     const turn: Turn = { user, inbound, text, redacted };
-    const replies = await (async () => {
-      for (const f of this.options.features) await f.observe?.(turn);
-      return this.route(turn);
-    })().catch((err: unknown) => {
-      this.options.log.error({ err: (err as Error).message, stack: (err as Error).stack, channel: inbound.channel }, 'handler failed');
-      return [reply('Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn thử lại sau ít phút nhé.')];
-    });
+    const replies = this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
     const lastChoices = [...replies].reverse().find((r) => r.choices?.length)?.choices ?? null;
     if (replies.length) await setPending(db, user.id, lastChoices);
     for (const r of replies) await logMessage(db, user.id, 'out', redact(r.text).text);
     return replies;
+  }
+
+  /** Observers, then routing; a handler that throws gets the citizen an apology and the error a log line. */
+  private async run(turn: Turn): Promise<Reply[]> {
+    try {
+      for (const f of this.options.features) await f.observe?.(turn);
+      return await this.route(turn);
+    } catch (err) {
+      this.options.log.error({ err: (err as Error).message, stack: (err as Error).stack, channel: turn.inbound.channel }, 'handler failed');
+      return [reply('Xin lỗi, mình đang gặp trục trặc nên chưa trả lời được. Bạn thử lại sau ít phút nhé.')];
+    }
   }
 
   private async route(turn: Turn): Promise<Reply[]> {

@@ -226,6 +226,8 @@ export function handoffFeature(deps: HandoffDeps): Feature {
       if (t) await commentTicket(db, t.id, null);
       return [say.THANKS];
     }
+    // a forged id ("rate:abc:1", "rate:1:99") is thanked like a stale one and never reaches SQL
+    if (!/^\d{1,18}$/.test(id ?? '') || !/^[1-5]$/.test(stars ?? '')) return [say.THANKS];
     const ok = await rateTicket(db, Number(id), turn.user.id, Number(stars));
     return ok ? [say.ASK_COMMENT] : [say.THANKS];
   };

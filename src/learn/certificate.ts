@@ -39,12 +39,21 @@ export async function findCertificate(db: Queryable, code: string): Promise<Cert
 /** Path of a certificate picture on our HTTP server. */
 export const certificatePath = (code: string) => `/certificates/${code}.png`;
 
-/** Resolves an image path of ours to PNG bytes (for channels that upload pictures). */
+/**
+ * Resolves an image path of ours to PNG bytes (the HTTP route, and channels that upload pictures). A certificate is
+ * rendered the first time it is asked for and stored with it; every later request reads the stored bytes.
+ */
 export function certificateImages(db: Queryable, verifyBase: string): (path: string) => Promise<Buffer | undefined> {
   return async (path) => {
     const code = /^\/certificates\/([A-Z0-9]{4,16})\.png$/.exec(path)?.[1];
-    const cert = code ? await findCertificate(db, code) : undefined;
-    return cert && renderCertificatePng(cert, `${verifyBase}/verify/${cert.code}`);
+    if (!code) return undefined;
+    const [stored] = await db.query<{ png: Uint8Array | null }>('select png from certificates where code = $1', [code]);
+    if (!stored) return undefined;
+    if (stored.png) return Buffer.from(stored.png);
+    const cert = (await findCertificate(db, code))!;
+    const png = renderCertificatePng(cert, `${verifyBase}/verify/${cert.code}`);
+    await db.query('update certificates set png = $2 where code = $1 and png is null', [code, png]);
+    return png;
   };
 }
 

@@ -12,6 +12,8 @@ import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from '.
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
  * quiz score and the streak of learning days.
  */
+const GONE_COURSE = 'Khóa học này không còn nữa. Gõ /hoc để xem các khóa khác.';
+
 export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean; publicBase?: string }): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
@@ -25,6 +27,8 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
 
 
   const open = async (turn: Turn, courseId: string): Promise<Reply[]> => {
+    // a forged or stale id must not create an enrollment in a course that does not exist (foreign key)
+    if (!(await listCourses(db)).some((c) => c.id === courseId)) return [reply(GONE_COURSE)];
     const place = await enroll(db, turn.user.id, courseId);
     const lesson = await getLesson(db, courseId, place.next);
     if (!lesson) {
@@ -42,6 +46,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
 
   const judge: Handler = async (turn) => {
     const [courseId, pos, opt] = turn.choice!.arg.split(':');
+    if (!/^\d{1,4}$/.test(pos ?? '') || !/^\d{1,2}$/.test(opt ?? '')) return [reply('Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.')];
     const lesson = await getLesson(db, courseId!, Number(pos));
     const choice = Number(opt);
     if (!lesson || !(choice >= 1 && choice <= lesson.quiz.options.length)) return [reply('Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.')];
@@ -106,7 +111,12 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
   const HOURS: [number, number][] = [[6, 30], [7, 0], [8, 0], [12, 0], [18, 0], [20, 0]];
   const pickHour: Handler = async (turn) => {
     const [courseId, hhmm] = turn.choice!.arg.split(':');
-    if (hhmm) return confirm(turn, courseId!, Number(hhmm.slice(0, 2)), Number(hhmm.slice(2)));
+    if (hhmm !== undefined) {
+      const [hour, minute] = [Number(hhmm.slice(0, 2)), Number(hhmm.slice(2))];
+      if (!/^\d{4}$/.test(hhmm) || hour > 23 || minute > 59) return [reply('Giờ này không đúng. Gõ /dangky để chọn lại nhé.')];
+      return confirm(turn, courseId!, hour, minute);
+    }
+    if (!(await listCourses(db)).some((c) => c.id === courseId)) return [reply(GONE_COURSE)];
     return [
       reply(
         'Bạn muốn nhận bài lúc mấy giờ? Chọn dưới đây, hoặc gõ giờ khác, ví dụ "7h30" hay "8 giờ tối".',
@@ -150,6 +160,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
       course: (turn) => open(turn, turn.choice!.arg),
       quiz: judge,
       restart: async (turn) => {
+        if (!(await listCourses(db)).some((c) => c.id === turn.choice!.arg)) return [reply(GONE_COURSE)];
         await restart(db, turn.user.id, turn.choice!.arg);
         return open(turn, turn.choice!.arg);
       },

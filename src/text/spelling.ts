@@ -38,11 +38,18 @@ function* variants(word: string): Generator<string> {
 }
 
 /**
- * The most frequent known word one confusion or one edit away from `word`, or undefined.
+ * Longest word looked at: no Vietnamese syllable (folded) has more letters, and the number of variants tried grows
+ * with the length (about 54 per letter), so a 2,000-letter "word" would cost seconds of CPU.
+ */
+export const MAX_CORRECTED_LETTERS = 12;
+
+/**
+ * The most frequent known word one confusion or one edit away from `word`, or undefined (also for words longer than
+ * {@link MAX_CORRECTED_LETTERS}).
  * `vocabulary` maps known words to their document frequency.
  */
 export function correctWord(word: string, vocabulary: ReadonlyMap<string, number>): string | undefined {
-  if (word.length < 3 || /\d/.test(word) || vocabulary.has(word)) return undefined;
+  if (word.length < 3 || word.length > MAX_CORRECTED_LETTERS || /\d/.test(word) || vocabulary.has(word)) return undefined;
   let best: string | undefined;
   let bestDf = 0;
   for (const v of variants(word)) {
