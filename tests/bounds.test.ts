@@ -110,3 +110,29 @@ describe('forged choice arguments', () => {
     expect(lines.filter((l) => l.level >= 40)).toEqual([]);
   });
 });
+
+describe('web API rate limit per address', () => {
+  it('answers 429 with a friendly message once an address has sent its minute of requests', async () => {
+    const { createServer } = await import('../src/http/server.ts');
+    const { WEB_REQUESTS_PER_MINUTE } = await import('../src/channels/web.ts');
+    const server = await createServer(app);
+    const base = await server.listen({ port: 0, host: '127.0.0.1' });
+    try {
+      const post = (i: number) =>
+        fetch(`${base}/api/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          // a new session each time: the per-user budget of the core does not stop this client, the address limit does
+          body: JSON.stringify({ session: `flood-${process.pid}-${i}`, choice: 'learn:list' }),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < WEB_REQUESTS_PER_MINUTE; i++) statuses.push((await post(i)).status);
+      expect(statuses.every((s) => s === 200)).toBe(true);
+      const over = await post(-1);
+      expect(over.status).toBe(429);
+      expect(((await over.json()) as { error: string }).error).toMatch(/gửi nhanh quá/);
+    } finally {
+      await server.close();
+    }
+  });
+});

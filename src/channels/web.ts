@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import rateLimit from '@fastify/rate-limit';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../core/conversation.ts';
 import type { Reply } from '../core/message.ts';
@@ -25,7 +26,19 @@ export function toWebReply(r: Reply): WebReply {
   return { text: r.text, html, choices: r.choices ?? [], ...(r.image ? { image: r.image } : {}) };
 }
 
-export function registerWebChat(app: FastifyInstance, conversation: Conversation, db: Db): void {
+/** Requests one address may make to the chat API per minute (several people behind one NAT share it). */
+export const WEB_REQUESTS_PER_MINUTE = 120;
+
+export async function registerWebChat(app: FastifyInstance, conversation: Conversation, db: Db): Promise<void> {
+  // Per address, on top of the per-user budget of the conversation core (a client inventing sessions hits this one).
+  // What the builder returns is thrown: the server's error handler answers {error: message} with its statusCode.
+  await app.register(rateLimit, {
+    global: false,
+    errorResponseBuilder: (_req, context) => ({
+      statusCode: 429,
+      message: `Bạn gửi nhanh quá, mình chưa kịp đọc hết. Bạn chờ khoảng ${Math.ceil(context.ttl / 1000)} giây rồi gửi lại nhé.`,
+    }),
+  });
   let page: Promise<string> | undefined;
   app.get('/', async (_req, res) => {
     page ??= readFile(PAGE, 'utf8');
@@ -33,7 +46,7 @@ export function registerWebChat(app: FastifyInstance, conversation: Conversation
   });
 
   // Messages the bot sends on its own (a volunteer's replies, notices): the page polls for them.
-  app.get('/api/inbox', async (req, res) => {
+  app.get('/api/inbox', { config: { rateLimit: { max: 4 * WEB_REQUESTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, res) => {
     const { session, after } = req.query as { session?: unknown; after?: unknown };
     if (typeof session !== 'string' || !SESSION.test(session)) return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
     const cursor = typeof after === 'string' && /^\d{1,15}$/.test(after) ? Number(after) : 0;
@@ -41,7 +54,7 @@ export function registerWebChat(app: FastifyInstance, conversation: Conversation
     return { replies: taken.replies.map(toWebReply), cursor: taken.cursor };
   });
 
-  app.post('/api/chat', async (req, res) => {
+  app.post('/api/chat', { config: { rateLimit: { max: WEB_REQUESTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, res) => {
     const body = req.body as { session?: unknown; text?: unknown; choice?: unknown } | undefined;
     if (!body || typeof body !== 'object') return res.code(400).send({ error: 'expected a JSON object {session, text | choice}' });
     if (typeof body.session !== 'string' || !SESSION.test(body.session)) {

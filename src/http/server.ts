@@ -17,7 +17,7 @@ export async function createServer(app: App): Promise<FastifyInstance> {
     if (status === 500) app.log.error({ err: err.message }, 'http request failed');
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
-  registerWebChat(server, app.conversation, app.db);
+  await registerWebChat(server, app.conversation, app.db);
   const pictures = learnPictures(app.db, app.config.knowledgeDir, publicBase(app.config));
   const picture = (path: string) => async (req: FastifyRequest, res: FastifyReply) => {
     const params = req.params as Record<string, string>;
