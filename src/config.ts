@@ -19,6 +19,8 @@ const optionalUrl = (what: string) =>
 const schema = z.object({
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
+  TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+  WEB_REQUESTS_PER_MINUTE: z.coerce.number({ message: 'expected requests per minute, e.g. 120 (0 = no limit)' }).int().min(0).max(1_000_000).default(120),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'expected a postgres:// or postgresql:// URL',

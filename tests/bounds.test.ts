@@ -114,7 +114,7 @@ describe('forged choice arguments', () => {
 describe('web API rate limit per address', () => {
   it('answers 429 with a friendly message once an address has sent its minute of requests', async () => {
     const { createServer } = await import('../src/http/server.ts');
-    const { WEB_REQUESTS_PER_MINUTE } = await import('../src/channels/web.ts');
+    const WEB_REQUESTS_PER_MINUTE = app.config.WEB_REQUESTS_PER_MINUTE;
     const server = await createServer(app);
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     try {

@@ -26,10 +26,11 @@ export function toWebReply(r: Reply): WebReply {
   return { text: r.text, html, choices: r.choices ?? [], ...(r.image ? { image: r.image } : {}) };
 }
 
-/** Requests one address may make to the chat API per minute (several people behind one NAT share it). */
-export const WEB_REQUESTS_PER_MINUTE = 120;
-
-export async function registerWebChat(app: FastifyInstance, conversation: Conversation, db: Db): Promise<void> {
+/**
+ * Registers the page and the JSON API. `perMinute` is how many chat requests one address may make per minute (several
+ * people behind one NAT share it; behind a reverse proxy set TRUST_PROXY so the address is the client's); 0 = none.
+ */
+export async function registerWebChat(app: FastifyInstance, conversation: Conversation, db: Db, perMinute = 120): Promise<void> {
   // Per address, on top of the per-user budget of the conversation core (a client inventing sessions hits this one).
   // What the builder returns is thrown: the server's error handler answers {error: message} with its statusCode.
   await app.register(rateLimit, {
@@ -46,7 +47,7 @@ export async function registerWebChat(app: FastifyInstance, conversation: Conver
   });
 
   // Messages the bot sends on its own (a volunteer's replies, notices): the page polls for them.
-  app.get('/api/inbox', { config: { rateLimit: { max: 4 * WEB_REQUESTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, res) => {
+  app.get('/api/inbox', { config: { rateLimit: perMinute ? { max: 4 * perMinute, timeWindow: 60_000 } : false } }, async (req, res) => {
     const { session, after } = req.query as { session?: unknown; after?: unknown };
     if (typeof session !== 'string' || !SESSION.test(session)) return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
     const cursor = typeof after === 'string' && /^\d{1,15}$/.test(after) ? Number(after) : 0;
@@ -54,7 +55,7 @@ export async function registerWebChat(app: FastifyInstance, conversation: Conver
     return { replies: taken.replies.map(toWebReply), cursor: taken.cursor };
   });
 
-  app.post('/api/chat', { config: { rateLimit: { max: WEB_REQUESTS_PER_MINUTE, timeWindow: 60_000 } } }, async (req, res) => {
+  app.post('/api/chat', { config: { rateLimit: perMinute ? { max: perMinute, timeWindow: 60_000 } : false } }, async (req, res) => {
     const body = req.body as { session?: unknown; text?: unknown; choice?: unknown } | undefined;
     if (!body || typeof body !== 'object') return res.code(400).send({ error: 'expected a JSON object {session, text | choice}' });
     if (typeof body.session !== 'string' || !SESSION.test(body.session)) {

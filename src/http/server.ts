@@ -11,13 +11,13 @@ export const BODY_LIMIT = 256 * 1024;
 
 /** The HTTP server: web chat, health. Channels with webhooks add their routes here. */
 export async function createServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ bodyLimit: BODY_LIMIT, logger: false });
+  const server = Fastify({ bodyLimit: BODY_LIMIT, logger: false, trustProxy: app.config.TRUST_PROXY });
   server.setErrorHandler((err: { statusCode?: number; message: string }, _req, res) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) app.log.error({ err: err.message }, 'http request failed');
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
-  await registerWebChat(server, app.conversation, app.db);
+  await registerWebChat(server, app.conversation, app.db, app.config.WEB_REQUESTS_PER_MINUTE);
   const pictures = learnPictures(app.db, app.config.knowledgeDir, publicBase(app.config));
   const picture = (path: string) => async (req: FastifyRequest, res: FastifyReply) => {
     const params = req.params as Record<string, string>;
