@@ -153,7 +153,7 @@ export class Retriever {
 
     const ranked = [...fused.entries()].filter(([id]) => byId.has(id)).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
     const top = ranked.slice(0, this.options.limit ?? 5);
-    const candidates = top.map(([guideId, score], rank) => {
+    const candidates = top.map(([guideId, score]) => {
       const doc = byId.get(guideId)!;
       const entry = entries[doc]!;
       const lex = lexical.get(guideId) ?? 0;

@@ -6,7 +6,6 @@ import { localHour } from '../learn/time.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
 import { redact } from '../safety/redact.ts';
 import * as say from './render.ts';
-import { HANDOFF } from './render.ts';
 import {
   addTicketMessage, awaitingCommentOf, claimTicket, commentTicket, createDraft, event, getTicket, heldBy, lastQuestion,
   moveTicket, openTicketOf, queuePosition, queueTicket, rateTicket, recentConversation, typicalWaitMinutes, type Ticket,

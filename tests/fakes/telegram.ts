@@ -48,7 +48,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     };
     if (!match || match[1] !== token) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
     const method = match[2]!;
-    let body: Record<string, any> = {};
+    let body: Record<string, any>;
     try {
       const type = req.headers['content-type'] ?? '';
       body = !raw ? {} : type.includes('json') ? JSON.parse(raw) : type.includes('multipart/form-data') ? multipart(bytes, type) : Object.fromEntries(new URLSearchParams(raw));
