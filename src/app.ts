@@ -52,11 +52,13 @@ export interface AppOptions {
   progress?: (line: string) => void;
   /** An already open database (tests share one). */
   db?: Db;
+  /** With `memory`: start from a copy of this embedded database (tests: migrated and ingested once per run). */
+  loadDataDir?: Blob;
 }
 
 /** config → database (migrated) → knowledge lists → embedder → ingestion → retrieval → features → conversation. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
-  const db = options.db ?? (await openDb(config, log, { memory: options.memory }));
+  const db = options.db ?? (await openDb(config, log, { memory: options.memory, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) }));
   try {
     const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
     const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));

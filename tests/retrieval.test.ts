@@ -60,6 +60,11 @@ describe('retrieval on the real guides', () => {
 });
 
 describe('ingestion', () => {
+  it('starts test apps from the database ingested once per run (nothing re-indexed)', () => {
+    expect(app.ingestSummary.guides).toBeGreaterThan(30);
+    expect(app.ingestSummary.unchanged).toBe(app.ingestSummary.guides);
+  });
+
   let dir: string;
   beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'bd-ingest-'));

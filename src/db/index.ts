@@ -9,15 +9,15 @@ export type { Db, Queryable } from './types.ts';
 
 /**
  * Opens the store named by the configuration and brings its schema up to date.
- * `memory` opens a throw-away embedded database (tests, `cli eval --db memory`).
+ * `memory` opens a throw-away embedded database (tests, `cli eval --db memory`), a copy of `loadDataDir` when given.
  */
 export async function openDb(
   config: Pick<Config, 'DATABASE_URL' | 'pgliteDir'>,
   log: Logger,
-  options: { memory?: boolean } = {},
+  options: { memory?: boolean; loadDataDir?: Blob } = {},
 ): Promise<Db> {
   const db = options.memory
-    ? await openPglite()
+    ? await openPglite(undefined, options.loadDataDir ? { loadDataDir: options.loadDataDir } : {})
     : config.DATABASE_URL
       ? await openPostgres(config.DATABASE_URL, log)
       : await openPglite(config.pgliteDir);

@@ -10,9 +10,13 @@ import type { Db, Queryable } from './types.ts';
  * `dir` is a data directory on disk, or `undefined` for an in-memory database (tests, `--db memory`).
  * PGlite is a single session: statements are serialised, so concurrency tests belong on a server.
  */
-export async function openPglite(dir?: string): Promise<Db> {
+export async function openPglite(dir?: string, options: { loadDataDir?: Blob } = {}): Promise<Db> {
   if (dir) await mkdir(dir, { recursive: true });
-  const pg = await PGlite.create({ ...(dir ? { dataDir: dir } : {}), extensions: { vector, pg_trgm, unaccent } });
+  const pg = await PGlite.create({
+    ...(dir ? { dataDir: dir } : {}),
+    ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
+    extensions: { vector, pg_trgm, unaccent },
+  });
   await pg.exec('create extension if not exists vector; create extension if not exists pg_trgm; create extension if not exists unaccent;');
   const asQueryable = (q: { query: PGlite['query'] }): Queryable => ({
     async query<T>(sql: string, params: readonly unknown[] = []) {
@@ -28,5 +32,6 @@ export async function openPglite(dir?: string): Promise<Db> {
     },
     transaction: (fn) => pg.transaction((tx) => fn(asQueryable(tx))),
     close: () => pg.close(),
+    dump: async () => pg.dumpDataDir('none'),
   };
 }

@@ -16,4 +16,6 @@ export interface Db extends Queryable {
   /** Runs `fn` in one transaction on one connection; rolls back if it throws. */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
   close(): Promise<void>;
+  /** The whole embedded database as a tarball (PGlite only), to open copies of it with `openPglite(…, {loadDataDir})`. */
+  dump?(): Promise<Blob>;
 }

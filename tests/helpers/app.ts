@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { inject } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { silentLogger } from '../../src/log.ts';
@@ -10,9 +12,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, PROMPTS_DIR: PROMPTS, DATA_DIR: '/tmp/binhdan-test-unused', LOG_LEVEL: 'silent', ...env });
 }
 
-/** The real app on an in-memory PGlite with the real guides. */
-export function memoryApp(env: Record<string, string> = {}): Promise<App> {
-  return createApp(testConfig(env), silentLogger, { memory: true, progress: () => {} });
+/** The real app on an in-memory PGlite with the real guides (a copy of the database the global setup ingested). */
+export async function memoryApp(env: Record<string, string> = {}): Promise<App> {
+  const fixture = inject('fixtureDataDir');
+  const loadDataDir = fixture ? new Blob([await readFile(fixture)]) : undefined;
+  return createApp(testConfig(env), silentLogger, { memory: true, progress: () => {}, ...(loadDataDir ? { loadDataDir } : {}) });
 }
 
 /**
