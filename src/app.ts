@@ -90,6 +90,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       db,
       log,
       maxMessageChars: config.MAX_MESSAGE_CHARS,
+      ...(config.MESSAGES_PER_USER_PER_MINUTE
+        ? { rateLimit: { capacity: config.MESSAGES_PER_USER_PER_MINUTE, refillMs: 60_000 / config.MESSAGES_PER_USER_PER_MINUTE } }
+        : { rateLimit: false as const }),
       features: [
         helpFeature(),
         learnFeature({ db, publicBase: publicBase(config) }),

@@ -20,6 +20,7 @@ const schema = z.object({
   PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+  MESSAGES_PER_USER_PER_MINUTE: z.coerce.number({ message: 'expected messages per minute, e.g. 20 (0 = no limit)' }).int().min(0).max(100_000).default(20),
   WEB_REQUESTS_PER_MINUTE: z.coerce.number({ message: 'expected requests per minute, e.g. 120 (0 = no limit)' }).int().min(0).max(1_000_000).default(120),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {

@@ -60,8 +60,8 @@ export interface ConversationOptions {
   features: Feature[];
   /** Longer messages are not processed; the user is asked to shorten them. */
   maxMessageChars?: number;
-  /** Messages one user may send at once, then one per `refillMs` (default 20, then one every 3 s). */
-  rateLimit?: { capacity: number; refillMs: number; now?: () => number };
+  /** Messages one user may send at once, then one per `refillMs` (default 20, then one every 3 s); `false`: no limit. */
+  rateLimit?: { capacity: number; refillMs: number; now?: () => number } | false;
 }
 
 /** Control characters other than tab and newline (NUL, escape sequences…): never part of a question. */
@@ -82,10 +82,10 @@ export class Conversation {
   private readonly phrases = new Map<string, Handler>();
   private readonly choiceHandlers = new Map<string, Handler>();
   private readonly maxChars: number;
-  private readonly limiter: RateLimiter;
+  private readonly limiter?: RateLimiter;
 
   constructor(private readonly options: ConversationOptions) {
-    this.limiter = new RateLimiter(options.rateLimit ?? { capacity: 20, refillMs: 3000 });
+    if (options.rateLimit !== false) this.limiter = new RateLimiter(options.rateLimit ?? { capacity: 20, refillMs: 3000 });
     for (const f of options.features) {
       for (const [k, h] of Object.entries(f.commands ?? {})) this.commands.set(k.toLowerCase(), h);
       for (const [k, h] of Object.entries(f.phrases ?? {})) this.phrases.set(fold(k), h);
@@ -108,7 +108,7 @@ export class Conversation {
     await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
 
     const turn: Turn = { user, inbound, text, redacted };
-    const replies = this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
+    const replies = !this.limiter || this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
     const lastChoices = [...replies].reverse().find((r) => r.choices?.length)?.choices ?? null;
