@@ -1,4 +1,4 @@
-import { createServer, type Socket } from 'node:net';
+import { createServer, Socket } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -118,6 +118,46 @@ describe.skipIf(!haveBinaries)('a PostgreSQL server restarted under load', () =>
     await client.end();
     expect(acknowledged.filter((t) => !stored.has(t))).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(6);
+  });
+
+  it('a server that freezes (connections open, nothing answers): queries fail by their deadline, health goes down and back', async () => {
+    // a TCP relay to our server that can stop relaying while keeping every connection open
+    let frozen = false;
+    const pairs: Socket[][] = [];
+    const relay = createServer((inbound) => {
+      const outbound = new Socket().connect(server.port, '127.0.0.1');
+      pairs.push([inbound, outbound]);
+      inbound.on('data', (d) => frozen || outbound.write(d));
+      outbound.on('data', (d) => frozen || inbound.write(d));
+      for (const s of [inbound, outbound]) s.on('error', () => {});
+      inbound.on('close', () => outbound.destroy());
+      outbound.on('close', () => inbound.destroy());
+    });
+    await new Promise<void>((ok) => relay.listen(0, '127.0.0.1', ok));
+    const port = (relay.address() as { port: number }).port;
+    const db = await openPostgres(`postgres://postgres@127.0.0.1:${port}/postgres`, silentLogger, {
+      connectTimeoutMs: 1000,
+      statementTimeoutMs: 1000,
+      probeIntervalMs: 200,
+    });
+    try {
+      expect(await db.query('select 1 as one')).toEqual([{ one: 1 }]);
+      frozen = true;
+      const started = Date.now();
+      await expect(db.query('select 1')).rejects.toThrow(/timeout/i);
+      expect(Date.now() - started).toBeLessThan(1000 + 1000 + 3000);
+      await waitUntil(() => !db.health().up, 'health down while frozen', 20_000);
+      expect(db.health().lastError).toMatch(/no answer within 1 s|timeout/i);
+      frozen = false;
+      for (const [a, b] of pairs) a!.destroy(), b!.destroy(); // what was sent meanwhile is lost: those connections are done
+      await waitUntil(() => db.health().up, 'health up again', 20_000);
+      expect(await db.query('select 2 as two')).toEqual([{ two: 2 }]);
+    } finally {
+      frozen = false;
+      await db.close();
+      relay.close();
+      for (const [a, b] of pairs) a!.destroy(), b!.destroy();
+    }
   });
 });
 
