@@ -26,7 +26,8 @@ export class DataDirLockedError extends Error {
     super(
       `the embedded database ${dir} is in use by another Bình Dân process (PID ${holder.pid} on ${holder.host}, ` +
         `started ${holder.startedAt}); two processes on one data folder would corrupt it. Stop that one first, ` +
-        `use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server`,
+        `use another DATA_DIR, or set DATABASE_URL to share a PostgreSQL server (if that process is surely gone, ` +
+        `for instance on another host, delete ${lockPathOf(dir)})`,
     );
   }
 }
