@@ -9,9 +9,8 @@ import { checkKnowledge } from './knowledge/check.ts';
 import { ImportFaqError, importFaq, importSummary } from './knowledge/import-faq.ts';
 import { createLogger } from './log.ts';
 import { plainText } from './channels/render.ts';
-import { openDb, type Db } from './db/index.ts';
-import { guideSuggestions, handoffStats } from './handoff/stats.ts';
-import { addVolunteer, createInvite, deactivateVolunteer, listVolunteers } from './handoff/volunteers.ts';
+import { DataDirLockedError, openDb } from './db/index.ts';
+import { ADMIN_COMMANDS, runInAssistant, type AdminCommand, type AdminResult } from './http/admin.ts';
 
 /**
  * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check|import-faq`, `volunteer …`, `handoff stats|suggestions`.
@@ -29,7 +28,16 @@ function configWith(opts: { knowledge?: string }): Config {
 async function withApp<T>(opts: { knowledge?: string; db?: string }, fn: (app: Awaited<ReturnType<typeof createApp>>) => Promise<T>) {
   const config = configWith(opts);
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
-  const app = await createApp(config, log, { memory: opts.db === 'memory', progress: (l) => process.stderr.write(`${l}\n`) });
+  let app;
+  try {
+    app = await createApp(config, log, { memory: opts.db === 'memory', progress: (l) => process.stderr.write(`${l}\n`) });
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    // never open the folder a second time; the running assistant indexes the guides itself when it starts
+    throw new Error(
+      `the assistant is running on the embedded database (PID ${err.holder.pid}): this command needs it stopped, ` +
+        `or --db memory for a throw-away copy, or a PostgreSQL server (DATABASE_URL)`, { cause: err });
+  }
   try {
     return await fn(app);
   } finally {
@@ -156,12 +164,22 @@ knowledge
     }
   });
 
-/** The configured database alone (migrated), for commands that need no guides. */
-async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
+/**
+ * One operator command on the configured database (migrated). With the embedded database in use by the running
+ * assistant, the command is run by that process (`POST /admin/cli` on loopback) instead of opening the folder twice.
+ */
+async function operator<C extends AdminCommand>(command: C, args: Record<string, unknown> = {}): Promise<AdminResult<C>> {
   const log = createLogger(process.env.LOG_LEVEL ?? 'warn', 'stderr');
-  const db = await openDb(loadConfig(), log);
+  const config = loadConfig();
+  let db;
   try {
-    return await fn(db);
+    db = await openDb(config, log);
+  } catch (err) {
+    if (!(err instanceof DataDirLockedError)) throw err;
+    return runInAssistant(config.pgliteDir, command, args);
+  }
+  try {
+    return (await ADMIN_COMMANDS[command](db, args)) as AdminResult<C>;
   } finally {
     await db.close();
   }
@@ -169,7 +187,7 @@ async function withDb<T>(fn: (db: Db) => Promise<T>): Promise<T> {
 
 const volunteer = program
   .command('volunteer')
-  .description('register the people who answer help requests (with the embedded database, stop the assistant first)');
+  .description('register the people who answer help requests (with the embedded database, a running assistant does it)');
 volunteer
   .command('add')
   .description('register a Telegram or Zalo user as a volunteer')
@@ -178,7 +196,7 @@ volunteer
   .requiredOption('--name <name>', 'first name the citizen sees under replies')
   .action(async (opts: { channel: string; id: string; name: string }) => {
     if (!['telegram', 'zalo'].includes(opts.channel)) throw new Error('--channel must be telegram or zalo');
-    const v = await withDb((db) => addVolunteer(db, { channel: opts.channel, externalId: opts.id, name: opts.name }));
+    const v = await operator('volunteer add', { channel: opts.channel, id: opts.id, name: opts.name });
     console.log(`volunteer ${v.id}: ${v.name} (${v.channel} ${v.address})`);
   });
 volunteer
@@ -187,21 +205,21 @@ volunteer
   .requiredOption('--name <name>', 'first name the citizen will see')
   .option('--days <n>', 'days the code stays valid', '7')
   .action(async (opts: { name: string; days: string }) => {
-    const code = await withDb((db) => createInvite(db, opts.name, Number(opts.days)));
+    const code = await operator('volunteer invite', { name: opts.name, days: Number(opts.days) });
     console.log(`${code}\n(send it to ${opts.name}; they send "/thamgia ${code}" to the bot on Telegram or Zalo within ${opts.days} days)`);
   });
 volunteer
   .command('list')
   .description('list volunteers')
   .action(async () => {
-    for (const v of await withDb((db) => listVolunteers(db))) console.log(`${String(v.id).padStart(4)}  ${v.active ? 'active  ' : 'inactive'}  ${v.channel.padEnd(8)}  ${v.name}`);
+    for (const v of await operator('volunteer list')) console.log(`${String(v.id).padStart(4)}  ${v.active ? 'active  ' : 'inactive'}  ${v.channel.padEnd(8)}  ${v.name}`);
   });
 volunteer
   .command('remove')
   .description('deactivate a volunteer (their history stays)')
   .argument('<id>')
   .action(async (id: string) => {
-    const ok = await withDb((db) => deactivateVolunteer(db, Number(id)));
+    const ok = await operator('volunteer remove', { id: Number(id) });
     console.log(ok ? `volunteer ${id} deactivated` : `no active volunteer ${id}`);
     process.exitCode = ok ? 0 : 1;
   });
@@ -214,7 +232,7 @@ handoff
   .option('--json', 'print JSON')
   .action(async (opts: { days?: string; json?: boolean }) => {
     const since = opts.days ? new Date(Date.now() - Number(opts.days) * 86_400_000) : undefined;
-    const stats = await withDb((db) => handoffStats(db, since));
+    const stats = await operator('handoff stats', since ? { since: since.toISOString() } : {});
     if (opts.json) {
       console.log(JSON.stringify(stats));
       return;
@@ -229,9 +247,9 @@ handoff
   .command('suggestions')
   .description('answers volunteers saved with /luu, as Markdown for content editors')
   .action(async () => {
-    const rows = await withDb((db) => guideSuggestions(db));
+    const rows = await operator('handoff suggestions');
     if (!rows.length) console.log('no new suggestions');
-    for (const r of rows) console.log(`## #${r.id} — ${r.question}\n_${r.volunteer ?? '?'}, ${r.created_at.toISOString().slice(0, 10)}_\n\n${r.answer}\n`);
+    for (const r of rows) console.log(`## #${r.id} — ${r.question}\n_${r.volunteer ?? '?'}, ${new Date(r.created_at).toISOString().slice(0, 10)}_\n\n${r.answer}\n`);
   });
 
 program.parseAsync().catch((err: unknown) => {

@@ -17,7 +17,14 @@ const optionalUrl = (what: string) =>
   optionalText.refine((v) => v === undefined || /^https?:\/\/\S+$/.test(v), { message: `expected ${what}` });
 
 const schema = z.object({
-  PORT: z.coerce.number({ message: 'expected a port number' }).int().min(0).max(65535).default(3000),
+  // decimal digits only, after trimming: no " " (→ a random port), 0x10, 1e3 or 80.5; leading zeros are harmless (08080 → 8080)
+  PORT: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, 'expected a port number')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 65535, 'expected a port number between 1 and 65535')
+    .default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
   MESSAGES_PER_USER_PER_MINUTE: z.coerce.number({ message: 'expected messages per minute, e.g. 20 (0 = no limit)' }).int().min(0).max(100_000).default(20),
@@ -26,6 +33,9 @@ const schema = z.object({
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'expected a postgres:// or postgresql:// URL',
   }),
+  DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 5000' }).int().min(100).max(120_000).default(5000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 15000' }).int().min(100).max(3_600_000).default(15_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 30000' }).int().min(1000).max(600_000).default(30_000),
   KNOWLEDGE_DIR: z.string().trim().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   EMBEDDINGS: z.enum(['local', 'openai'], { message: 'expected "local" or "openai"' }).default('local'),
@@ -95,6 +105,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   if (cfg.OPENAI_MODEL && !cfg.OPENAI_API_KEY && !cfg.OPENAI_BASE_URL) {
     throw new ConfigError('OPENAI_MODEL needs OPENAI_API_KEY or OPENAI_BASE_URL (an OpenAI-compatible server)');
+  }
+  if (cfg.OPENAI_MODEL && cfg.LLM_TIMEOUT_MS >= cfg.HTTP_REQUEST_TIMEOUT_MS) {
+    throw new ConfigError(`LLM_TIMEOUT_MS=${cfg.LLM_TIMEOUT_MS} must be shorter than HTTP_REQUEST_TIMEOUT_MS=${cfg.HTTP_REQUEST_TIMEOUT_MS}`);
   }
   return {
     ...cfg,

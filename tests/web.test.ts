@@ -67,7 +67,7 @@ describe('web chat over HTTP', () => {
 
   it('reports health', async () => {
     const health = (await (await fetch(`${base}/healthz`)).json()) as Record<string, unknown>;
-    expect(health).toMatchObject({ ok: true, database: 'pglite', vector: true, answers: 'retrieval' });
+    expect(health).toMatchObject({ ok: true, database: 'up', store: 'pglite', vector: true, answers: 'retrieval' });
     expect(health.guides).toBeGreaterThanOrEqual(8);
   });
 });

@@ -5,13 +5,28 @@ import { escapeHtml } from '../channels/render.ts';
 import { learnPictures, pictureType } from '../learn/pictures.ts';
 import { registerWebChat } from '../channels/web.ts';
 import { certificatePath, findCertificate, viDateOf } from '../learn/certificate.ts';
+import { registerAdmin } from './admin.ts';
 
 /** Largest request body accepted (a chat message is at most a few KB; webhooks are small too). */
 export const BODY_LIMIT = 256 * 1024;
 
+/** Idle keep-alive connections are closed after this. */
+export const KEEP_ALIVE_TIMEOUT_MS = 5000;
+/** Deadline of the `/healthz` database check. */
+const HEALTH_QUERY_MS = 3000;
+
 /** The HTTP server: web chat, health. Channels with webhooks add their routes here. */
 export async function createServer(app: App): Promise<FastifyInstance> {
-  const server = Fastify({ bodyLimit: BODY_LIMIT, logger: false, trustProxy: app.config.TRUST_PROXY });
+  const server = Fastify({
+    bodyLimit: BODY_LIMIT,
+    logger: false,
+    trustProxy: app.config.TRUST_PROXY,
+    // A stalled request (slow client, or a handler waiting on something that hangs) is not kept open past
+    // HTTP_REQUEST_TIMEOUT_MS: the whole request must arrive within it, and a socket silent that long is closed.
+    requestTimeout: app.config.HTTP_REQUEST_TIMEOUT_MS,
+    connectionTimeout: app.config.HTTP_REQUEST_TIMEOUT_MS,
+    keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+  });
   server.setErrorHandler((err: { statusCode?: number; message: string }, _req, res) => {
     const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 500;
     if (status === 500) app.log.error({ err: err.message }, 'http request failed');
@@ -38,17 +53,39 @@ export async function createServer(app: App): Promise<FastifyInstance> {
       certificatePath(cert.code),
     );
   });
-  server.get('/healthz', async () => {
-    const [row] = await app.db.query<{ n: string }>('select count(*) as n from guides');
-    return {
-      ok: true,
-      database: app.db.kind,
-      vector: app.db.hasVector,
-      guides: Number(row?.n ?? 0),
-      embeddings: app.embedder.id,
-      answers: app.answers,
-    };
+  // 200 with "database": "up" while the database answers; 503 with "database": "down" (and the last error) while not.
+  server.get('/healthz', async (_req, res) => {
+    const about = { store: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: app.answers };
+    let health = app.db.health();
+    let guides = 0;
+    if (health.up) {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const [row] = await Promise.race([
+          app.db.query<{ n: string }>('select count(*) as n from guides'),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${HEALTH_QUERY_MS / 1000} s`)), HEALTH_QUERY_MS);
+          }),
+        ]);
+        guides = Number(row?.n ?? 0);
+      } catch (err) {
+        health = { ...app.db.health(), up: false, lastError: (err as Error).message };
+      } finally {
+        clearTimeout(timer);
+      }
+    }
+    if (!health.up) {
+      return res.code(503).send({
+        ok: false,
+        database: 'down',
+        ...about,
+        since: health.since.toISOString(),
+        ...(health.lastError ? { error: health.lastError } : {}),
+      });
+    }
+    return { ok: true, database: 'up', ...about, guides };
   });
+  registerAdmin(server, app.db, app.config.pgliteDir);
   return server;
 }
 
