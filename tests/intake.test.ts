@@ -165,6 +165,63 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
     }
   });
 
+  it('an update that cannot be recorded is not acknowledged: the webhook answers 500, polling keeps its offset; both are answered once recording works', async () => {
+    await app.db.exec(`
+      create function test_no_record() returns trigger language plpgsql as $$
+      begin raise exception 'test: the database is read-only'; end $$;
+      create trigger test_no_record before insert on inbound_updates for each row execute function test_no_record();`);
+    const polled = await startFakeTelegram(TG_TOKEN);
+    const poller = new TelegramChannel({ token: TG_TOKEN, apiRoot: polled.apiRoot, conversation: app.conversation, db: app.db, log, intake });
+    let dropped = false;
+    try {
+      const update = JSON.stringify({ update_id: 990501, ...textUpdate('xin chào', 908) });
+      expect((await postTelegram(update)).status).toBe(500);
+      expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(500);
+      await poller.init();
+      poller.startPolling();
+      polled.push({ update_id: 7001, ...textUpdate('xin chào', 909) });
+      // the poll fails to record, backs off and fetches the same batch again (offset not moved)
+      await waitUntil(() => lines.filter((l) => l.msg === 'telegram: polling failed').length >= 1, 'a failed poll round');
+      expect(await row('telegram', '7001')).toBeUndefined();
+      await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
+      dropped = true;
+      // its reply goes out through the push worker (the Bot API of the first fake: same bot token)
+      await telegram.waitFor(() => toTelegram(909).length > 0, 30_000);
+      expect((await row('telegram', '7001'))!.status).toBe('handled');
+      // the platforms deliver what got no 200 again
+      expect((await postTelegram(update)).status).toBe(200);
+      expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(200);
+      await telegram.waitFor(() => toTelegram(908).length > 0);
+      await zaloApi.waitFor(() => zaloApi.sent('zd1').length > 0);
+      await intake.idle();
+      await pushes.idle();
+      expect(toTelegram(908)).toHaveLength(1);
+      expect(toTelegram(909)).toHaveLength(1);
+    } finally {
+      await poller.stop();
+      await polled.close();
+      if (!dropped) await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
+    }
+  });
+
+  it('a row whose worker died is claimed again when its lease ends; one that was interrupted every time gets the apology', async () => {
+    const entry = (key: string, chat: number) => ({ key, item: { address: String(chat), own: true, inbound: { channel: 'telegram', userId: String(chat), kind: 'text' as const, text: 'xin chào' } } });
+    // as a dead worker leaves them: claimed, lease run out (one tried once, one tried as often as allowed)
+    await app.db.transaction(async (tx) => {
+      for (const [key, chat, attempts] of [['990601', 910, 1], ['990602', 911, 3]] as const) {
+        await tx.query(
+          `insert into inbound_updates (channel, update_key, chat, payload, attempts, claimed_by, lease_until) values ('telegram', $1, $2, $3, $4, 'dead-worker', now() - interval '1 second')`,
+          [key, String(chat), JSON.stringify(entry(key, chat).item), attempts],
+        );
+      }
+    });
+    intake.kick();
+    await telegram.waitFor(() => toTelegram(910).length > 0 && toTelegram(911).length > 0);
+    expect(await row('telegram', '990601')).toMatchObject({ status: 'handled', attempts: 2 });
+    expect(await row('telegram', '990602')).toMatchObject({ status: 'failed', attempts: 4, error: expect.stringMatching(/never finished/) });
+    expect(toTelegram(911)).toEqual([APOLOGY]);
+  });
+
   it("one chat's updates are handled in the order they arrived", async () => {
     const texts = ['/help', 'xin chào', '/start', 'hi', '/help'];
     for (const [i, t] of texts.entries()) expect((await postTelegram(JSON.stringify({ update_id: 990400 + i, ...textUpdate(t, 907) }))).status).toBe(200);
@@ -222,11 +279,15 @@ describe('durable intake on a PostgreSQL server: two workers share one database'
   });
 });
 
-describe('a real server process killed with SIGKILL during a burst of webhooks', async () => {
-  const telegram: FakeTelegram = await startFakeTelegram(TG_TOKEN);
-  const zaloApi: FakeZalo = await startFakeZalo();
+describe('a real server process killed with SIGKILL during a burst of webhooks', () => {
+  let telegram: FakeTelegram;
+  let zaloApi: FakeZalo;
   const children: ChildProcess[] = [];
   const dataDir = mkdtempSync(join(tmpdir(), 'bd-intake-data-'));
+  beforeAll(async () => {
+    telegram = await startFakeTelegram(TG_TOKEN);
+    zaloApi = await startFakeZalo();
+  });
   afterAll(async () => {
     for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
     await telegram?.close();
@@ -258,12 +319,8 @@ describe('a real server process killed with SIGKILL during a burst of webhooks',
       child.on('exit', (code) => fail(new Error(`server exited (${code}) before it was ready:\n${out.slice(-2000)}\n${err.slice(-2000)}`)));
     });
 
-  // the first server boots (a fresh embedded database) while the tests above run
-  const booting = startServer();
-  booting.catch(() => {});
-
   it('every acknowledged update is answered after a restart: 0 lost, duplicates at most the replies in flight', async () => {
-    const first = await booting;
+    const first = await startServer();
     const tgPath = new URL(telegram.sent('setWebhook').at(-1)!.body.url as string).pathname;
     const zaloPath = new URL(zaloApi.calls.filter((c) => c.method === 'setWebhook').at(-1)!.body.url as string).pathname;
     type Update = { channel: 'telegram' | 'zalo'; chat: string; body: string };
