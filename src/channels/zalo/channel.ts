@@ -163,14 +163,15 @@ export class ZaloChannel {
       text = text.trim().slice(mention.length).trim();
     }
     const displayName = update.displayName === undefined ? undefined : cleanText(update.displayName);
+    // ids are strings on Zalo: cleaned too, so that no body can make the row impossible to record
     return {
-      key: update.messageId,
+      key: cleanText(update.messageId),
       item: {
-        address: update.chatId,
+        address: cleanText(update.chatId),
         own: !update.group,
         inbound: {
           channel: ZALO_CHANNEL,
-          userId: update.userId,
+          userId: cleanText(update.userId),
           kind: update.kind,
           ...(displayName ? { displayName } : {}),
           ...(text !== undefined ? { text } : {}),
