@@ -1,6 +1,8 @@
 /**
  * Updates per second through the Telegram webhook path on loopback, in one run:
- *   1. Bình Dân's Ask flow (secret check, durable de-dupe, conversation core, retrieval, HTML reply via sendMessage),
+ *   1. Bình Dân's Ask flow (secret check, recorded in the durable intake and answered 200, then the intake worker:
+ *      conversation core, retrieval, reply queued in push_outbox, sent via sendMessage by the push worker) — timed
+ *      until every reply is out, not only until the 200s,
  *   2. a minimal grammY echo bot behind the same kind of fastify webhook.
  * Both send their replies to the same local fake Bot API. Prints JSON with both rates and their ratio.
  *   npx tsx bench/telegram-webhook.ts [updates=400] [concurrency=8]
@@ -20,7 +22,7 @@ const concurrency = Number(process.argv[3] ?? 8);
 const questions = (await readEvalFile('knowledge/eval/questions.jsonl')).map((l) => l.q);
 const fake = await startFakeTelegram();
 
-async function load(url: string, secret: string | undefined, offset: number): Promise<number> {
+async function load(url: string, secret: string | undefined, offset: number, drained: () => Promise<void> = async () => {}): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -38,6 +40,7 @@ async function load(url: string, secret: string | undefined, offset: number): Pr
       }
     }),
   );
+  await drained();
   return total / ((performance.now() - started) / 1000);
 }
 
@@ -48,10 +51,11 @@ const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conve
 await tg.init();
 const path = new URL(await tg.startWebhook(server, 'https://bench.local')).pathname;
 const base = await server.listen({ port: 0, host: '127.0.0.1' });
-await load(base + path, webhookSecret(fake.token), 1_000_000); // warm-up (other update ids, so nothing is de-duplicated)
+await load(base + path, webhookSecret(fake.token), 1_000_000, () => tg.idle()); // warm-up (other update ids, so nothing is de-duplicated)
 const sentBefore = fake.sent().length;
-const askRate = await load(base + path, webhookSecret(fake.token), 2_000_000);
+const askRate = await load(base + path, webhookSecret(fake.token), 2_000_000, () => tg.idle());
 const askReplies = fake.sent().length - sentBefore;
+await tg.stop();
 await server.close();
 await app.close();
 

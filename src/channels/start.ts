@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { App } from '../app.ts';
 import { publicBase } from '../app.ts';
+import { Intake } from '../intake/intake.ts';
 import { learnPictures } from '../learn/pictures.ts';
 import type { PushSender } from '../push/sender.ts';
 import { paced } from '../learn/worker.ts';
@@ -24,6 +25,8 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
   const { config, log } = app;
   const started: StartedChannels = { afterListen: [], stops: [], pushers: {} };
   log.info('web chat: on');
+  // every webhook or polled update is recorded before it is acknowledged; the replies go out by the push worker
+  const intake = new Intake({ db: app.db, log, signal: app.pushSignal, releaseLeasesOnStart: app.db.kind === 'pglite' });
   if (config.TELEGRAM_BOT_TOKEN) {
     try {
       const tg = new TelegramChannel({
@@ -32,6 +35,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         conversation: app.conversation,
         db: app.db,
         log,
+        intake,
         images: learnPictures(app.db, config.knowledgeDir, publicBase(config)),
       });
       const name = await tg.init();
@@ -53,7 +57,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
   if (config.ZALO_BOT_TOKEN) {
     const client = new ZaloClient({ token: config.ZALO_BOT_TOKEN, baseUrl: config.ZALO_API_BASE });
     try {
-      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log, ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}) });
+      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log, intake, ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}) });
       const name = await zalo.init();
       if (config.PUBLIC_URL) {
         await zalo.startWebhook(server, config.PUBLIC_URL, zaloWebhookSecret(config.ZALO_BOT_TOKEN));
@@ -70,6 +74,11 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
     }
   } else {
     log.info('zalo: off (set ZALO_BOT_TOKEN to turn it on)');
+  }
+  if (started.stops.length) {
+    // rows recorded before a restart are handled now; the intake stops after the channels (no more records)
+    await intake.start();
+    started.stops.push(() => intake.stop());
   }
   return started;
 }

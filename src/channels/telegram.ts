@@ -1,15 +1,18 @@
 import { createHash } from 'node:crypto';
 import { autoRetry } from '@grammyjs/auto-retry';
-import { run, sequentialize, type RunnerHandle } from '@grammyjs/runner';
 import type { FastifyInstance } from 'fastify';
-import { Bot, GrammyError, InlineKeyboard, InputFile, webhookCallback, type Context } from 'grammy';
+import { Bot, GrammyError, InlineKeyboard, InputFile } from 'grammy';
+import type { UserFromGetMe } from 'grammy/types';
 import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
+import { Intake, type IntakeEntry, type IntakeItem } from '../intake/intake.ts';
 import type { Logger } from '../log.ts';
+import { PushSignal, startPushWorker, type PushWorker } from '../push/outbox.ts';
 import { DeliveryError, type PushSender } from '../push/sender.ts';
-import { firstTime, markUnreachable } from './dedupe.ts';
+import { cleanText } from './clean.ts';
 import { htmlText } from './render.ts';
+import { sameSecret } from './secret.ts';
 import { splitMessage } from './split.ts';
 
 export const TELEGRAM_CHANNEL = 'telegram';
@@ -17,6 +20,7 @@ export const TELEGRAM_CHANNEL = 'telegram';
 export const TELEGRAM_MAX_TEXT = 4000;
 /** Telegram's limit for a photo caption. */
 export const TELEGRAM_MAX_CAPTION = 1024;
+export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 export const COMMANDS = [
   { command: 'start', description: 'Bắt đầu' },
@@ -27,10 +31,11 @@ export const COMMANDS = [
 ];
 
 /** Non-text messages, by the field Telegram sets, and the media type the core understands. */
-const MEDIA: [keyof NonNullable<Context['message']>, string][] = [
+const MEDIA: [string, string][] = [
   ['photo', 'photo'], ['document', 'photo'], ['contact', 'contact'], ['voice', 'voice'], ['audio', 'voice'],
   ['video', 'video'], ['video_note', 'video'], ['sticker', 'sticker'], ['location', 'location'], ['animation', 'sticker'],
 ];
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 export interface TelegramOptions {
   token: string;
@@ -39,6 +44,11 @@ export interface TelegramOptions {
   conversation: Conversation;
   db: Db;
   log: Logger;
+  /**
+   * The process's durable intake (shared by the channels; its replies go out through the process's push worker).
+   * Without one the channel runs its own intake and a push worker of its own (tests, benchmarks).
+   */
+  intake?: Intake;
   /** Retries after a 429 are capped so a user-facing reply is never held up for long. */
   maxRetryDelaySeconds?: number;
   /** PNG bytes of a reply's image path (certificates), uploaded as a photo. */
@@ -47,14 +57,23 @@ export interface TelegramOptions {
   typingEveryMs?: number;
 }
 
+/** What a Telegram update is to the assistant: work to record, or a reason it is ignored (`warn`: it was malformed). */
+export type TelegramParse = IntakeEntry | { ignore: string; warn: boolean };
+
 /**
- * The Telegram adapter (grammY): updates in → `Inbound` → the conversation core → `Reply` out as HTML with inline
- * keyboards. Every update is de-duplicated durably by `update_id`; in groups the bot answers only when mentioned or
- * replied to; a user who blocked the bot is marked unreachable.
+ * The Telegram adapter: updates in (webhook or long polling) → recorded in the durable intake → `Inbound` → the
+ * conversation core → `Reply` rows in the push outbox → sent as HTML with inline keyboards. Updates are de-duplicated
+ * on `update_id` by the intake; in groups the bot answers only when mentioned or replied to; a user who blocked the
+ * bot is marked unreachable (by the push worker).
  */
 export class TelegramChannel {
   readonly bot: Bot;
-  private runner?: RunnerHandle;
+  private readonly intake: Intake;
+  /** Set when the channel runs its own intake and push worker (no shared intake given). */
+  private readonly own?: { signal: PushSignal; pushes?: PushWorker };
+  private polling = false;
+  private abort?: AbortController;
+  private loop?: Promise<void>;
 
   constructor(private readonly options: TelegramOptions) {
     // A Bot API call that hangs (network trouble) fails after this long instead of the default 500 s.
@@ -62,25 +81,17 @@ export class TelegramChannel {
     this.bot = new Bot(options.token, { client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     // 429: wait retry_after (capped) and retry; network errors surface at once (start-up reports them, replies fail fast).
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }));
-    // One chat's updates in order (runner processes several chats at once).
-    this.bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString()));
-    this.bot.use(async (ctx, next) => {
-      if (await firstTime(options.db, TELEGRAM_CHANNEL, String(ctx.update.update_id))) await next();
+    if (options.intake) {
+      this.intake = options.intake;
+    } else {
+      const signal = new PushSignal();
+      this.own = { signal };
+      this.intake = new Intake({ db: options.db, log: options.log, signal });
+    }
+    this.intake.register(TELEGRAM_CHANNEL, {
+      conversation: options.conversation,
+      begin: (item) => this.begin(item),
     });
-    this.bot.on('callback_query:data', async (ctx) => {
-      await ctx.answerCallbackQuery().catch(() => {});
-      await this.handle(ctx, { kind: 'choice', choice: ctx.callbackQuery.data });
-    });
-    this.bot.on('message:text', async (ctx) => {
-      const text = this.addressedText(ctx);
-      if (text !== undefined) await this.handle(ctx, { kind: 'text', text });
-    });
-    this.bot.on('message', async (ctx) => {
-      if (ctx.chat.type !== 'private') return;
-      const found = MEDIA.find(([field]) => ctx.message[field] !== undefined);
-      await this.handle(ctx, { kind: found ? 'media' : 'other', ...(found ? { mediaType: found[1] } : {}) });
-    });
-    this.bot.catch((err) => options.log.error({ err: err.message, update: err.ctx.update.update_id }, 'telegram update failed'));
   }
 
   /** Connects (getMe) and sets the command menu; a failure to set the menu is logged, not fatal. */
@@ -91,67 +102,97 @@ export class TelegramChannel {
     return this.bot.botInfo.username;
   }
 
-  /** Long polling, several updates at once but one chat's updates in order. */
+  /**
+   * Long polling: each batch is recorded in the intake before the offset moves past it (an update fetched but not
+   * recorded is fetched again; one recorded twice is recorded once). Errors back off up to 30 s.
+   */
   startPolling(): void {
-    this.runner = run(this.bot, { runner: { fetch: { timeout: 30 } } });
+    this.polling = true;
+    const abort = (this.abort = new AbortController());
+    void this.startOwn();
+    this.loop = (async () => {
+      let offset = 0;
+      let backoffMs = 1000;
+      while (this.polling) {
+        try {
+          const updates = await this.bot.api.getUpdates({ offset, timeout: 30, allowed_updates: [...ALLOWED_UPDATES] }, abort.signal as Parameters<Bot["api"]["getUpdates"]>[1]);
+          backoffMs = 1000;
+          await this.intake.record(TELEGRAM_CHANNEL, this.entries(updates));
+          if (updates.length) offset = updates.at(-1)!.update_id + 1;
+        } catch (err) {
+          if (!this.polling) break;
+          this.options.log.warn({ err: (err as Error).message, retryInMs: backoffMs }, 'telegram: polling failed');
+          await new Promise((r) => setTimeout(r, backoffMs));
+          backoffMs = Math.min(backoffMs * 2, 30_000);
+        }
+      }
+    })();
   }
 
   /**
    * Webhook at a path of our HTTP server, registered with a secret token; requests without the right
-   * `X-Telegram-Bot-Api-Secret-Token` get 401 and are not processed.
+   * `X-Telegram-Bot-Api-Secret-Token` get 401 and are not processed. An update is answered 200 as soon as it is
+   * recorded (before its turn runs); a body that is not an update gets 200 too (Telegram would retry it forever) and
+   * a warning; a failure to record gets 500, so Telegram delivers it again.
    */
   async startWebhook(server: FastifyInstance, publicUrl: string): Promise<string> {
     const secret = webhookSecret(this.options.token);
     const path = `/telegram/${secret.slice(0, 16)}`;
-    server.post(path, webhookCallback(this.bot, 'fastify', { secretToken: secret }));
+    await this.startOwn();
+    server.post(path, async (req, res) => {
+      if (!sameSecret(req.headers[TELEGRAM_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
+      await this.intake.record(TELEGRAM_CHANNEL, this.entries([req.body]));
+      return { ok: true };
+    });
     const url = `${publicUrl.replace(/\/$/, '')}${path}`;
-    await this.bot.api.setWebhook(url, { secret_token: secret, allowed_updates: ['message', 'callback_query'] });
+    await this.bot.api.setWebhook(url, { secret_token: secret, allowed_updates: [...ALLOWED_UPDATES] });
     return url;
   }
 
   async stop(): Promise<void> {
-    if (this.runner?.isRunning()) await this.runner.stop();
-  }
-
-  /** The text of a message meant for the bot: any private message; in groups only a mention or a reply to it. */
-  private addressedText(ctx: Context): string | undefined {
-    const message = ctx.message!;
-    const text = message.text ?? '';
-    if (ctx.chat?.type === 'private') return text;
-    const username = this.bot.botInfo.username;
-    const mention = new RegExp(`@${username}\\b`, 'i');
-    if (mention.test(text)) return text.replace(mention, '').trim();
-    if (message.reply_to_message?.from?.id === this.bot.botInfo.id) return text;
-    return undefined;
-  }
-
-  private async handle(ctx: Context, inbound: Pick<Inbound, 'kind' | 'text' | 'choice' | 'mediaType'>): Promise<void> {
-    const from = ctx.from;
-    const chatId = ctx.chat?.id;
-    if (!from || chatId === undefined) return;
-    // "typing…" stays on while the answer is prepared (a generated answer can take seconds).
-    const typing = () => ctx.api.sendChatAction(chatId, 'typing').catch(() => {});
-    await typing();
-    const keepTyping = setInterval(() => void typing(), this.options.typingEveryMs ?? 4000);
-    const replies = await this.options.conversation
-      .handle({
-        channel: TELEGRAM_CHANNEL,
-        userId: String(from.id),
-        displayName: [from.first_name, from.last_name].filter(Boolean).join(' '),
-        ...(ctx.chat?.type !== 'private' ? { inGroup: true } : {}),
-        ...inbound,
-      })
-      .finally(() => clearInterval(keepTyping));
-    try {
-      for (const r of replies) await this.send(chatId, r);
-    } catch (err) {
-      if (err instanceof GrammyError && err.error_code === 403) {
-        await markUnreachable(this.options.db, TELEGRAM_CHANNEL, String(from.id));
-        this.options.log.info({ user: from.id }, 'telegram: user blocked the bot; marked unreachable');
-        return;
-      }
-      throw err;
+    this.polling = false;
+    this.abort?.abort();
+    await this.loop;
+    if (this.own) {
+      await this.intake.stop();
+      await this.own.pushes?.stop();
     }
+  }
+
+  /** Work of this channel's own intake and push worker, if it has them (tests). */
+  async idle(): Promise<void> {
+    await this.intake.idle();
+    await this.own?.pushes?.idle();
+  }
+
+  /** The updates worth recording; malformed ones are logged (a warning, no stack) and dropped. */
+  private entries(updates: unknown[]): IntakeEntry[] {
+    const entries: IntakeEntry[] = [];
+    for (const u of updates) {
+      const parsed = parseTelegramUpdate(u, this.bot.botInfo);
+      if ('ignore' in parsed) {
+        if (parsed.warn) this.options.log.warn({ reason: parsed.ignore }, 'telegram: malformed update ignored');
+        continue;
+      }
+      entries.push(parsed);
+    }
+    return entries;
+  }
+
+  private async startOwn(): Promise<void> {
+    if (!this.own) return;
+    this.own.pushes ??= startPushWorker({ db: this.options.db, senders: { [TELEGRAM_CHANNEL]: telegramPusher(this) }, log: this.options.log, signal: this.own.signal, intervalMs: 500 });
+    await this.intake.start();
+  }
+
+  /** As a turn starts: a pressed button is acknowledged, and "typing…" stays on while the answer is prepared. */
+  private begin(item: IntakeItem): () => void {
+    const api = this.bot.api;
+    if (item.meta?.callback) void api.answerCallbackQuery(item.meta.callback).catch(() => {});
+    const typing = () => void api.sendChatAction(item.address, 'typing').catch(() => {});
+    typing();
+    const keepTyping = setInterval(typing, this.options.typingEveryMs ?? 4000);
+    return () => clearInterval(keepTyping);
   }
 
   /**
@@ -209,4 +250,58 @@ function keyboardOf(reply: Reply): InlineKeyboard {
 /** A stable webhook secret derived from the token (the same in every process; Telegram allows A-Z a-z 0-9 _ -). */
 export function webhookSecret(token: string): string {
   return createHash('sha256').update(`binhdan-webhook:${token}`).digest('hex');
+}
+
+const isObject = (v: unknown): v is Record<string, any> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v);
+
+/**
+ * A Telegram update (webhook body or one getUpdates element) as intake work: the update_id as key, the chat to
+ * answer, and the `Inbound` with its text cleaned of control characters. Group messages not addressed to the bot,
+ * update kinds we did not ask for and non-text messages in groups are ignored quietly; anything malformed (not an
+ * object, no integer update_id, `text` that is not a string, no sender) is ignored with `warn`.
+ */
+export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id' | 'username'>): TelegramParse {
+  if (!isObject(body)) return { ignore: `body is ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}, not an update`, warn: true };
+  if (!isId(body.update_id)) return { ignore: 'no integer update_id', warn: true };
+  const key = String(body.update_id);
+  const person = (from: Record<string, any>) => {
+    const name = [from.first_name, from.last_name].filter((p): p is string => typeof p === 'string' && p !== '').map(cleanText).join(' ');
+    return { userId: String(from.id), ...(name ? { displayName: name } : {}) };
+  };
+  const work = (chat: number, own: boolean, inbound: Omit<Inbound, 'channel'>, meta?: Record<string, string>): IntakeEntry => ({
+    key,
+    item: { address: String(chat), own, inbound: { channel: TELEGRAM_CHANNEL, ...inbound }, ...(meta ? { meta } : {}) },
+  });
+
+  const callback = body.callback_query;
+  if (callback !== undefined) {
+    if (!isObject(callback) || !isObject(callback.from) || !isId(callback.from.id) || typeof callback.id !== 'string') return { ignore: 'callback_query without sender or id', warn: true };
+    if (typeof callback.data !== 'string') return { ignore: 'callback_query without data', warn: false };
+    const chat = isObject(callback.message) && isObject(callback.message.chat) ? callback.message.chat : undefined;
+    const chatId = chat && isId(chat.id) ? chat.id : callback.from.id;
+    const group = !!chat && chat.type !== 'private';
+    return work(chatId, !group, { ...person(callback.from), kind: 'choice', choice: cleanText(callback.data).slice(0, 64), ...(group ? { inGroup: true } : {}) }, { callback: callback.id });
+  }
+
+  const message = body.message;
+  if (message === undefined) return { ignore: 'not a message or a button press', warn: false };
+  if (!isObject(message) || !isObject(message.chat) || !isId(message.chat.id)) return { ignore: 'message without chat id', warn: true };
+  if (!isObject(message.from) || !isId(message.from.id)) return { ignore: 'message without sender', warn: true };
+  const group = message.chat.type !== 'private';
+  const base = { ...person(message.from), ...(group ? { inGroup: true } : {}) };
+  if ('text' in message) {
+    if (typeof message.text !== 'string') return { ignore: `message text is ${typeof message.text}, not a string`, warn: true };
+    let text = cleanText(message.text);
+    if (group) {
+      const mention = new RegExp(`@${bot.username}\\b`, 'i');
+      const replyTo = isObject(message.reply_to_message) && isObject(message.reply_to_message.from) ? message.reply_to_message.from.id : undefined;
+      if (mention.test(text)) text = text.replace(mention, '').trim();
+      else if (replyTo !== bot.id) return { ignore: 'group message not addressed to the bot', warn: false };
+    }
+    return work(message.chat.id, !group, { ...base, kind: 'text', text });
+  }
+  if (group) return { ignore: 'non-text message in a group', warn: false };
+  const found = MEDIA.find(([field]) => message[field] !== undefined);
+  return work(message.chat.id, true, { ...base, kind: found ? 'media' : 'other', ...(found ? { mediaType: found[1] } : {}) });
 }

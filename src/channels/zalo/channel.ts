@@ -1,15 +1,20 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
 import type { Reply } from '../../core/message.ts';
-import { DeliveryError, type PushSender } from '../../push/sender.ts';
 import type { Db } from '../../db/index.ts';
+import { Intake, type IntakeEntry, type IntakeItem } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
-import { firstTime } from '../dedupe.ts';
+import { PushSignal, startPushWorker, type PushWorker } from '../../push/outbox.ts';
+import { DeliveryError, type PushSender } from '../../push/sender.ts';
+import { cleanText } from '../clean.ts';
 import { plainReply } from '../render.ts';
+import { sameSecret } from '../secret.ts';
 import { splitMessage } from '../split.ts';
 import { ZaloApiError, ZaloClient } from './client.ts';
 import { parseZaloUpdate, type ZaloUpdate } from './update.ts';
+
+export { sameSecret } from '../secret.ts';
 
 export const ZALO_CHANNEL = 'zalo';
 /** Under Zalo's 2,000-character limit for one message. */
@@ -21,6 +26,11 @@ export interface ZaloOptions {
   conversation: Conversation;
   db: Db;
   log: Logger;
+  /**
+   * The process's durable intake (shared by the channels; its replies go out through the process's push worker).
+   * Without one the channel runs its own intake and a push worker of its own (tests).
+   */
+  intake?: Intake;
   /** Long-poll wait per getUpdates call, seconds. */
   pollSeconds?: number;
   /** Public address of our server: Zalo's sendPhoto takes a public image URL (without it, pictures are skipped). */
@@ -29,17 +39,31 @@ export interface ZaloOptions {
 
 /**
  * The Zalo Bot Platform adapter. Zalo has no buttons: choices are rendered as a numbered list and the core maps a
- * reply "1", "2"… back to them. Updates carry no update id, so they are de-duplicated on `message_id`. In groups the
- * bot answers only messages that start with its name (`@Bot…`).
+ * reply "1", "2"… back to them. Updates carry no update id: the durable intake records and de-duplicates them on
+ * `message_id`. In groups the bot answers only messages that start with its name (`@Bot…`).
  */
 export class ZaloChannel {
   private botName = '';
   private polling = false;
   private loop?: Promise<void>;
-  /** Webhook work still running (replies are sent after the 200). */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly intake: Intake;
+  /** Set when the channel runs its own intake and push worker (no shared intake given). */
+  private readonly own?: { signal: PushSignal; pushes?: PushWorker };
 
-  constructor(private readonly options: ZaloOptions) {}
+  constructor(private readonly options: ZaloOptions) {
+    if (options.intake) {
+      this.intake = options.intake;
+    } else {
+      const signal = new PushSignal();
+      this.own = { signal };
+      this.intake = new Intake({ db: options.db, log: options.log, signal });
+    }
+    this.intake.register(ZALO_CHANNEL, {
+      conversation: options.conversation,
+      begin: (item) => void options.client.sendChatAction(item.address).catch(() => {}),
+      after: (item) => this.after(item),
+    });
+  }
 
   async init(): Promise<string> {
     this.botName = (await this.options.client.getMe()).account_name;
@@ -48,14 +72,15 @@ export class ZaloChannel {
 
   /**
    * Webhook: a route of our server, registered with a secret (8–256 characters). The secret header is compared in
-   * constant time before the body is read further; the request is answered 200 at once and handled after.
+   * constant time before the body is read further; the message is recorded in the intake, then answered 200 (before
+   * its turn runs). A body that is not a message gets 200 and a warning; a failure to record gets 500.
    */
   async startWebhook(server: FastifyInstance, publicUrl: string, secret: string): Promise<string> {
     const path = `/zalo/${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
+    await this.startOwn();
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[ZALO_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
-      const update = parseZaloUpdate(req.body);
-      if (update) this.track(this.handle(update));
+      await this.accept(req.body);
       return { ok: true };
     });
     const url = `${publicUrl.replace(/\/$/, '')}${path}`;
@@ -63,17 +88,22 @@ export class ZaloChannel {
     return url;
   }
 
-  /** Long polling (development, small deployments): the webhook is removed first; 408 means "no update". */
+  /**
+   * Long polling (development, small deployments): the webhook is removed first; 408 means "no update". Each update
+   * is recorded before the next is asked for — but Zalo polling has no offset: what Zalo handed out before a crash
+   * and we had not recorded yet is gone.
+   */
   startPolling(): void {
     this.polling = true;
+    void this.startOwn();
     this.loop = (async () => {
       await this.options.client.deleteWebhook().catch((err: Error) => this.options.log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
       let backoffMs = 1000;
       while (this.polling) {
         try {
-          const update = parseZaloUpdate(await this.options.client.getUpdates(this.options.pollSeconds ?? 30));
+          const body = await this.options.client.getUpdates(this.options.pollSeconds ?? 30);
           backoffMs = 1000;
-          if (update) await this.handle(update);
+          await this.accept(body);
         } catch (err) {
           if (err instanceof ZaloApiError && err.isPollTimeout) continue;
           if (!this.polling) break;
@@ -87,41 +117,82 @@ export class ZaloChannel {
 
   async stop(): Promise<void> {
     this.polling = false;
-    await Promise.allSettled([...this.inFlight]);
     await this.options.client.close();
-  }
-
-  /** Waits for webhook work in progress (tests, shutdown). */
-  async idle(): Promise<void> {
-    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
-  }
-
-  async handle(update: ZaloUpdate): Promise<void> {
-    try {
-      if (!(await firstTime(this.options.db, ZALO_CHANNEL, update.messageId))) return;
-      let text = update.text;
-      if (update.group) {
-        const mention = `@${this.botName}`.toLowerCase();
-        if (update.kind !== 'text' || !text?.trim().toLowerCase().startsWith(mention)) return;
-        text = text.trim().slice(mention.length).trim();
-      }
-      await this.options.client.sendChatAction(update.chatId).catch(() => {});
-      const replies = await this.options.conversation.handle({
-        channel: ZALO_CHANNEL,
-        userId: update.userId,
-        kind: update.kind,
-        ...(update.displayName ? { displayName: update.displayName } : {}),
-        ...(text !== undefined ? { text } : {}),
-        ...(update.mediaType ? { mediaType: update.mediaType } : {}),
-        ...(update.group ? { inGroup: true } : {}),
-      });
-      if (!update.group && update.chatId !== update.userId) {
-        await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [update.userId, update.chatId, ZALO_CHANNEL]);
-      }
-      await this.send(update.chatId, replies);
-    } catch (err) {
-      this.options.log.error({ err: (err as Error).message }, 'zalo: update failed');
+    await this.loop?.catch(() => {});
+    if (this.own) {
+      await this.intake.stop();
+      await this.own.pushes?.stop();
     }
+  }
+
+  /** Work of this channel's own intake and push worker, if it has them (tests). */
+  async idle(): Promise<void> {
+    await this.intake.idle();
+    await this.own?.pushes?.idle();
+  }
+
+  /**
+   * Hands in one update as if it came by webhook and waits until it is answered (its replies sent): tests and
+   * tools. Production goes through {@link startWebhook} or {@link startPolling}.
+   */
+  async handle(update: ZaloUpdate): Promise<void> {
+    await this.startOwn();
+    const entry = this.entryOf(update);
+    if (!entry) return;
+    await this.intake.record(ZALO_CHANNEL, [entry]);
+    await this.intake.settle(ZALO_CHANNEL, entry.key);
+  }
+
+  /** Records a webhook body or a getUpdates result; anything that is not a message is logged (warning) and dropped. */
+  private async accept(body: unknown): Promise<void> {
+    const update = parseZaloUpdate(body);
+    if (!update) {
+      this.options.log.warn({ reason: describe(body) }, 'zalo: malformed update ignored');
+      return;
+    }
+    const entry = this.entryOf(update);
+    if (entry) await this.intake.record(ZALO_CHANNEL, [entry]);
+  }
+
+  /** The intake work of an update; undefined for a group message not addressed to the bot. */
+  private entryOf(update: ZaloUpdate): IntakeEntry | undefined {
+    let text = update.text === undefined ? undefined : cleanText(update.text);
+    if (update.group) {
+      const mention = `@${this.botName}`.toLowerCase();
+      if (update.kind !== 'text' || !text?.trim().toLowerCase().startsWith(mention)) return undefined;
+      text = text.trim().slice(mention.length).trim();
+    }
+    const displayName = update.displayName === undefined ? undefined : cleanText(update.displayName);
+    // ids are strings on Zalo: cleaned too, so that no body can make the row impossible to record
+    return {
+      key: cleanText(update.messageId),
+      item: {
+        address: cleanText(update.chatId),
+        own: !update.group,
+        inbound: {
+          channel: ZALO_CHANNEL,
+          userId: cleanText(update.userId),
+          kind: update.kind,
+          ...(displayName ? { displayName } : {}),
+          ...(text !== undefined ? { text } : {}),
+          ...(update.mediaType ? { mediaType: update.mediaType } : {}),
+          ...(update.group ? { inGroup: true } : {}),
+        },
+      },
+    };
+  }
+
+  /** A private chat whose id differs from the user's: pushes (lessons) go to the chat. */
+  private async after(item: IntakeItem): Promise<void> {
+    if (item.own && item.address !== item.inbound.userId) {
+      await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [item.inbound.userId, item.address, ZALO_CHANNEL]);
+    }
+  }
+
+  private async startOwn(): Promise<void> {
+    if (!this.own) return;
+    this.own.pushes ??= startPushWorker({ db: this.options.db, senders: { [ZALO_CHANNEL]: this.pusher() }, log: this.options.log, signal: this.own.signal, intervalMs: 500 });
+    await this.intake.start();
   }
 
   /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
@@ -157,22 +228,16 @@ export class ZaloChannel {
       },
     };
   }
-
-  private track(work: Promise<void>): void {
-    this.inFlight.add(work);
-    void work.finally(() => this.inFlight.delete(work));
-  }
-}
-
-/** Constant-time comparison of the secret header (hashed first, so lengths never leak or throw). */
-export function sameSecret(header: string | string[] | undefined, secret: string): boolean {
-  if (typeof header !== 'string') return false;
-  const a = createHash('sha256').update(header).digest();
-  const b = createHash('sha256').update(secret).digest();
-  return timingSafeEqual(a, b);
 }
 
 /** A stable webhook secret derived from the token (8–256 characters, the same in every process). */
 export function zaloWebhookSecret(token: string): string {
   return createHash('sha256').update(`binhdan-zalo-webhook:${token}`).digest('hex');
+}
+
+function describe(body: unknown): string {
+  if (body === null) return 'body is null';
+  if (Array.isArray(body)) return 'body is an array';
+  if (typeof body !== 'object') return `body is ${typeof body}`;
+  return 'not a message update (no event_name, message, sender or message_id)';
 }
