@@ -16,6 +16,6 @@ export default tseslint.config(
       'no-regex-spaces': 'off',
     },
   },
-  // The fakes speak the platforms' JSON wire formats, loosely typed on purpose.
-  { files: ['tests/fakes/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  // The fakes and the update parsers read the platforms' JSON wire formats, loosely typed on purpose.
+  { files: ['tests/fakes/**', 'src/channels/telegram.ts', 'src/channels/zalo/update.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );

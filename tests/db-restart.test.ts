@@ -61,7 +61,7 @@ describe.skipIf(!haveBinaries)('a PostgreSQL server restarted under load', () =>
       while (!stopLoad) {
         const text = `kiem tra ${word(n++)} ${word(w)}`;
         const startedAt = Date.now();
-        let status = 0;
+        let status: number;
         try {
           const res = await fetch(`${base}/api/chat`, {
             method: 'POST',
@@ -149,14 +149,21 @@ describe.skipIf(!haveBinaries)('a PostgreSQL server restarted under load', () =>
       await waitUntil(() => !db.health().up, 'health down while frozen', 20_000);
       expect(db.health().lastError).toMatch(/no answer within 1 s|timeout/i);
       frozen = false;
-      for (const [a, b] of pairs) a!.destroy(), b!.destroy(); // what was sent meanwhile is lost: those connections are done
+      // what was sent meanwhile is lost: those connections are done
+      for (const [a, b] of pairs) {
+        a!.destroy();
+        b!.destroy();
+      }
       await waitUntil(() => db.health().up, 'health up again', 20_000);
       expect(await db.query('select 2 as two')).toEqual([{ two: 2 }]);
     } finally {
       frozen = false;
       await db.close();
       relay.close();
-      for (const [a, b] of pairs) a!.destroy(), b!.destroy();
+      for (const [a, b] of pairs) {
+        a!.destroy();
+        b!.destroy();
+      }
     }
   });
 });

@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { redact } from '../safety/redact.ts';
+import { cleanText } from '../text/clean.ts';
 import { fold } from '../text/normalize.ts';
 import { matchChoice } from './choices.ts';
 import { RateLimiter } from './rate-limit.ts';
@@ -64,8 +65,6 @@ export interface ConversationOptions {
   rateLimit?: { capacity: number; refillMs: number; now?: () => number } | false;
 }
 
-/** Control characters other than tab and newline (NUL, escape sequences…): never part of a question. */
-const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g;
 const TOO_FAST = 'Bạn gửi nhanh quá, mình chưa kịp đọc hết. Bạn chờ một chút rồi gửi lại giúp mình nhé.';
 
 const TOO_LONG = (max: number) =>
@@ -102,8 +101,8 @@ export class Conversation {
   async handle(inbound: Inbound): Promise<Reply[]> {
     const { db } = this.options;
     const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed());
-    // a lone UTF-16 surrogate (malformed input) would make any JSON holding the text unreadable to Postgres
-    const text = (inbound.text ?? '').toWellFormed().replace(CONTROL, '').trim();
+    // every channel cleans at its edge; the core cleans again for callers that are not channels (tests, the terminal)
+    const text = cleanText(inbound.text ?? '').trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;
     await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
 

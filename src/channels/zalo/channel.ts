@@ -7,7 +7,7 @@ import { Intake, type IntakeEntry, type IntakeItem } from '../../intake/intake.t
 import type { Logger } from '../../log.ts';
 import { PushSignal, startPushWorker, type PushWorker } from '../../push/outbox.ts';
 import { DeliveryError, type PushSender } from '../../push/sender.ts';
-import { cleanText } from '../clean.ts';
+import { cleanText } from '../../text/clean.ts';
 import { plainReply } from '../render.ts';
 import { sameSecret } from '../secret.ts';
 import { splitMessage } from '../split.ts';

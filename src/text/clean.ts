@@ -3,7 +3,6 @@
  * removed, a carriage return dropped, lone UTF-16 surrogates replaced. Postgres refuses NUL (and lone surrogates) in
  * text and jsonb, so an update carrying one could never be recorded or answered.
  */
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 export function cleanText(text: string): string {
