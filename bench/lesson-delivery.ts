@@ -5,7 +5,8 @@
  * Prints achieved rate ÷ allowed rate, duplicates, losses, peak memory — then the same with one kill -9 of the
  * worker process half way and a restart.
  *   npx tsx bench/lesson-delivery.ts [subscribers=100000] [rate=3000] [loops=4]
- * Each delivery loop claims 200 rows at a time and keeps 8 messages in flight.
+ * Each delivery loop claims 200 rows at a time and keeps 8 messages in flight, through the push engine
+ * (src/push/engine.ts: the lesson outbox is one of its sources; sends happen outside any transaction).
  */
 import { fork } from 'node:child_process';
 import { createServer } from 'node:http';

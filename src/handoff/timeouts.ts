@@ -1,6 +1,7 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enqueuePush } from '../push/outbox.ts';
+import type { PeriodicTask } from '../push/workers.ts';
 import { nextLocalTime } from '../learn/time.ts';
 import { allDay, announcements, isOnDuty, type HandoffSettings } from './feature.ts';
 import { nobodyCame } from './render.ts';
@@ -54,17 +55,18 @@ export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date)
   return result;
 }
 
-/** Sweeps every `intervalMs` in this process (safe in every process); returns a stop function. */
-export function startTicketSweeper(options: { db: Db; settings: HandoffSettings; log: Logger; kick: () => void; intervalMs?: number }): () => void {
-  const timer = setInterval(() => {
-    sweepTickets(options.db, options.settings, new Date())
-      .then((r) => {
-        if (r.reannounced + r.told === 0) return;
-        options.log.info(r, 'handoff: waiting requests re-announced / citizens told');
-        options.kick();
-      })
-      .catch((err: Error) => options.log.error({ err: err.message }, 'handoff: sweep failed'));
-  }, options.intervalMs ?? 30_000);
-  timer.unref();
-  return () => clearInterval(timer);
+export const TICKET_SWEEP_TASK = 'ticket-sweep';
+
+/** The sweeper as a background task (safe in every process); `kick` sends what it queued at once. */
+export function ticketSweepTask(options: { db: Db; settings: HandoffSettings; log: Logger; kick: () => void; everyMs?: number }): PeriodicTask {
+  return {
+    name: TICKET_SWEEP_TASK,
+    everyMs: options.everyMs ?? 30_000,
+    async run() {
+      const r = await sweepTickets(options.db, options.settings, new Date());
+      if (r.reannounced + r.told === 0) return;
+      options.log.info(r, 'handoff: waiting requests re-announced / citizens told');
+      options.kick();
+    },
+  };
 }

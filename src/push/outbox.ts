@@ -1,7 +1,10 @@
 import type { Reply } from '../core/message.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { judgeFailure, type PushSender } from './sender.ts';
+import { redact } from '../safety/redact.ts';
+import { sendBatch, storedError, type BatchResult, type ChannelPauses, type ClaimedRow, type PushSource } from './engine.ts';
+import type { PushSender } from './sender.ts';
+import { runWorkers, type PeriodicTask } from './workers.ts';
 
 /**
  * The durable outbox of messages the bot sends on its own (relayed text, announcements, notices). A message is a row
@@ -9,6 +12,8 @@ import { judgeFailure, type PushSender } from './sender.ts';
  *
  * Rows to one address go out in order: a row waits while an earlier one to the same address is pending (a retried
  * message is never overtaken). The web chat has no push: its rows wait until the page fetches them ({@link takeWebPushes}).
+ * The text is stored redacted like everything else (ID numbers, phone numbers, codes, e-mails, a given name): a
+ * volunteer's reply reaches the citizen with them masked — personal numbers do not travel through the bot.
  */
 export interface Push {
   channel: string;
@@ -22,62 +27,73 @@ export interface Push {
 export async function enqueuePush(db: Queryable, ...pushes: Push[]): Promise<void> {
   for (const p of pushes) {
     await db.query('insert into push_outbox (channel, address, reply, user_id) values ($1, $2, $3, $4)', [
-      p.channel, p.address, JSON.stringify(p.reply), p.userId ?? null,
+      p.channel, p.address, JSON.stringify({ ...p.reply, text: redact(p.reply.text).text }), p.userId ?? null,
     ]);
   }
 }
 
-export interface PushResult {
-  sent: number;
-  retried: number;
-  failed: number;
+export type PushResult = BatchResult;
+
+interface PushRow extends ClaimedRow {
+  reply: Reply;
+  user_id: string | null;
 }
 
 /**
- * Sends due rows of the channels in `senders`, one row per transaction with `FOR UPDATE SKIP LOCKED` (any number of
- * processes may run this), until none is left or `limit` is reached. 429 waits `retry_after`, transient errors back
- * off, a user who blocked the bot is marked unreachable, permanent errors are recorded and not retried.
+ * `push_outbox` as a source of the push engine. A batch takes at most the oldest pending row of each address (the
+ * rule that keeps one chat's messages in order: a row waits while an earlier one to its address is pending, claimed
+ * or not), due now, of the channels being sent.
  */
-export async function deliverPushes(db: Db, senders: Record<string, PushSender>, options: { log?: Logger; now?: () => Date; limit?: number } = {}): Promise<PushResult> {
-  const now = options.now ?? (() => new Date());
-  const result: PushResult = { sent: 0, retried: 0, failed: 0 };
-  const channels = Object.keys(senders);
-  for (let n = 0; n < (options.limit ?? 200); n++) {
-    const done = await db.transaction(async (tx) => {
-      const [row] = await tx.query<PushRow>(
-        `select p.id, p.channel, p.address, p.reply, p.user_id, p.attempts from push_outbox p
+export const pushSource: PushSource<PushRow> = {
+  name: 'push_outbox',
+  policy: { maxAttempts: 6, firstBackoffMs: 2000, maxBackoffMs: 300_000 },
+  claim: (db, { channels, limit, leaseMs, token, now }) =>
+    db.query<PushRow>(
+      `with picked as (
+         select p.id from push_outbox p
           where p.status = 'pending' and p.channel = any($1::text[]) and p.next_attempt_at <= $2
+            and (p.claimed_until is null or p.claimed_until < now())
             and not exists (select 1 from push_outbox e where e.status = 'pending' and e.channel = p.channel
                               and e.address = p.address and e.id < p.id)
-          order by p.id limit 1
-          for update skip locked`,
-        [channels, now()],
-      );
-      if (!row) return true;
-      try {
-        await senders[row.channel]!.push(row.address, [row.reply]);
-        await tx.query(`update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1 where id = $1`, [row.id, now()]);
-        if (row.user_id && row.reply.choices?.length) await tx.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
-        result.sent++;
-      } catch (err) {
-        const { error: e, attempts, giveUp, waitMs } = judgeFailure(err, row.attempts, { maxAttempts: 6, firstBackoffMs: 2000, maxBackoffMs: 300_000 });
-        if (giveUp) {
-          await tx.query(`update push_outbox set status = 'failed', attempts = $2, last_error = $3 where id = $1`, [row.id, attempts, e.message.slice(0, 500)]);
-          if (e.kind === 'blocked' && row.user_id) await tx.query('update users set reachable = false where id = $1', [row.user_id]);
-          result.failed++;
-        } else {
-          await tx.query(`update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4 where id = $1`, [
-            row.id, attempts, e.message.slice(0, 500), new Date(now().getTime() + waitMs),
-          ]);
-          result.retried++;
-        }
-        options.log?.warn({ push: row.id, channel: row.channel, kind: e.kind, err: e.message }, 'push failed');
-      }
-      return false;
-    });
-    if (done) break;
-  }
-  return result;
+          order by p.id limit $3
+          for update skip locked)
+       update push_outbox p set claimed_until = now() + make_interval(secs => $4), claim_token = $5
+         from picked where p.id = picked.id
+       returning p.id, p.channel, p.address, p.reply, p.user_id, p.attempts`,
+      [channels, now, limit, leaseMs / 1000, token],
+    ),
+  prepare: () => async (row) => ({ send: [row.reply] }),
+  async markSent(db, row, _sent, token, now) {
+    await db.query(`update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, now, token]);
+    // the choices it showed are the ones a typed "1" answers
+    if (row.user_id && row.reply.choices?.length) await db.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
+  },
+  async markRetry(db, row, token, { attempts, error, at }) {
+    await db.query(`update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`, [
+      row.id, attempts, storedError(error), at, token,
+    ]);
+  },
+  async markFailed(db, row, token, { attempts, error }) {
+    const [mine] = await db.query(`update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`, [
+      row.id, attempts, storedError(error), token,
+    ]);
+    if (mine && error.kind === 'blocked' && row.user_id) await db.query('update users set reachable = false where id = $1', [row.user_id]);
+  },
+  async hold(db, row, token, until) {
+    await db.query(`update push_outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, until, token]);
+  },
+  async release(db, ids, token) {
+    await db.query(`update push_outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`, [ids, token]);
+  },
+};
+
+/** One batch of due pushes of the channels in `senders` (see the engine for the rules). */
+export function deliverPushes(
+  db: Db,
+  senders: Record<string, PushSender>,
+  options: { log?: Logger; now?: () => Date; limit?: number; stopping?: () => boolean; pauses?: ChannelPauses } = {},
+): Promise<PushResult> {
+  return sendBatch(pushSource, { db, senders, log: options.log, batchSize: options.limit ?? 50, stopping: options.stopping, pauses: options.pauses }, (options.now ?? (() => new Date()))());
 }
 
 /**
@@ -107,9 +123,24 @@ export class PushSignal {
   }
 }
 
+/** The background task that sends `push_outbox` (name {@link PUSH_TASK}); kick it when something was queued. */
+export const PUSH_TASK = 'pushes';
+
+export function pushTask(options: { db: Db; senders: Record<string, PushSender>; log: Logger; pauses?: ChannelPauses; everyMs?: number }): PeriodicTask {
+  return {
+    name: PUSH_TASK,
+    everyMs: options.everyMs ?? 2000,
+    async run(stopping) {
+      const r = await deliverPushes(options.db, options.senders, { log: options.log, stopping, pauses: options.pauses });
+      return r.sent + r.failed + r.retried > 0;
+    },
+  };
+}
+
 /**
- * Keeps pushes flowing in this process: delivers at once when {@link PushWorker.kick}ed (a handler just queued
- * something) and every `intervalMs` anyway (rows queued by other processes, retries coming due).
+ * Keeps pushes flowing in this process on its own (tests; `npm start` runs it with the other workers, see
+ * src/workers.ts): delivers at once when kicked and every `intervalMs` anyway (rows queued by other processes,
+ * retries coming due).
  */
 export interface PushWorker {
   kick(): void;
@@ -119,59 +150,15 @@ export interface PushWorker {
 }
 
 export function startPushWorker(options: { db: Db; senders: Record<string, PushSender>; log: Logger; signal?: PushSignal; intervalMs?: number }): PushWorker {
-  let stopped = false;
-  let wake: (() => void) | undefined;
-  let again = false;
-  let idleWaiters: (() => void)[] = [];
-  const loop = (async () => {
-    while (!stopped) {
-      again = false;
-      try {
-        for (;;) {
-          const r = await deliverPushes(options.db, options.senders, { log: options.log });
-          if (r.sent + r.failed + r.retried === 0 || stopped) break;
-        }
-      } catch (err) {
-        options.log.error({ err: (err as Error).message }, 'push worker error');
-      }
-      if (again) continue;
-      for (const w of idleWaiters) w();
-      idleWaiters = [];
-      if (stopped) break;
-      await new Promise<void>((ok) => {
-        wake = ok;
-        setTimeout(ok, options.intervalMs ?? 2000);
-      });
-    }
-  })();
-  const kick = () => {
-    again = true;
-    wake?.();
-  };
+  const workers = runWorkers([pushTask({ ...options, pauses: new Map(), everyMs: options.intervalMs })], options.log);
+  const kick = () => workers.kick(PUSH_TASK);
   const unsubscribe = options.signal?.on(kick);
   return {
     kick,
-    idle() {
-      return new Promise<void>((ok) => {
-        idleWaiters.push(ok);
-        kick();
-      });
-    },
+    idle: () => workers.idle(PUSH_TASK),
     async stop() {
       unsubscribe?.();
-      stopped = true;
-      wake?.();
-      await loop;
-      for (const w of idleWaiters) w();
+      await workers.stop();
     },
   };
-}
-
-interface PushRow {
-  id: string;
-  channel: string;
-  address: string;
-  reply: Reply;
-  user_id: string | null;
-  attempts: number;
 }

@@ -1,0 +1,49 @@
+import type { Db } from './db/index.ts';
+import type { HandoffSettings } from './handoff/feature.ts';
+import { ticketSweepTask } from './handoff/timeouts.ts';
+import { LESSON_DELIVERY_TASK, lessonTasks } from './learn/worker.ts';
+import type { Logger } from './log.ts';
+import type { ChannelPauses } from './push/engine.ts';
+import { PUSH_TASK, pushTask, type PushSignal } from './push/outbox.ts';
+import { pruneTask } from './push/prune.ts';
+import type { PushSender } from './push/sender.ts';
+import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
+
+/**
+ * Every periodic job of a process, run by one {@link runWorkers}: the lesson scheduler and lesson delivery (when a
+ * pushing channel runs), push sending (kicked by `pushSignal` whenever a handler queued something), the ticket
+ * sweeper and the pruner. Both deliveries share the channels' pacing (the senders) and 429 pauses. `stop()` is the
+ * normal stop: sends in flight finish, the rows not started go back, nothing goes out twice.
+ */
+export function startBackgroundWork(options: {
+  db: Db;
+  senders: Record<string, PushSender>;
+  log: Logger;
+  pushSignal: PushSignal;
+  handoff: HandoffSettings;
+  /** Channels whose rows the client fetches itself (the web chat): pruned once stale, never pushed. */
+  pullChannels?: string[];
+}): Workers {
+  const { db, senders, log } = options;
+  const pauses: ChannelPauses = new Map();
+  const pushing = Object.keys(senders).length > 0;
+  let workers: Workers | undefined;
+  const kick = (name: string) => () => workers?.kick(name);
+  const tasks: PeriodicTask[] = [
+    ...(pushing
+      ? [...lessonTasks({ db, senders, log, pauses, scheduled: kick(LESSON_DELIVERY_TASK) }), pushTask({ db, senders, log, pauses })]
+      : []),
+    ticketSweepTask({ db, settings: options.handoff, log, kick: pushing ? kick(PUSH_TASK) : () => {} }),
+    pruneTask({ db, log, pullChannels: options.pullChannels }),
+  ];
+  workers = runWorkers(tasks, log);
+  const unsubscribe = pushing ? options.pushSignal.on(kick(PUSH_TASK)) : () => {};
+  const stop = workers.stop;
+  return {
+    ...workers,
+    stop: async () => {
+      unsubscribe();
+      await stop();
+    },
+  };
+}
