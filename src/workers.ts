@@ -27,8 +27,8 @@ export function startBackgroundWork(options: {
   const { db, senders, log } = options;
   const pauses: ChannelPauses = new Map();
   const pushing = Object.keys(senders).length > 0;
-  let workers: Workers | undefined;
-  const kick = (name: string) => () => workers?.kick(name);
+  // called only once the runner exists (a task kicks another after it has run)
+  const kick = (name: string) => () => workers.kick(name);
   const tasks: PeriodicTask[] = [
     ...(pushing
       ? [...lessonTasks({ db, senders, log, pauses, scheduled: kick(LESSON_DELIVERY_TASK) }), pushTask({ db, senders, log, pauses })]
@@ -36,7 +36,7 @@ export function startBackgroundWork(options: {
     ticketSweepTask({ db, settings: options.handoff, log, kick: pushing ? kick(PUSH_TASK) : () => {} }),
     pruneTask({ db, log, pullChannels: options.pullChannels }),
   ];
-  workers = runWorkers(tasks, log);
+  const workers = runWorkers(tasks, log);
   const unsubscribe = pushing ? options.pushSignal.on(kick(PUSH_TASK)) : () => {};
   const stop = workers.stop;
   return {
