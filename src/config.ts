@@ -23,7 +23,8 @@ const schema = z.object({
     .trim()
     .regex(/^\d{1,5}$/, 'expected a port number')
     .transform(Number)
-    .refine((n) => n >= 1 && n <= 65535, 'expected a port number between 1 and 65535')
+    // 0 asks the system for any free port (tests, several local copies): the address is logged at start
+    .refine((n) => n >= 0 && n <= 65535, 'expected a port number between 1 and 65535 (or 0: any free port)')
     .default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),

@@ -39,8 +39,8 @@ describe('config', () => {
     };
     expect(portError(' ')).toBe('PORT=" " is invalid: expected a port number');
     for (const bad of ['0x10', '1e3', '80.5', '-1', '+80', '3000abc', '123456']) expect(portError(bad)).toMatch(/^PORT=".*" is invalid: expected a port number$/);
-    expect(portError('0')).toBe('PORT="0" is invalid: expected a port number between 1 and 65535');
-    expect(portError('65536')).toBe('PORT="65536" is invalid: expected a port number between 1 and 65535');
+    expect(loadConfig({ PORT: '0' }).PORT).toBe(0); // any free port, said so at start
+    expect(portError('65536')).toBe('PORT="65536" is invalid: expected a port number between 1 and 65535 (or 0: any free port)');
     expect(loadConfig({ PORT: ' 8080 ' }).PORT).toBe(8080);
     expect(loadConfig({ PORT: '08080' }).PORT).toBe(8080);
     expect(loadConfig({ PORT: '1' }).PORT).toBe(1);

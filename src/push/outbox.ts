@@ -62,11 +62,14 @@ export const pushSource: PushSource<PushRow> = {
        returning p.id, p.channel, p.address, p.reply, p.user_id, p.attempts`,
       [channels, now, limit, leaseMs / 1000, token],
     ),
-  prepare: () => async (row) => ({ send: [row.reply] }),
+  prepare: (db) => async (row) => {
+    // The choices it shows are the ones a typed "1" answers — remembered before the send, since the person can
+    // answer as soon as it arrives, before the send has even returned to us.
+    if (row.user_id && row.reply.choices?.length) await db.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
+    return { send: [row.reply] };
+  },
   async markSent(db, row, _sent, token, now) {
     await db.query(`update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, now, token]);
-    // the choices it showed are the ones a typed "1" answers
-    if (row.user_id && row.reply.choices?.length) await db.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
   },
   async markRetry(db, row, token, { attempts, error, at }) {
     await db.query(`update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`, [
