@@ -4,7 +4,7 @@ import { createServer } from './http/server.ts';
 import { createLogger } from './log.ts';
 import { startChannels } from './channels/start.ts';
 import { WEB_CHANNEL } from './channels/web.ts';
-import { startBackgroundWork } from './workers.ts';
+import { releaseOrphanClaims, startBackgroundWork } from './workers.ts';
 
 /** `npm start`: config → database → migrations → ingestion → conversation → HTTP server (web chat). */
 async function main(): Promise<void> {
@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const address = await server.listen({ port: config.PORT, host: config.HOST });
   for (const startAfterListen of channels.afterListen) startAfterListen();
   // lessons, relayed messages and announcements (Telegram/Zalo; the web chat fetches its own), the ticket sweeper, pruning
+  await releaseOrphanClaims(app.db);
   const background = startBackgroundWork({ db: app.db, senders: channels.pushers, log, pushSignal: app.pushSignal, handoff: app.handoff, pullChannels: [WEB_CHANNEL] });
   log.info(
     app.answerer

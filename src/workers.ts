@@ -15,6 +15,17 @@ import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
  * sweeper and the pruner. Both deliveries share the channels' pacing (the senders) and 429 pauses. `stop()` is the
  * normal stop: sends in flight finish, the rows not started go back, nothing goes out twice.
  */
+/**
+ * Hands back the claims a killed predecessor left on both outboxes. Only for the embedded database: its folder lock
+ * guarantees no other process is alive to hold them, so waiting out their leases would only delay those messages
+ * (on a server, other processes may be sending them: their leases run out on their own).
+ */
+export async function releaseOrphanClaims(db: Db): Promise<void> {
+  if (db.kind !== 'pglite') return;
+  await db.query(`update outbox set claimed_until = null, claim_token = null where status = 'pending' and claimed_until is not null`);
+  await db.query(`update push_outbox set claimed_until = null, claim_token = null where status = 'pending' and claimed_until is not null`);
+}
+
 export function startBackgroundWork(options: {
   db: Db;
   senders: Record<string, PushSender>;
