@@ -22,6 +22,9 @@ import { DeliveryError, judgeFailure, type PushSender } from './sender.ts';
  * nothing is lost, and only the messages in flight at that instant can repeat (no messaging API takes an idempotency
  * key). Pacing per channel and per chat is the senders' (see `paced`).
  */
+/** Default number of messages one engine has in flight at once: what a kill -9 can repeat, at most. */
+export const SEND_CONCURRENCY = 4;
+
 export interface ClaimedRow {
   id: string;
   channel: string;
@@ -109,7 +112,7 @@ export async function sendBatch<R extends ClaimedRow>(source: PushSource<R>, opt
   const released: string[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: Math.min(options.concurrency ?? 4, rows.length) }, async () => {
+    Array.from({ length: Math.min(options.concurrency ?? SEND_CONCURRENCY, rows.length) }, async () => {
       while (next < rows.length) {
         const row = rows[next++]!;
         if (throttled.has(row.channel) || options.stopping?.() || Date.now() - claimedAt > leaseMs / 3) {
