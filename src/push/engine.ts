@@ -4,6 +4,9 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { DeliveryError, judgeFailure, type PushSender } from './sender.ts';
 
+/** Default number of messages one engine has in flight at once: what a kill -9 can repeat, at most. */
+export const SEND_CONCURRENCY = 4;
+
 /**
  * The one engine for everything the bot sends on its own. A **source** (the lesson outbox, the push outbox) owns its
  * table and SQL; the engine owns the protocol:
@@ -22,9 +25,6 @@ import { DeliveryError, judgeFailure, type PushSender } from './sender.ts';
  * nothing is lost, and only the messages in flight at that instant can repeat (no messaging API takes an idempotency
  * key). Pacing per channel and per chat is the senders' (see `paced`).
  */
-/** Default number of messages one engine has in flight at once: what a kill -9 can repeat, at most. */
-export const SEND_CONCURRENCY = 4;
-
 export interface ClaimedRow {
   id: string;
   channel: string;
