@@ -56,7 +56,8 @@ describe('times citizens type', () => {
   });
 });
 
-describe('daily lessons on the embedded database', () => {
+// one story told in steps: each step starts where the last one ended, so they run in order
+describe('daily lessons on the embedded database', { shuffle: false }, () => {
   let app: App;
   let clock = vn(23, 9);
   const sender = new RecordingSender();

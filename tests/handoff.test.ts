@@ -138,7 +138,8 @@ async function closeStage(stage?: Stage, telegram?: FakeTelegram, zaloApi?: Fake
   await zaloApi?.close();
 }
 
-describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => {
+// one story told in steps: each step starts where the last one ended, so they run in order
+describe('a web citizen helped by a Telegram volunteer: the whole cycle', { shuffle: false }, () => {
   let telegram: FakeTelegram;
   let zaloApi: FakeZalo;
   let stage: Stage;
@@ -265,7 +266,8 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', () => 
   });
 });
 
-describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back, transfer, restart', () => {
+// one story told in steps: each step starts where the last one ended, so they run in order
+describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back, transfer, restart', { shuffle: false }, () => {
   let telegram: FakeTelegram;
   let zaloApi: FakeZalo;
   let stage: Stage;
