@@ -6,9 +6,9 @@ import type { UserFromGetMe } from 'grammy/types';
 import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
-import { Intake, type IntakeEntry, type IntakeItem } from '../intake/intake.ts';
+import { ChannelIntake } from '../intake/channel-intake.ts';
+import type { Intake, IntakeEntry, IntakeItem } from '../intake/intake.ts';
 import type { Logger } from '../log.ts';
-import { PushSignal, startPushWorker, type PushWorker } from '../push/outbox.ts';
 import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { cleanText } from '../text/clean.ts';
 import { htmlText } from './render.ts';
@@ -69,8 +69,7 @@ export type TelegramParse = IntakeEntry | { ignore: string; warn: boolean };
 export class TelegramChannel {
   readonly bot: Bot;
   private readonly intake: Intake;
-  /** Set when the channel runs its own intake and push worker (no shared intake given). */
-  private readonly own?: { signal: PushSignal; pushes?: PushWorker };
+  private readonly intakes: ChannelIntake;
   private polling = false;
   private abort?: AbortController;
   private loop?: Promise<void>;
@@ -81,13 +80,8 @@ export class TelegramChannel {
     this.bot = new Bot(options.token, { client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     // 429: wait retry_after (capped) and retry; network errors surface at once (start-up reports them, replies fail fast).
     this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }));
-    if (options.intake) {
-      this.intake = options.intake;
-    } else {
-      const signal = new PushSignal();
-      this.own = { signal };
-      this.intake = new Intake({ db: options.db, log: options.log, signal });
-    }
+    this.intakes = new ChannelIntake({ ...(options.intake ? { shared: options.intake } : {}), db: options.db, log: options.log });
+    this.intake = this.intakes.intake;
     this.intake.register(TELEGRAM_CHANNEL, {
       conversation: options.conversation,
       begin: (item) => this.begin(item),
@@ -109,7 +103,7 @@ export class TelegramChannel {
   startPolling(): void {
     this.polling = true;
     const abort = (this.abort = new AbortController());
-    void this.startOwn();
+    void this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
     this.loop = (async () => {
       let offset = 0;
       let backoffMs = 1000;
@@ -138,7 +132,7 @@ export class TelegramChannel {
   async startWebhook(server: FastifyInstance, publicUrl: string): Promise<string> {
     const secret = webhookSecret(this.options.token);
     const path = `/telegram/${secret.slice(0, 16)}`;
-    await this.startOwn();
+    await this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[TELEGRAM_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.intake.record(TELEGRAM_CHANNEL, this.entries([req.body]));
@@ -153,16 +147,12 @@ export class TelegramChannel {
     this.polling = false;
     this.abort?.abort();
     await this.loop;
-    if (this.own) {
-      await this.intake.stop();
-      await this.own.pushes?.stop();
-    }
+    await this.intakes.stopOwn();
   }
 
   /** Work of this channel's own intake and push worker, if it has them (tests). */
   async idle(): Promise<void> {
-    await this.intake.idle();
-    await this.own?.pushes?.idle();
+    await this.intakes.idle();
   }
 
   /** The updates worth recording; malformed ones are logged (a warning, no stack) and dropped. */
@@ -179,11 +169,6 @@ export class TelegramChannel {
     return entries;
   }
 
-  private async startOwn(): Promise<void> {
-    if (!this.own) return;
-    this.own.pushes ??= startPushWorker({ db: this.options.db, senders: { [TELEGRAM_CHANNEL]: telegramPusher(this) }, log: this.options.log, signal: this.own.signal, intervalMs: 500 });
-    await this.intake.start();
-  }
 
   /** As a turn starts: a pressed button is acknowledged, and "typing…" stays on while the answer is prepared. */
   private begin(item: IntakeItem): () => void {

@@ -3,9 +3,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
 import type { Reply } from '../../core/message.ts';
 import type { Db } from '../../db/index.ts';
-import { Intake, type IntakeEntry, type IntakeItem } from '../../intake/intake.ts';
+import { ChannelIntake } from '../../intake/channel-intake.ts';
+import type { Intake, IntakeEntry, IntakeItem } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
-import { PushSignal, startPushWorker, type PushWorker } from '../../push/outbox.ts';
 import { DeliveryError, type PushSender } from '../../push/sender.ts';
 import { cleanText } from '../../text/clean.ts';
 import { plainReply } from '../render.ts';
@@ -47,17 +47,11 @@ export class ZaloChannel {
   private polling = false;
   private loop?: Promise<void>;
   private readonly intake: Intake;
-  /** Set when the channel runs its own intake and push worker (no shared intake given). */
-  private readonly own?: { signal: PushSignal; pushes?: PushWorker };
+  private readonly intakes: ChannelIntake;
 
   constructor(private readonly options: ZaloOptions) {
-    if (options.intake) {
-      this.intake = options.intake;
-    } else {
-      const signal = new PushSignal();
-      this.own = { signal };
-      this.intake = new Intake({ db: options.db, log: options.log, signal });
-    }
+    this.intakes = new ChannelIntake({ ...(options.intake ? { shared: options.intake } : {}), db: options.db, log: options.log });
+    this.intake = this.intakes.intake;
     this.intake.register(ZALO_CHANNEL, {
       conversation: options.conversation,
       begin: (item) => void options.client.sendChatAction(item.address).catch(() => {}),
@@ -77,7 +71,7 @@ export class ZaloChannel {
    */
   async startWebhook(server: FastifyInstance, publicUrl: string, secret: string): Promise<string> {
     const path = `/zalo/${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
-    await this.startOwn();
+    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[ZALO_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.accept(req.body);
@@ -95,7 +89,7 @@ export class ZaloChannel {
    */
   startPolling(): void {
     this.polling = true;
-    void this.startOwn();
+    void this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
     this.loop = (async () => {
       await this.options.client.deleteWebhook().catch((err: Error) => this.options.log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
       let backoffMs = 1000;
@@ -119,16 +113,12 @@ export class ZaloChannel {
     this.polling = false;
     await this.options.client.close();
     await this.loop?.catch(() => {});
-    if (this.own) {
-      await this.intake.stop();
-      await this.own.pushes?.stop();
-    }
+    await this.intakes.stopOwn();
   }
 
   /** Work of this channel's own intake and push worker, if it has them (tests). */
   async idle(): Promise<void> {
-    await this.intake.idle();
-    await this.own?.pushes?.idle();
+    await this.intakes.idle();
   }
 
   /**
@@ -136,7 +126,7 @@ export class ZaloChannel {
    * tools. Production goes through {@link startWebhook} or {@link startPolling}.
    */
   async handle(update: ZaloUpdate): Promise<void> {
-    await this.startOwn();
+    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
     const entry = this.entryOf(update);
     if (!entry) return;
     await this.intake.record(ZALO_CHANNEL, [entry]);
@@ -189,11 +179,6 @@ export class ZaloChannel {
     }
   }
 
-  private async startOwn(): Promise<void> {
-    if (!this.own) return;
-    this.own.pushes ??= startPushWorker({ db: this.options.db, senders: { [ZALO_CHANNEL]: this.pusher() }, log: this.options.log, signal: this.own.signal, intervalMs: 500 });
-    await this.intake.start();
-  }
 
   /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
   async send(chatId: string, replies: Reply[]): Promise<void> {
