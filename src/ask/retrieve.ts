@@ -72,7 +72,7 @@ export interface Fusion {
   trigram: number;
 }
 
-/** Chosen on knowledge/eval/questions.jsonl and checked on the portal FAQ (bench/faq.ts), never on holdout.jsonl. */
+/** Chosen by bench/tune-search.ts on questions.jsonl and the FAQ fit half; never on holdout.jsonl or the check half. */
 export const DEFAULT_FUSION: Fusion = { vector: 0.1, trigram: 0.1 };
 
 /** How many lexical candidates are considered for fusion and evidence. */

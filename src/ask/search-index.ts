@@ -7,7 +7,7 @@ import { Bm25fIndex, type Bm25fParams } from './bm25f.ts';
 /**
  * Field weights and length normalisation, for both kinds of entry: curated guides (a title and many citizen
  * phrasings) and FAQ entries (one official question, or none, and a long answer). Chosen on
- * knowledge/eval/questions.jsonl and the fitting half of the portal's FAQ (bench/faq.ts --fit); see the README.
+ * knowledge/eval/questions.jsonl and the fit half of the portal's FAQ by bench/tune-search.ts; see the README.
  */
 export const DEFAULT_BM25F: Bm25fParams = {
   k1: 1.6,
