@@ -224,7 +224,7 @@ describe('lesson pictures', () => {
 });
 
 describe('a course on Telegram', () => {
-  it('/hoc → a course button → lesson and quiz buttons → a right answer and a wrong one', async () => {
+  it('/hoc → a course button → lesson and quiz buttons → a wrong answer, the old quiz stale, a right answer', async () => {
     const tg = channel();
     await tg.init();
     tg.startPolling();
@@ -238,16 +238,24 @@ describe('a course on Telegram', () => {
     await fake.waitFor(() => toChat(chat).length >= 2);
     expect(toChat(chat)[1]!.body.text).toMatch(/Bài 1\/7[\s\S]*❓/);
     const options = buttons(1);
-    const { rows } = { rows: await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`) };
-    const right = options[rows[0]!.quiz.answer - 1]!.callback_data;
+    const answerOf = async (position: number) =>
+      (await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = $1`, [position]))[0]!.quiz.answer;
+    const right = options[(await answerOf(1)) - 1]!.callback_data;
     const wrong = options.find((o) => o.callback_data !== right)!.callback_data;
     press(wrong);
     await fake.waitFor(() => toChat(chat).length >= 3);
     expect(toChat(chat)[2]!.body.text).toMatch(/Chưa đúng/);
+    // the quiz of a lesson already answered no longer counts
     press(right);
     await fake.waitFor(() => toChat(chat).length >= 4);
-    expect(toChat(chat)[3]!.body.text).toMatch(/Đúng rồi/);
-    expect(buttons(3).map((b) => b.text)).toEqual(['➡️ Bài tiếp theo', '🌙 Để mai']);
+    expect(toChat(chat)[3]!.body.text).toMatch(/^Câu hỏi này đã cũ/);
+    press(buttons(2).find((b) => b.text === '➡️ Bài tiếp theo')!.callback_data);
+    await fake.waitFor(() => toChat(chat).length >= 5);
+    expect(toChat(chat)[4]!.body.text).toMatch(/Bài 2\/7[\s\S]*❓/);
+    press(buttons(4)[(await answerOf(2)) - 1]!.callback_data);
+    await fake.waitFor(() => toChat(chat).length >= 6);
+    expect(toChat(chat)[5]!.body.text).toMatch(/Đúng rồi/);
+    expect(buttons(5).map((b) => b.text)).toEqual(['➡️ Bài tiếp theo', '🌙 Để mai']);
     await tg.stop();
   });
 });

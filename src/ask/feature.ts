@@ -1,11 +1,12 @@
 import type { Db } from '../db/index.ts';
-import type { Feature, Turn } from '../core/conversation.ts';
+import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Answerer } from '../generate/answerer.ts';
 import type { Asker } from './asker.ts';
 import { getGuide } from './guides.ts';
 import { recordAsk, recordFeedback } from './records.ts';
-import { CHOICE, HUMAN_LABEL, REFUSAL, STALE_PAGE, renderAbstain, renderAnswer, renderFaqPage } from './render.ts';
+import { guideChoice, HUMAN } from '../shared/choices.ts';
+import { feedbackChoice, moreChoice, REFUSAL, STALE_PAGE, renderAbstain, renderAnswer, renderFaqPage } from './render.ts';
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
@@ -37,7 +38,6 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
 
   /** The FAQ entry whose id hashes to `hash` (see `moreChoiceId`). */
   async function faqIdByHash(hash: string): Promise<string | undefined> {
-    if (!/^[0-9a-f]{16}$/.test(hash)) return undefined;
     const [row] = await db.query<{ id: string }>(
       `select id from guides where kind = 'faq' and left(encode(sha256(convert_to(id, 'UTF8')), 'hex'), 16) = $1 limit 1`,
       [hash],
@@ -48,40 +48,31 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
   return {
     name: 'ask',
     text: answer,
-    choices: {
-      guide: async (turn) => {
-        const guide = await getGuide(db, turn.choice!.arg);
+    choices: [
+      on(guideChoice, async (turn, { guide: id }) => {
+        const guide = await getGuide(db, id);
         if (!guide) return [reply('Hướng dẫn này không còn nữa. Bạn gõ lại câu hỏi giúp mình nhé.')];
         const [row] = await db.query<{ id: string }>(
           `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, 1, false, 0) returning id`,
           [turn.user.id, `[chọn] ${guide.title}`, guide.id],
         );
         return [renderAnswer(guide, Number(row!.id))];
-      },
-      // more:<guideId>:<page> (or more:#<hash>:<page> for a long id): anything that does not name a page gets STALE_PAGE
-      more: async (turn) => {
-        const arg = turn.choice!.arg;
-        const colon = arg.lastIndexOf(':');
-        const [ref, pageText] = colon > 0 ? [arg.slice(0, colon), arg.slice(colon + 1)] : ['', ''];
-        if (!/^\d{1,4}$/.test(pageText) || !/^#?[a-z0-9-]{1,200}$/.test(ref)) return [reply(STALE_PAGE)];
+      }),
+      // a reference that names no page of an FAQ entry any more (the entry was re-imported shorter) gets STALE_PAGE
+      on(moreChoice, async (_turn, { ref, page }) => {
         const id = ref.startsWith('#') ? await faqIdByHash(ref.slice(1)) : ref;
         const guide = id ? await getGuide(db, id) : undefined;
-        const page = Number(pageText);
         if (!guide || guide.kind !== 'faq' || page < 1 || page >= guide.pages.length) return [reply(STALE_PAGE)];
         return [renderFaqPage(guide, page)];
-      },
-      fb: async (turn) => {
-        const [direction, id] = turn.choice!.arg.split(':');
-        const value = direction === 'up' ? 1 : -1;
-        const ok = await recordFeedback(db, Number(id), turn.user.id, value);
+      }),
+      on(feedbackChoice, async (turn, { vote, ask }) => {
+        const value = vote === 'up' ? 1 : -1;
+        // only the answer this user was given takes their vote
+        const ok = await recordFeedback(db, ask, turn.user.id, value);
         if (!ok) return [reply('Cảm ơn bạn!')];
         if (value === 1) return [reply('Cảm ơn bạn! Cần gì cứ hỏi mình nhé.')];
-        return [
-          reply('Cảm ơn bạn đã cho biết. Bạn có thể hỏi lại bằng cách khác, hoặc để tình nguyện viên giúp.', [
-            { id: CHOICE.human, label: HUMAN_LABEL },
-          ]),
-        ];
-      },
-    },
+        return [reply('Cảm ơn bạn đã cho biết. Bạn có thể hỏi lại bằng cách khác, hoặc để tình nguyện viên giúp.', [HUMAN])];
+      }),
+    ],
   };
 }

@@ -10,10 +10,13 @@ export async function recordAsk(db: Queryable, userId: number | null, redactedQu
   return Number(row!.id);
 }
 
-/** 👍 (+1) or 👎 (-1) on an answer; pressing again changes the vote. Returns false for an unknown answer. */
+/**
+ * 👍 (+1) or 👎 (-1) on an answer given to `userId`; pressing again changes the vote. Returns false for an unknown
+ * answer or one given to someone else.
+ */
 export async function recordFeedback(db: Queryable, askId: number, userId: number, value: 1 | -1): Promise<boolean> {
   const rows = await db.query(
-    `insert into feedback (ask_id, user_id, value) select id, $2, $3 from asks where id = $1
+    `insert into feedback (ask_id, user_id, value) select id, $2, $3 from asks where id = $1 and user_id = $2
      on conflict (ask_id, user_id) do update set value = excluded.value, created_at = now() returning id`,
     [askId, userId, value],
   );

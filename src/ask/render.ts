@@ -1,21 +1,23 @@
 import { createHash } from 'node:crypto';
+import { defineChoice, MAX_CHOICE_ID_BYTES } from '../core/choices.ts';
 import type { Choice, Reply } from '../core/message.ts';
+import { guideChoice, HUMAN } from '../shared/choices.ts';
 import type { Candidate } from './retrieve.ts';
 import type { StoredGuide } from './guides.ts';
 
-/** Choice ids of the ask slice (and the handoff choice it offers). */
-export const CHOICE = {
-  guide: (id: string) => `guide:${id}`,
-  up: (askId: number) => `fb:up:${askId}`,
-  down: (askId: number) => `fb:down:${askId}`,
-  /** Page `page` (0-based) of an FAQ answer; see {@link moreChoiceId}. */
-  more: (guideId: string, page: number) => moreChoiceId(guideId, page),
-  human: 'human',
-} as const;
+/** Opens page `page` (0-based) of an FAQ answer; `ref` is the entry's id, or `#` and a hash of it when long (see {@link moreChoiceId}). */
+export const moreChoice = defineChoice('more', { ref: /#[0-9a-f]{16}|[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/, page: 'int' });
+/** 👍/👎 on answer `ask` (an `asks` row): counts only from the user the answer was given to. */
+export const feedbackChoice = defineChoice('fb', { vote: ['up', 'down'], ask: 'int' });
 
 export const MORE_LABEL = 'Xem tiếp';
-/** Longest choice id a channel accepts (Telegram callback data), in bytes. */
-export const MAX_CHOICE_ID_BYTES = 64;
+
+/** A guide as a button. */
+export const guideButton = (id: string, title: string): Choice => ({ id: guideChoice.make({ guide: id }), label: `📄 ${title}` });
+const votes = (askId: number): Choice[] => [
+  { id: feedbackChoice.make({ vote: 'up', ask: askId }), label: '👍 Hữu ích' },
+  { id: feedbackChoice.make({ vote: 'down', ask: askId }), label: '👎 Chưa đúng' },
+];
 
 /**
  * `more:<guideId>:<page>`; when that would pass 64 bytes, `more:#<first 16 hex of sha256(guideId)>:<page>` instead,
@@ -23,14 +25,12 @@ export const MAX_CHOICE_ID_BYTES = 64;
  */
 export function moreChoiceId(guideId: string, page: number): string {
   const id = `more:${guideId}:${page}`;
-  return Buffer.byteLength(id) <= MAX_CHOICE_ID_BYTES ? id : `more:#${guideIdHash(guideId)}:${page}`;
+  return moreChoice.make({ ref: Buffer.byteLength(id) <= MAX_CHOICE_ID_BYTES ? guideId : `#${guideIdHash(guideId)}`, page });
 }
 
 export function guideIdHash(guideId: string): string {
   return createHash('sha256').update(guideId).digest('hex').slice(0, 16);
 }
-
-export const HUMAN_LABEL = '🙋 Hỏi tình nguyện viên';
 
 /** 2026-11-23 → 23/11/2026 */
 export function viDate(iso: string): string {
@@ -53,9 +53,9 @@ export function renderGuide(g: StoredGuide, askId?: number): Reply {
   if (g.warnings[0]) parts.push(`⚠️ ${g.warnings[0]}`);
   parts.push(citation(g));
   const choices: Choice[] = [];
-  if (askId !== undefined) choices.push({ id: CHOICE.up(askId), label: '👍 Hữu ích' }, { id: CHOICE.down(askId), label: '👎 Chưa đúng' });
-  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
-  for (const r of g.related.slice(0, 2)) choices.push({ id: CHOICE.guide(r.id), label: `📄 ${r.title}` });
+  if (askId !== undefined) choices.push(...votes(askId));
+  choices.push(HUMAN);
+  for (const r of g.related.slice(0, 2)) choices.push(guideButton(r.id, r.title));
   return { text: parts.join('\n\n'), choices };
 }
 
@@ -71,18 +71,18 @@ export function renderAnswer(g: StoredGuide, askId?: number): Reply {
 export function renderFaq(g: StoredGuide, askId?: number): Reply {
   const pages = g.pages.length ? g.pages : [g.answer];
   const choices: Choice[] = [];
-  if (pages.length > 1) choices.push({ id: CHOICE.more(g.id, 1), label: MORE_LABEL });
-  if (askId !== undefined) choices.push({ id: CHOICE.up(askId), label: '👍 Hữu ích' }, { id: CHOICE.down(askId), label: '👎 Chưa đúng' });
-  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
-  for (const r of g.related.slice(0, 2)) choices.push({ id: CHOICE.guide(r.id), label: `📄 ${r.title}` });
+  if (pages.length > 1) choices.push({ id: moreChoiceId(g.id, 1), label: MORE_LABEL });
+  if (askId !== undefined) choices.push(...votes(askId));
+  choices.push(HUMAN);
+  for (const r of g.related.slice(0, 2)) choices.push(guideButton(r.id, r.title));
   return { text: [`**${g.title}**`, pages[0], citation(g)].join('\n\n'), choices };
 }
 
 /** Page `page` (0-based, ≥ 1) of an FAQ answer: its text, "(phần N/M)", the citation; "Xem tiếp" while pages remain. */
 export function renderFaqPage(g: StoredGuide, page: number): Reply {
   const choices: Choice[] = [];
-  if (page + 1 < g.pages.length) choices.push({ id: CHOICE.more(g.id, page + 1), label: MORE_LABEL });
-  choices.push({ id: CHOICE.human, label: HUMAN_LABEL });
+  if (page + 1 < g.pages.length) choices.push({ id: moreChoiceId(g.id, page + 1), label: MORE_LABEL });
+  choices.push(HUMAN);
   return { text: [g.pages[page], `(phần ${page + 1}/${g.pages.length})`, citation(g)].join('\n\n'), choices };
 }
 
@@ -94,7 +94,7 @@ export function renderAbstain(candidates: Candidate[]): Reply {
   const text = close.length
     ? 'Mình chưa chắc đã hiểu đúng câu hỏi, nên không muốn đoán. Có phải bạn muốn hỏi một trong các việc dưới đây? Hoặc bạn có thể hỏi tình nguyện viên.'
     : 'Xin lỗi, mình chưa có hướng dẫn đáng tin cậy cho câu hỏi này, nên không muốn đoán. Mình giúp được các việc về VNeID, dịch vụ công trực tuyến và cách tránh lừa đảo. Bạn có thể hỏi lại cách khác, hoặc hỏi tình nguyện viên.';
-  return { text, choices: [...close.map((c) => ({ id: CHOICE.guide(c.guideId), label: `📄 ${c.title}` })), { id: CHOICE.human, label: HUMAN_LABEL }] };
+  return { text, choices: [...close.map((c) => guideButton(c.guideId, c.title)), HUMAN] };
 }
 
 export const REFUSAL: Reply = {

@@ -3,57 +3,15 @@ import type { Logger } from '../log.ts';
 import { redact } from '../safety/redact.ts';
 import { cleanText } from '../text/clean.ts';
 import { fold } from '../text/normalize.ts';
-import { matchChoice } from './choices.ts';
+import { choiceName, matchChoice } from './choices.ts';
+import type { Feature, Turn } from './feature.ts';
+import { parseCommand, Registry } from './registry.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { reply, type Choice, type Inbound, type Reply } from './message.ts';
-import { logMessage, setPending, upsertUser, type User } from './users.ts';
+import { logMessage, showChoices, upsertUser } from './users.ts';
 
-/** One incoming message being handled. */
-export interface Turn {
-  user: User;
-  inbound: Inbound;
-  /** What the user typed (raw: stays in this process; everything stored or logged is redacted). */
-  text: string;
-  /** The same, with personal numbers replaced by placeholders. */
-  redacted: string;
-  /** The choice picked, split at the first `:` (`guide:vneid-cai-dat` → name `guide`, arg `vneid-cai-dat`). */
-  choice?: { id: string; name: string; arg: string };
-}
-
-export type Handler = (turn: Turn) => Promise<Reply[]>;
-
-/** What a check run before free text decides: replies to send first, and whether to stop there. */
-export interface Screening {
-  replies: Reply[];
-  stop: boolean;
-}
-
-/**
- * A vertical slice of the assistant (ask, safety, help, handoff…). Every part is optional; the conversation asks the
- * features in order and the first one that handles a message answers it.
- */
-export interface Feature {
-  name: string;
-  /** Slash commands, e.g. `{ '/start': handler }`; `/cmd@BotName` is accepted too. */
-  commands?: Record<string, Handler>;
-  /** Whole messages in plain words, compared folded (`"tro giup"` matches "Trợ giúp!"). */
-  phrases?: Record<string, Handler>;
-  /** Choice handlers by name (the part of the choice id before `:`). */
-  choices?: Record<string, Handler>;
-  /** Looks at free text before it is answered (scam stories, links). */
-  screen?: (turn: Turn) => Promise<Screening | undefined>;
-  /** Answers free text. The first feature with one is the default. */
-  text?: Handler;
-  /** Answers photos, stickers, voice and other non-text messages. */
-  media?: Handler;
-  /** Sees every incoming message first (e.g. to resume paused lessons); says nothing. */
-  observe?: (turn: Turn) => Promise<void>;
-  /**
-   * Takes a message before any routing when it belongs to someone else than the bot (a volunteer holds the
-   * conversation). `undefined` lets routing go on; `[]` means the bot says nothing.
-   */
-  intercept?: (turn: Turn) => Promise<Reply[] | undefined>;
-}
+export type { Command, ChoiceRoute, Feature, Handler, Screening, Turn } from './feature.ts';
+export { on } from './feature.ts';
 
 export interface ConversationOptions {
   db: Db;
@@ -71,25 +29,33 @@ const TOO_LONG = (max: number) =>
   `Tin nhắn dài quá (hơn ${max.toLocaleString('vi-VN')} ký tự) nên mình chưa đọc được. Bạn viết ngắn gọn câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID".`;
 const EMPTY = 'Bạn gõ câu hỏi bằng chữ giúp mình nhé, ví dụ: "làm sao đăng nhập VNeID trên máy mới".';
 
+/** A pressed button the bot did not show this user, or no longer serves: said plainly, with the choices that are current. */
+export function staleChoice(current: readonly Choice[] | null): Reply {
+  return current?.length
+    ? reply('Lựa chọn này đã cũ. Bạn chọn một trong các mục dưới đây, hoặc gõ câu hỏi giúp mình nhé.', [...current])
+    : reply('Lựa chọn này đã cũ. Bạn gõ lại câu hỏi giúp mình nhé.');
+}
+
 /**
- * The conversation core: identifies the user, stores the message (redacted), maps typed numbers back to the
- * choices shown last, and routes to the features — interceptions (a person holds the conversation), choices, then
- * commands and phrases, then screening, then free text. It knows nothing about channels.
+ * The conversation core: identifies the user, stores the message (redacted), parses a slash command once, maps typed
+ * numbers back to the choices shown last, and routes to the features in a fixed order:
+ *
+ * 1. interceptions (a person holds the conversation),
+ * 2. media,
+ * 3. choices — a pressed id only if the bot showed it to this user and a codec parses it,
+ * 4. commands, then phrases,
+ * 5. screening (scam stories, links), then the free-text answer.
+ *
+ * It knows nothing about channels or about what any feature does.
  */
 export class Conversation {
-  private readonly commands = new Map<string, Handler>();
-  private readonly phrases = new Map<string, Handler>();
-  private readonly choiceHandlers = new Map<string, Handler>();
+  readonly registry: Registry;
   private readonly maxChars: number;
   private readonly limiter?: RateLimiter;
 
   constructor(private readonly options: ConversationOptions) {
     if (options.rateLimit !== false) this.limiter = new RateLimiter(options.rateLimit ?? { capacity: 20, refillMs: 3000 });
-    for (const f of options.features) {
-      for (const [k, h] of Object.entries(f.commands ?? {})) this.commands.set(k.toLowerCase(), h);
-      for (const [k, h] of Object.entries(f.phrases ?? {})) this.phrases.set(fold(k), h);
-      for (const [k, h] of Object.entries(f.choices ?? {})) this.choiceHandlers.set(k, h);
-    }
+    this.registry = new Registry(options.features);
     this.maxChars = options.maxMessageChars ?? 2000;
   }
 
@@ -104,14 +70,16 @@ export class Conversation {
     // every channel cleans at its edge; the core cleans again for callers that are not channels (tests, the terminal)
     const text = cleanText(inbound.text ?? '').trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;
-    await logMessage(db, user.id, 'in', inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`);
+    const logged = inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`;
+    await logMessage(db, user.id, 'in', logged);
 
-    const turn: Turn = { user, inbound, text, redacted };
+    const command = inbound.kind === 'text' && text.length <= this.maxChars ? parseCommand(text) : undefined;
+    const turn: Turn = { user, inbound, text, redacted, ...(command ? { command } : {}) };
     const replies = !this.limiter || this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
     const lastChoices = [...replies].reverse().find((r) => r.choices?.length)?.choices ?? null;
-    if (replies.length) await setPending(db, user.id, lastChoices);
+    if (replies.length) await showChoices(db, user.id, lastChoices);
     for (const r of replies) await logMessage(db, user.id, 'out', redact(r.text).text);
     return replies;
   }
@@ -128,7 +96,7 @@ export class Conversation {
   }
 
   private async route(turn: Turn): Promise<Reply[]> {
-    const { inbound, text } = turn;
+    const { inbound, text, user } = turn;
     const features = this.options.features;
     for (const f of features) {
       const taken = await f.intercept?.(turn);
@@ -138,22 +106,18 @@ export class Conversation {
       const media = features.find((f) => f.media)?.media;
       return media ? media(turn) : [reply(EMPTY)];
     }
-    const choice = this.resolveChoice(inbound.choice, text, turn.user.pending);
-    if (choice) {
-      const [name, ...rest] = choice.id.split(':');
-      const handler = this.choiceHandlers.get(name!);
-      if (handler) return handler({ ...turn, choice: { id: choice.id, name: name!, arg: rest.join(':') } });
-      if (inbound.choice) return [reply('Lựa chọn này đã cũ. Bạn gõ lại câu hỏi giúp mình nhé.')];
+    if (inbound.choice !== undefined) return this.pressed(turn, inbound.choice);
+    const typed = matchChoice(text, user.pending);
+    if (typed) {
+      const route = this.registry.choices.get(choiceName(typed.id));
+      if (route?.codec.parse(typed.id) !== undefined) return route.handle({ ...turn, choice: { id: typed.id, name: route.codec.name } }, typed.id);
     }
     if (!text) return [reply(EMPTY)];
     if (text.length > this.maxChars) return [reply(TOO_LONG(this.maxChars))];
 
-    const command = /^\/([a-z_]+)(?:@\w+)?(?:\s|$)/i.exec(text);
-    if (command) {
-      const handler = this.commands.get(`/${command[1]!.toLowerCase()}`);
-      if (handler) return handler(turn);
-    }
-    const phrase = this.phrases.get(fold(text));
+    const command = turn.command && this.registry.commands.get(turn.command.name);
+    if (command) return command.run(turn);
+    const phrase = this.registry.phrases.get(fold(text));
     if (phrase) return phrase(turn);
 
     const first: Reply[] = [];
@@ -167,8 +131,16 @@ export class Conversation {
     return [...first, ...(answer ? await answer(turn) : [])];
   }
 
-  private resolveChoice(id: string | undefined, text: string, pending: Choice[] | null): Choice | undefined {
-    if (id) return pending?.find((c) => c.id === id) ?? { id, label: id };
-    return matchChoice(text, pending);
+  /**
+   * A button press. It counts only if the bot showed that id to this user (in the reply it last sent or among the
+   * recent ones: `User.shown`) — unless its codec is `authorizedByHandler` — and its codec parses it. Anything else
+   * is stale or forged, and gets the current choices instead.
+   */
+  private pressed(turn: Turn, id: string): Promise<Reply[]> | Reply[] {
+    const { user } = turn;
+    const route = this.registry.choices.get(choiceName(id));
+    const shown = route?.codec.authorizedByHandler || user.pending?.some((c) => c.id === id) || user.shown.includes(id);
+    if (!route || !shown || route.codec.parse(id) === undefined) return [staleChoice(user.pending)];
+    return route.handle({ ...turn, choice: { id, name: route.codec.name } }, id);
   }
 }

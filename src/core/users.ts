@@ -1,31 +1,71 @@
 import type { Queryable } from '../db/index.ts';
 import type { Choice } from './message.ts';
 
+/** How many recently shown choice ids are remembered per user: a press of an older button is answered as stale. */
+export const SHOWN_CHOICES_KEPT = 120;
+
 export interface User {
   id: number;
   channel: string;
   externalId: string;
   displayName: string | null;
+  /** The choices shown last: what a typed "2" picks. */
   pending: Choice[] | null;
+  /** The choice ids shown to this user recently, newest first: the only ids a button press may carry. */
+  shown: string[];
 }
 
 /** Users are identified by (channel, platform user id): the same person on two platforms is two users. */
 export async function upsertUser(db: Queryable, channel: string, externalId: string, displayName?: string): Promise<User> {
-  const [row] = await db.query<{ id: string; display_name: string | null; pending: Choice[] | null }>(
+  const [row] = await db.query<{ id: string; display_name: string | null; pending: Choice[] | null; shown: string[] }>(
     `insert into users (channel, external_id, display_name) values ($1, $2, $3)
      on conflict (channel, external_id) do update
-       set display_name = coalesce(excluded.display_name, users.display_name), last_seen_at = now()
-     returning id, display_name, pending`,
+       set display_name = coalesce(excluded.display_name, users.display_name), last_seen_at = now(), reachable = true
+     returning id, display_name, pending, shown`,
     [channel, externalId, displayName?.slice(0, 120) ?? null],
   );
-  return { id: Number(row!.id), channel, externalId, displayName: row!.display_name, pending: row!.pending };
+  return { id: Number(row!.id), channel, externalId, displayName: row!.display_name, pending: row!.pending, shown: row!.shown };
 }
 
-/** Remembers the choices shown last, so "2" typed on a channel without buttons picks the second. */
-export async function setPending(db: Queryable, userId: number, choices: Choice[] | null): Promise<void> {
-  await db.query('update users set pending = $2 where id = $1', [userId, choices ? JSON.stringify(choices) : null]);
+/**
+ * The statement that records choices shown to user `$<user>`: they become the pending ones (what a typed "2" picks),
+ * and their ids join the recently shown (newest first, at most {@link SHOWN_CHOICES_KEPT}). Parameters: the user id,
+ * the choices as JSON (or null: nothing pending) and their ids as `text[]`. Exported as SQL so that a statement
+ * marking a push sent can record its choices in the same round trip (see `learn/delivery.ts`).
+ */
+export const showChoicesSql = (user: string, pending: string, ids: string) =>
+  `update users set pending = ${pending}::jsonb,
+          shown = array(select id from unnest(${ids}::text[] || users.shown) with ordinality as s(id, ord)
+                         group by id order by min(ord) limit ${SHOWN_CHOICES_KEPT})
+    where id = ${user}`;
+
+/** Parameters of {@link showChoicesSql}: the choices as JSON and their ids. */
+export const shownParams = (choices: readonly Choice[] | null | undefined): [string | null, string[]] => [
+  choices?.length ? JSON.stringify(choices) : null,
+  (choices ?? []).map((c) => c.id),
+];
+
+/** Remembers the choices just shown (see {@link showChoicesSql}); `null` clears the pending ones. */
+export async function showChoices(db: Queryable, userId: number, choices: readonly Choice[] | null): Promise<void> {
+  await db.query(showChoicesSql('$1', '$2', '$3'), [userId, ...shownParams(choices)]);
+}
+
+/**
+ * Records choices offered to a user without making them the pending ones (a push queued, not yet sent): a press of
+ * them counts once it arrives. Nothing happens for a reply without choices.
+ */
+export async function offerChoices(db: Queryable, userId: number, choices: readonly Choice[] | undefined): Promise<void> {
+  if (!choices?.length) return;
+  await db.query(showChoicesSql('$1', 'users.pending', '$2'), [userId, choices.map((c) => c.id)]);
 }
 
 export async function logMessage(db: Queryable, userId: number, direction: 'in' | 'out', text: string): Promise<void> {
   await db.query('insert into messages (user_id, direction, text) values ($1, $2, $3)', [userId, direction, text]);
+}
+
+/** A user who blocked the bot: no more pushes are tried (a message from them makes them reachable again). */
+export const markUnreachableSql = (user: string) => `update users set reachable = false where id = ${user}`;
+
+export async function markUnreachable(db: Queryable, userId: number): Promise<void> {
+  await db.query(markUnreachableSql('$1'), [userId]);
 }

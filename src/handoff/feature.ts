@@ -1,11 +1,13 @@
 import { matchChoice } from '../core/choices.ts';
-import type { Feature, Handler, Turn } from '../core/conversation.ts';
+import { on, type Feature, type Handler, type Turn } from '../core/feature.ts';
+import { humanChoice } from '../shared/choices.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { localHour } from '../learn/time.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
 import { redact } from '../safety/redact.ts';
 import * as say from './render.ts';
+import { claimChoice, rateChoice, ticketChoice } from './render.ts';
 import {
   addTicketMessage, awaitingCommentOf, claimTicket, commentTicket, createDraft, event, getTicket, heldBy, lastQuestion,
   moveTicket, openTicketOf, queuePosition, queueTicket, rateTicket, recentConversation, typicalWaitMinutes, type Ticket,
@@ -95,7 +97,7 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     if (!deps.pushChannels.has(turn.user.channel) || !(await deskReachable())) return [say.NO_ONLINE_HELP];
     const current = await openTicketOf(db, turn.user.id);
     if (current?.status === 'waiting') return [say.alreadyWaiting(current, await queuePosition(db, current))];
-    const inline = /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1];
+    const inline = argument(turn);
     if (inline) return queue(turn, inline);
     if (current?.status !== 'draft') await createDraft(db, turn.user.id, now());
     return [say.ASK_PROBLEM(await lastQuestion(db, turn.user.id))];
@@ -143,7 +145,7 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     if (!t) return [reply('Bạn không giữ yêu cầu nào. Gõ /yeucau để xem các yêu cầu đang chờ.')];
     return run(v, t, turn);
   };
-  const argument = (turn: Turn) => /^\/\w+(?:@\w+)?\s+(.+)$/s.exec(turn.text)?.[1]?.trim();
+  const argument = (turn: Turn) => turn.command?.args || undefined;
 
   const close = holding(async (v, t) => {
     const closed = await atomically(async (tx) => {
@@ -218,16 +220,13 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     return [reply(`🎉 Chào ${v.name}! Bạn đã là tình nguyện viên của Bình Dân. Yêu cầu mới sẽ được báo cho bạn; gõ /yeucau để xem hàng chờ.\n${say.VOLUNTEER_COMMANDS}`)];
   };
 
-  const rate: Handler = async (turn) => {
-    const [id, stars] = turn.choice!.arg.split(':');
+  const rate = async (turn: Turn, id: number, stars: string): Promise<Reply[]> => {
     if (stars === 'skip') {
       const t = await awaitingCommentOf(db, turn.user.id, new Date(now().getTime() - DRAFT_MINUTES * 60_000));
       if (t) await commentTicket(db, t.id, null);
       return [say.THANKS];
     }
-    // a forged id ("rate:abc:1", "rate:1:99") is thanked like a stale one and never reaches SQL
-    if (!/^\d{1,18}$/.test(id ?? '') || !/^[1-5]$/.test(stars ?? '')) return [say.THANKS];
-    const ok = await rateTicket(db, Number(id), turn.user.id, Number(stars));
+    const ok = await rateTicket(db, id, turn.user.id, Number(stars));
     return ok ? [say.ASK_COMMENT] : [say.THANKS];
   };
 
@@ -250,7 +249,7 @@ export function handoffFeature(deps: HandoffDeps): Feature {
       await relay(current.id, 'citizen', redacted, null, toVolunteer(v, say.fromCitizen(current, redacted)));
       return [];
     }
-    if (current && /^\/huy(@\w+)?$/i.test(text)) return cancel(turn);
+    if (current && turn.command?.name === 'huy' && !turn.command.args) return cancel(turn);
     if (current?.status === 'draft' && freeText && now().getTime() - current.createdAt.getTime() < DRAFT_MINUTES * 60_000) return queue(turn, text);
     const v = words ? await volunteerOf(db, user.id) : undefined;
     if (v) {
@@ -279,24 +278,31 @@ export function handoffFeature(deps: HandoffDeps): Feature {
     name: 'handoff',
     intercept,
     commands: {
-      '/tinhnguyenvien': open, '/nguoithat': open,
-      '/thamgia': join, '/nhan': claimCommand, '/yeucau': list, '/xong': close, '/tra': giveBack, '/chuyen': transfer, '/luu': save,
+      tinhnguyenvien: { description: 'Gặp tình nguyện viên', run: open },
+      nguoithat: { description: 'Gặp tình nguyện viên', run: open, hidden: true },
+      thamgia: { description: 'Tình nguyện viên: tham gia bằng mã mời', run: join, hidden: true },
+      nhan: { description: 'Tình nguyện viên: nhận một yêu cầu', run: claimCommand, hidden: true },
+      yeucau: { description: 'Tình nguyện viên: các yêu cầu đang chờ', run: list, hidden: true },
+      xong: { description: 'Tình nguyện viên: đã giúp xong', run: close, hidden: true },
+      tra: { description: 'Tình nguyện viên: trả yêu cầu về hàng chờ', run: giveBack, hidden: true },
+      chuyen: { description: 'Tình nguyện viên: chuyển cho người khác', run: transfer, hidden: true },
+      luu: { description: 'Tình nguyện viên: lưu câu trả lời làm gợi ý', run: save, hidden: true },
     },
     phrases: Object.fromEntries(
       ['cho tôi gặp người thật', 'gặp người thật', 'nói chuyện với người', 'nói chuyện với người thật', 'tình nguyện viên', 'hỏi tình nguyện viên', 'cần người giúp'].map((p) => [p, open]),
     ),
-    choices: {
-      human: open,
-      ticket: async (turn) => {
-        if (turn.choice!.arg === 'cancel') return cancel(turn);
+    choices: [
+      on(humanChoice, (turn) => open(turn)),
+      on(ticketChoice, async (turn, { action }) => {
+        if (action === 'cancel') return cancel(turn);
         const current = await openTicketOf(db, turn.user.id);
         const last = await lastQuestion(db, turn.user.id);
         if (current?.status !== 'draft' || !last) return open(turn);
         return queue(turn, last);
-      },
-      claim: (turn) => claim(turn, Number(turn.choice!.arg)),
-      rate,
-    },
+      }),
+      on(claimChoice, (turn, { ticket }) => claim(turn, ticket)),
+      on(rateChoice, (turn, { ticket, stars }) => rate(turn, ticket, stars)),
+    ],
   };
 }
 

@@ -1,14 +1,24 @@
 import { createHash } from 'node:crypto';
-import { CHOICE } from '../ask/render.ts';
+import { defineChoice } from '../core/choices.ts';
 import { reply, type Choice, type Reply } from '../core/message.ts';
+import { guideChoice } from '../shared/choices.ts';
 import type { Ticket } from './tickets.ts';
 
-/** Choice ids of the handoff slice. */
-export const HANDOFF = {
-  sendLast: 'ticket:last',
-  cancel: 'ticket:cancel',
-  claim: (ticketId: number) => `claim:${ticketId}`,
-  rate: (ticketId: number, stars: number | 'skip') => `rate:${ticketId}:${stars}`,
+/** The citizen's answer to "which problem?": send the last question asked, or never mind. */
+export const ticketChoice = defineChoice('ticket', { action: ['last', 'cancel'] });
+/**
+ * A volunteer takes request `ticket`, like `/nhan <ticket>`. Shown in the volunteers' group too, so the press is
+ * authorized by who presses it (an active volunteer), not by whom it was shown to.
+ */
+export const claimChoice = defineChoice('claim', { ticket: 'int' }, { authorizedByHandler: true });
+/** The citizen rates closed request `ticket` (`skip`: no comment, with ticket 0). */
+export const rateChoice = defineChoice('rate', { ticket: 'int', stars: ['1', '2', '3', '4', '5', 'skip'] });
+
+const HANDOFF = {
+  sendLast: ticketChoice.make({ action: 'last' }),
+  cancel: ticketChoice.make({ action: 'cancel' }),
+  claim: (ticketId: number) => claimChoice.make({ ticket: ticketId }),
+  rate: (ticketId: number, stars: number | 'skip') => rateChoice.make({ ticket: ticketId, stars: String(stars) as '1' }),
 } as const;
 
 const CHANNEL_NAMES: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', web: 'web chat' };
@@ -48,8 +58,8 @@ export const NOTHING_TO_CANCEL = reply('Bạn không có yêu cầu nào đang c
 
 /** Where a person can help when no volunteer is online: the guides on community teams and hotlines. */
 const IN_PERSON: Choice[] = [
-  { id: CHOICE.guide('to-cong-nghe-so-cong-dong'), label: '📄 Tổ công nghệ số cộng đồng' },
-  { id: CHOICE.guide('tong-dai-ho-tro'), label: '📄 Các tổng đài hỗ trợ chính thức' },
+  { id: guideChoice.make({ guide: 'to-cong-nghe-so-cong-dong' }), label: '📄 Tổ công nghệ số cộng đồng' },
+  { id: guideChoice.make({ guide: 'tong-dai-ho-tro' }), label: '📄 Các tổng đài hỗ trợ chính thức' },
 ];
 const IN_PERSON_TEXT =
   '• Tổ công nghệ số cộng đồng ở thôn, tổ dân phố của bạn.\n' +

@@ -1,12 +1,13 @@
-import type { Feature, Handler } from '../core/conversation.ts';
+import type { Feature, Handler } from '../core/feature.ts';
 import { reply } from '../core/message.ts';
-import { CHOICE, HUMAN_LABEL } from '../ask/render.ts';
+import { guideChoice, HUMAN } from '../shared/choices.ts';
 
+const example = (guide: string, label: string) => ({ id: guideChoice.make({ guide }), label });
 const EXAMPLES = [
-  { id: CHOICE.guide('vneid-dang-nhap-thiet-bi-moi'), label: '📱 Đăng nhập VNeID trên máy mới' },
-  { id: CHOICE.guide('vneid-quen-mat-khau'), label: '🔑 Quên mật khẩu VNeID' },
-  { id: CHOICE.guide('dvc-nop-ho-so'), label: '📝 Nộp hồ sơ dịch vụ công' },
-  { id: CHOICE.guide('lua-dao-gia-danh-cong-an'), label: '⚠️ Nhận diện cuộc gọi lừa đảo' },
+  example('vneid-dang-nhap-thiet-bi-moi', '📱 Đăng nhập VNeID trên máy mới'),
+  example('vneid-quen-mat-khau', '🔑 Quên mật khẩu VNeID'),
+  example('dvc-nop-ho-so', '📝 Nộp hồ sơ dịch vụ công'),
+  example('lua-dao-gia-danh-cong-an', '⚠️ Nhận diện cuộc gọi lừa đảo'),
 ];
 
 const WELCOME =
@@ -27,10 +28,15 @@ const HELP =
 /** /start and /help, and their plain-word equivalents. */
 export function helpFeature(): Feature {
   const welcome: Handler = async () => [reply(WELCOME, EXAMPLES)];
-  const help: Handler = async () => [reply(HELP, [...EXAMPLES.slice(0, 2), { id: CHOICE.human, label: HUMAN_LABEL }])];
+  const help: Handler = async () => [reply(HELP, [...EXAMPLES.slice(0, 2), HUMAN])];
   return {
     name: 'help',
-    commands: { '/start': welcome, '/batdau': welcome, '/help': help, '/trogiup': help },
+    commands: {
+      start: { description: 'Bắt đầu', run: welcome },
+      help: { description: 'Mình giúp được gì', run: help },
+      batdau: { description: 'Bắt đầu', run: welcome, hidden: true },
+      trogiup: { description: 'Mình giúp được gì', run: help, hidden: true },
+    },
     phrases: Object.fromEntries([
       ...['xin chào', 'chào', 'chào bạn', 'hi', 'hello', 'alo', 'bắt đầu', 'start'].map((p) => [p, welcome]),
       ...['help', 'trợ giúp', 'giúp tôi', 'giúp', 'hướng dẫn', 'menu'].map((p) => [p, help]),

@@ -2,6 +2,7 @@ import { sendBatch, storedError, type BatchResult, type ClaimedRow, type EngineO
 import { DeliveryError } from '../push/sender.ts';
 import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
+import { markUnreachableSql, showChoicesSql, shownParams } from '../core/users.ts';
 import { getLesson, type LessonRow } from './store.ts';
 import { PAUSE_NOTE } from './subscriptions.ts';
 import { localHour, nextLocalTime } from './time.ts';
@@ -85,12 +86,13 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
       };
     },
     async markSent(db, row, sent, token, now) {
-      // marked sent, and the quiz choices remembered (for "2" typed on Zalo), in one statement
+      // marked sent, and the quiz choices remembered (for "2" typed on Zalo, and as shown), in one statement
+      const [pending, ids] = shownParams(sent[0]?.choices);
       await db.query(
         `with sent as (update outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null
                         where id = $1 and claim_token = $5)
-         update users set pending = $4 where id = $3`,
-        [row.id, now, row.user_id, sent[0]?.choices ? JSON.stringify(sent[0].choices) : null, token],
+         ${showChoicesSql('$3', '$4', '$6')}`,
+        [row.id, now, row.user_id, pending, token, ids],
       );
     },
     async markRetry(db, row, token, { attempts, error, at }) {
@@ -105,7 +107,7 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
         ]);
         if (mine && error.kind === 'blocked') {
           await tx.query(`update subscriptions set paused = 'blocked' where id = $1`, [row.subscription_id]);
-          await tx.query('update users set reachable = false where id = $1', [row.user_id]);
+          await tx.query(markUnreachableSql('$1'), [row.user_id]);
         }
       });
     },

@@ -1,8 +1,10 @@
 import type { Db } from '../db/index.ts';
-import type { Feature, Handler, Turn } from '../core/conversation.ts';
+import { on, type Feature, type Handler, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import { certificatePath, issueCertificate } from './certificate.ts';
-import { LEARN, renderLesson } from './render.ts';
+import {
+  courseChoice, coursesButton, coursesChoice, laterChoice, quizChoice, renderLesson, restartChoice, subscribeAtChoice, subscribeChoice,
+} from './render.ts';
 import { getSubscription, resumeIfPaused, subscribe, unsubscribe } from './subscriptions.ts';
 import { formatTime, parseTimeOfDay } from './time.ts';
 import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from './store.ts';
@@ -13,6 +15,8 @@ import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from '.
  * quiz score and the streak of learning days.
  */
 const GONE_COURSE = 'Khóa học này không còn nữa. Gõ /hoc để xem các khóa khác.';
+const STALE_QUIZ = 'Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.';
+const STALE_QUIZ_DONE = 'Câu hỏi này đã cũ: bạn đã trả lời bài đó rồi và học xong khóa';
 
 export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean; publicBase?: string }): Feature {
   const { db } = deps;
@@ -22,7 +26,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
     const list = await listCourses(db);
     if (!list.length) return [reply('Hiện chưa có khóa học nào. Bạn quay lại sau nhé!')];
     const text = ['📚 **Các khóa học ngắn** — mỗi bài đọc trong 1–2 phút, cuối bài có một câu hỏi nhỏ.', ...list.map((c, i) => `${i + 1}. **${c.title}** (${c.lessons} bài): ${c.description}`)].join('\n\n');
-    return [reply(text, list.map((c) => ({ id: LEARN.course(c.id), label: `📘 ${c.title}` })))];
+    return [reply(text, list.map((c) => ({ id: courseChoice.make({ course: c.id }), label: `📘 ${c.title}` })))];
   };
 
 
@@ -36,20 +40,26 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
       if (!first) return [reply('Khóa học này không còn nữa. Gõ /hoc để xem các khóa khác.')];
       return [
         reply(`🎉 Bạn đã học xong khóa **${first.courseTitle}**. Muốn ôn lại từ đầu không?`, [
-          { id: LEARN.restart(courseId), label: '🔁 Học lại từ đầu' },
-          { id: 'learn:list', label: '📚 Các khóa khác' },
+          { id: restartChoice.make({ course: courseId }), label: '🔁 Học lại từ đầu' },
+          coursesButton(),
         ]),
       ];
     }
     return [renderLesson(lesson)];
   };
 
-  const judge: Handler = async (turn) => {
-    const [courseId, pos, opt] = turn.choice!.arg.split(':');
-    if (!/^\d{1,4}$/.test(pos ?? '') || !/^\d{1,2}$/.test(opt ?? '')) return [reply('Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.')];
-    const lesson = await getLesson(db, courseId!, Number(pos));
-    const choice = Number(opt);
-    if (!lesson || !(choice >= 1 && choice <= lesson.quiz.options.length)) return [reply('Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.')];
+  /** A quiz answer: it counts only for the lesson the user is on (an old or forged button gets the current one). */
+  const judge = async (turn: Turn, courseId: string, position: number, choice: number): Promise<Reply[]> => {
+    const lesson = await getLesson(db, courseId, position);
+    if (!lesson || !(choice >= 1 && choice <= lesson.quiz.options.length)) return [reply(STALE_QUIZ)];
+    const place = await enroll(db, turn.user.id, courseId);
+    if (place.next !== position) {
+      return [
+        reply(place.completed ? `${STALE_QUIZ_DONE} **${lesson.courseTitle}**.` : `${STALE_QUIZ_DONE.replace('xong khóa', 'tới bài')} ${place.next} của khóa **${lesson.courseTitle}**.`, [
+          { id: courseChoice.make({ course: courseId }), label: place.completed ? '📘 Xem khóa học' : '➡️ Học tiếp' },
+        ]),
+      ];
+    }
     const { correct, completed } = await answerQuiz(db, turn.user.id, lesson, choice, now());
     const verdict = correct
       ? `✅ **Đúng rồi!** ${lesson.quiz.explanation}`
@@ -62,21 +72,21 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
         {
           text: `🎓 Giấy chứng nhận của bạn — mã xác minh **${cert.code}**. Ai cũng kiểm tra được tại ${verify}`,
           image: { path: certificatePath(cert.code), alt: `Giấy chứng nhận ${lesson.courseTitle}` },
-          choices: [{ id: 'learn:list', label: '📚 Học khóa khác' }],
+          choices: [coursesButton('📚 Học khóa khác')],
         },
       ];
     }
     return [
       reply(verdict, [
-        { id: LEARN.course(lesson.courseId), label: '➡️ Bài tiếp theo' },
-        { id: LEARN.later, label: '🌙 Để mai' },
+        { id: courseChoice.make({ course: lesson.courseId }), label: '➡️ Bài tiếp theo' },
+        { id: laterChoice.make({}), label: '🌙 Để mai' },
       ]),
     ];
   };
 
   const report: Handler = async (turn) => {
     const p = await progress(db, turn.user.id, now());
-    if (!p.courses.length) return [reply('Bạn chưa bắt đầu khóa học nào. Gõ /hoc để chọn một khóa nhé.', [{ id: 'learn:list', label: '📚 Xem các khóa học' }])];
+    if (!p.courses.length) return [reply('Bạn chưa bắt đầu khóa học nào. Gõ /hoc để chọn một khóa nhé.', [coursesButton('📚 Xem các khóa học')])];
     const lines = p.courses.map(
       (c) => `${c.completed ? '🎓' : '📘'} **${c.title}**: ${c.done}/${c.total} bài · trả lời đúng ${c.correct}/${c.answered} câu`,
     );
@@ -91,11 +101,11 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
     if (!canPush(turn.inbound.channel)) {
       return [
         reply('📅 Nhận một bài mỗi ngày có trên **Telegram** và **Zalo** của Bình Dân. Ở đây bạn vẫn học được bất cứ lúc nào: gõ /hoc.', [
-          { id: 'learn:list', label: '📚 Xem các khóa học' },
+          coursesButton('📚 Xem các khóa học'),
         ]),
       ];
     }
-    const typed = parseTimeOfDay(turn.text.replace(/^\/dangky(@\w+)?/i, '').trim());
+    const typed = parseTimeOfDay(turn.command?.args ?? '');
     const list = await listCourses(db);
     if (!list.length) return [reply('Hiện chưa có khóa học nào để đăng ký.')];
     const current = await getSubscription(db, turn.user.id);
@@ -103,24 +113,21 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
     return [
       reply(
         '📅 **Nhận một bài học mỗi ngày**, vào giờ bạn chọn (giờ Việt Nam). Bạn muốn học khóa nào?',
-        list.map((c) => ({ id: `sub:${c.id}`, label: `📘 ${c.title}` })),
+        list.map((c) => ({ id: subscribeChoice.make({ course: c.id }), label: `📘 ${c.title}` })),
       ),
     ];
   };
 
   const HOURS: [number, number][] = [[6, 30], [7, 0], [8, 0], [12, 0], [18, 0], [20, 0]];
-  const pickHour: Handler = async (turn) => {
-    const [courseId, hhmm] = turn.choice!.arg.split(':');
-    if (hhmm !== undefined) {
-      const [hour, minute] = [Number(hhmm.slice(0, 2)), Number(hhmm.slice(2))];
-      if (!/^\d{4}$/.test(hhmm) || hour > 23 || minute > 59) return [reply('Giờ này không đúng. Gõ /dangky để chọn lại nhé.')];
-      return confirm(turn, courseId!, hour, minute);
-    }
+  const pickHour = async (courseId: string): Promise<Reply[]> => {
     if (!(await listCourses(db)).some((c) => c.id === courseId)) return [reply(GONE_COURSE)];
     return [
       reply(
         'Bạn muốn nhận bài lúc mấy giờ? Chọn dưới đây, hoặc gõ giờ khác, ví dụ "7h30" hay "8 giờ tối".',
-        HOURS.map(([h, m]) => ({ id: `sub:${courseId}:${String(h).padStart(2, '0')}${String(m).padStart(2, '0')}`, label: `⏰ ${formatTime(h, m)}` })),
+        HOURS.map(([h, m]) => ({
+          id: subscribeAtChoice.make({ course: courseId, time: `${String(h).padStart(2, '0')}${String(m).padStart(2, '0')}` }),
+          label: `⏰ ${formatTime(h, m)}`,
+        })),
       ),
     ];
   };
@@ -138,13 +145,18 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
 
   return {
     name: 'learn',
-    commands: { '/hoc': courses, '/tiendo': report, '/dangky': subscribeStart, '/huy': cancel },
+    commands: {
+      hoc: { description: 'Học bài ngắn về kỹ năng số', run: courses },
+      tiendo: { description: 'Xem tiến độ học', run: report },
+      dangky: { description: 'Nhận một bài học mỗi ngày', run: subscribeStart },
+      huy: { description: 'Dừng nhận bài mỗi ngày', run: cancel, hidden: true },
+    },
     async screen(turn) {
       // A typed time right after the hour choices were shown ("7h30") picks that hour.
-      const asked = turn.user.pending?.find((c) => c.id.startsWith('sub:') && c.id.split(':').length === 3);
+      const asked = turn.user.pending?.map((c) => subscribeAtChoice.parse(c.id)).find((a) => a !== undefined);
       const time = asked ? parseTimeOfDay(turn.text) : undefined;
       if (!asked || !time) return undefined;
-      return { replies: await confirm(turn, asked.id.split(':')[1]!, time.hour, time.minute), stop: true };
+      return { replies: await confirm(turn, asked.course, time.hour, time.minute), stop: true };
     },
     async observe(turn) {
       // any reply resumes lessons paused for inactivity; the next one comes at the usual hour
@@ -156,17 +168,18 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
       ...['đăng ký học mỗi ngày', 'đăng ký nhận bài', 'nhận bài mỗi ngày', 'học mỗi ngày'].map((p) => [p, subscribeStart]),
       ...['dừng nhận bài', 'hủy đăng ký', 'không nhận bài nữa', 'dừng học'].map((p) => [p, cancel]),
     ]),
-    choices: {
-      course: (turn) => open(turn, turn.choice!.arg),
-      quiz: judge,
-      restart: async (turn) => {
-        if (!(await listCourses(db)).some((c) => c.id === turn.choice!.arg)) return [reply(GONE_COURSE)];
-        await restart(db, turn.user.id, turn.choice!.arg);
-        return open(turn, turn.choice!.arg);
-      },
-      later: async () => [reply('🌙 Hẹn bạn ngày mai! Gõ /hoc bất cứ lúc nào để học tiếp.')],
-      learn: courses,
-      sub: pickHour,
-    },
+    choices: [
+      on(courseChoice, (turn, { course }) => open(turn, course)),
+      on(quizChoice, (turn, { course, lesson, option }) => judge(turn, course, lesson, option)),
+      on(restartChoice, async (turn, { course }) => {
+        if (!(await listCourses(db)).some((c) => c.id === course)) return [reply(GONE_COURSE)];
+        await restart(db, turn.user.id, course);
+        return open(turn, course);
+      }),
+      on(laterChoice, async () => [reply('🌙 Hẹn bạn ngày mai! Gõ /hoc bất cứ lúc nào để học tiếp.')]),
+      on(coursesChoice, (turn) => courses(turn)),
+      on(subscribeChoice, (_turn, { course }) => pickHour(course)),
+      on(subscribeAtChoice, (turn, { course, time }) => confirm(turn, course, Number(time.slice(0, 2)), Number(time.slice(2)))),
+    ],
   };
 }

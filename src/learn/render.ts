@@ -1,13 +1,23 @@
-import { reply, type Reply } from '../core/message.ts';
+import { defineChoice } from '../core/choices.ts';
+import { reply, type Choice, type Reply } from '../core/message.ts';
 import type { LessonRow } from './store.ts';
 
-/** Choice ids of the learn slice (kept under Telegram's 64 bytes). */
-export const LEARN = {
-  course: (id: string) => `course:${id}`,
-  quiz: (courseId: string, position: number, option: number) => `quiz:${courseId}:${position}:${option}`,
-  restart: (id: string) => `restart:${id}`,
-  later: 'later',
-} as const;
+/** Opens (or resumes) a course at the user's next lesson. */
+export const courseChoice = defineChoice('course', { course: 'slug' });
+/** Answers the quiz of lesson `lesson` of `course` with option `option` (1-based): counts only while it is the user's lesson. */
+export const quizChoice = defineChoice('quiz', { course: 'slug', lesson: 'int', option: 'int' });
+/** Starts a finished course again from lesson 1. */
+export const restartChoice = defineChoice('restart', { course: 'slug' });
+/** "See you tomorrow". */
+export const laterChoice = defineChoice('later', {});
+/** The list of courses (`learn:list`). */
+export const coursesChoice = defineChoice('learn', { what: ['list'] });
+/** Daily lessons: the course picked; the hour comes next. */
+export const subscribeChoice = defineChoice('sub', { course: 'slug' });
+/** Daily lessons of `course` at `time` (`hhmm`, Vietnam time). */
+export const subscribeAtChoice = defineChoice('subat', { course: 'slug', time: /([01]\d|2[0-3])[0-5]\d/ });
+
+export const coursesButton = (label = '📚 Các khóa khác'): Choice => ({ id: coursesChoice.make({ what: 'list' }), label });
 
 /**
  * A lesson card ending with its quiz, the options as choices. One message, in the chat and in daily delivery: a
@@ -17,7 +27,7 @@ export const LEARN = {
 export function renderLesson(lesson: LessonRow): Reply {
   const card = reply(
     `📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}\n\n❓ ${lesson.quiz.question}`,
-    lesson.quiz.options.map((o, i) => ({ id: LEARN.quiz(lesson.courseId, lesson.position, i + 1), label: o })),
+    lesson.quiz.options.map((o, i) => ({ id: quizChoice.make({ course: lesson.courseId, lesson: lesson.position, option: i + 1 }), label: o })),
   );
   // with a picture, the card is its caption: still one message
   return lesson.image ? { ...card, image: { path: lessonImagePath(lesson.courseId, lesson.image), alt: lesson.title } } : card;

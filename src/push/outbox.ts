@@ -1,4 +1,5 @@
 import type { Reply } from '../core/message.ts';
+import { markUnreachable, offerChoices, showChoices } from '../core/users.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { redact } from '../safety/redact.ts';
@@ -24,11 +25,13 @@ export interface Push {
   userId?: number;
 }
 
+/** Queues pushes; their choices count as shown to the user at once (a press may come before the send returns). */
 export async function enqueuePush(db: Queryable, ...pushes: Push[]): Promise<void> {
   for (const p of pushes) {
     await db.query('insert into push_outbox (channel, address, reply, user_id) values ($1, $2, $3, $4)', [
       p.channel, p.address, JSON.stringify({ ...p.reply, text: redact(p.reply.text).text }), p.userId ?? null,
     ]);
+    if (p.userId !== undefined) await offerChoices(db, p.userId, p.reply.choices);
   }
 }
 
@@ -65,7 +68,7 @@ export const pushSource: PushSource<PushRow> = {
   prepare: (db) => async (row) => {
     // The choices it shows are the ones a typed "1" answers — remembered before the send, since the person can
     // answer as soon as it arrives, before the send has even returned to us.
-    if (row.user_id && row.reply.choices?.length) await db.query('update users set pending = $2 where id = $1', [row.user_id, JSON.stringify(row.reply.choices)]);
+    if (row.user_id && row.reply.choices?.length) await showChoices(db, Number(row.user_id), row.reply.choices);
     return { send: [row.reply] };
   },
   async markSent(db, row, _sent, token, now) {
@@ -80,7 +83,7 @@ export const pushSource: PushSource<PushRow> = {
     const [mine] = await db.query(`update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`, [
       row.id, attempts, storedError(error), token,
     ]);
-    if (mine && error.kind === 'blocked' && row.user_id) await db.query('update users set reachable = false where id = $1', [row.user_id]);
+    if (mine && error.kind === 'blocked' && row.user_id) await markUnreachable(db, Number(row.user_id));
   },
   async hold(db, row, token, until) {
     await db.query(`update push_outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, until, token]);
