@@ -69,3 +69,12 @@ export const markUnreachableSql = (user: string) => `update users set reachable 
 export async function markUnreachable(db: Queryable, userId: number): Promise<void> {
   await db.query(markUnreachableSql('$1'), [userId]);
 }
+
+/**
+ * SQL for where pushes to the user in table alias `u` go: the address the channel last gave (Zalo's chat id) or the
+ * platform user id. The one place that knows it.
+ *
+ * @example
+ * db.query(`select ${userAddressSql('u')} as address from users u where u.id = $1`, [id]);
+ */
+export const userAddressSql = (u: string) => `coalesce(${u}.push_address, ${u}.external_id)`;
