@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { createServer } from '../src/http/server.ts';
 import { deliverPushes, enqueuePush, pushSource, startPushWorker } from '../src/push/outbox.ts';
@@ -139,7 +139,8 @@ describe('pausing and quiet hours', () => {
   let app: App;
   const sender = new RecordingSender();
   const user = 'tg-800';
-  beforeAll(async () => {
+  // each test starts from its own database: the subscription's state is what the test says, whatever ran before
+  beforeEach(async () => {
     app = await memoryApp();
     await app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text: '/start' });
     await app.db.query(
@@ -149,7 +150,7 @@ describe('pausing and quiet hours', () => {
     );
     await app.db.query('update users set last_seen_at = $1 where external_id = $2', [vn(24, 0), user]);
   });
-  afterAll(() => app?.close());
+  afterEach(() => app?.close());
   const day = async (d: number, hour = 8) => {
     const at = vn(d, hour);
     const e = await enqueueDue(app.db, at);
@@ -322,7 +323,8 @@ describe('the push engine on the embedded database', () => {
 const serverUp = await pgAvailable();
 
 describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
-  const server = serverAppFor({ beforeAll, afterAll });
+  // a database per test: the lesson queue is global (a worker takes whatever is due), so tests must not share one
+  const server = serverAppFor({ beforeAll: beforeEach, afterAll: afterEach });
   /**
    * Lesson 1 due now for new Zalo users with these ids (their subscriptions next due a year after the real clock:
    * a fixed date would come due — and be scheduled by a worker running on the real clock — once the calendar passes it).

@@ -235,10 +235,18 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
   });
 
   it('prunes handled rows older than the retention, keeps pending and recent ones', async () => {
-    await app.db.query(`update inbound_updates set received_at = now() - interval '8 days' where update_key = '990201'`);
+    for (const id of [990901, 990902]) expect((await postTelegram(JSON.stringify({ update_id: id, ...textUpdate('xin chào', 990) }))).status).toBe(200);
+    await intake.idle();
+    expect((await row('telegram', '990901'))!.status).toBe('handled');
+    // an old row still pending (a chat stuck behind a failing send) is kept however old
+    await app.db.query(`update inbound_updates set received_at = now() - interval '8 days' where update_key = '990901'`);
+    await app.db.query(`insert into inbound_updates (channel, update_key, chat, payload, received_at, next_attempt_at)
+                        values ('telegram', '990903', '990', '{}', now() - interval '9 days', now() + interval '1 day')`);
     expect(await intake.prune()).toBe(1);
-    expect(await row('telegram', '990201')).toBeUndefined();
-    expect(await row('telegram', '990101')).toBeDefined();
+    expect(await row('telegram', '990901')).toBeUndefined();
+    expect(await row('telegram', '990902')).toBeDefined();
+    expect((await row('telegram', '990903'))?.status).toBe('pending');
+    await app.db.query(`delete from inbound_updates where update_key = '990903'`);
   });
 });
 

@@ -30,14 +30,34 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const user = 'learner-1';
-let code = '';
-const say = (text: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'text', text });
-const press = (choice: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'choice', choice });
+let learners = 0;
+/** A new learner on the web chat: each test has its own, so tests run in any order. */
+function learner() {
+  const user = `learner-${++learners}`;
+  return {
+    user,
+    say: (text: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'text', text }),
+    press: (choice: string) => app.conversation.handle({ channel: 'web', userId: user, kind: 'choice', choice }),
+  };
+}
 const ids = (r: Reply | undefined) => (r?.choices ?? []).map((c) => c.id);
+
+/** Takes a new learner through the two-lesson course (right answers); returns them and their certificate code. */
+async function finishCourse() {
+  const l = learner();
+  await l.say('/hoc');
+  let certificate: Reply | undefined;
+  for (const position of [1, 2]) {
+    const [lesson] = await l.press('course:thu-nghiem');
+    expect(lesson!.text).toMatch(new RegExp(`Bài ${position}/2`));
+    [, certificate] = await l.press(`quiz:thu-nghiem:${position}:2`);
+  }
+  return { ...l, code: /\*\*([A-Z0-9]{8})\*\*/.exec(certificate!.text)![1]! };
+}
 
 describe('learn: a whole course in the chat', () => {
   it('lists courses, teaches each lesson with its quiz, judges right and wrong, completes, reports progress', async () => {
+    const { say, press } = learner();
     const [list] = await say('/hoc');
     expect(list!.text).toContain('Khóa thử nghiệm');
     expect(ids(list)).toContain('course:thu-nghiem');
@@ -59,7 +79,6 @@ describe('learn: a whole course in the chat', () => {
     expect(right!.text).toMatch(/học xong khóa/);
     expect(certificate!.text).toMatch(/Giấy chứng nhận của bạn — mã xác minh \*\*[A-Z0-9]{8}\*\*/);
     expect(certificate!.image!.path).toMatch(/^\/certificates\/[A-Z0-9]{8}\.png$/);
-    code = /\*\*([A-Z0-9]{8})\*\*/.exec(certificate!.text)![1]!;
 
     const [report] = await say('/tiendo');
     expect(report!.text).toMatch(/Khóa thử nghiệm\*\*: 2\/2 bài · trả lời đúng 1\/2 câu/);
@@ -67,6 +86,7 @@ describe('learn: a whole course in the chat', () => {
   });
 
   it('offers to start again once a course is done', async () => {
+    const { press } = await finishCourse();
     const [done] = await press('course:thu-nghiem');
     expect(done!.text).toMatch(/đã học xong/);
     expect(ids(done)).toContain('restart:thu-nghiem');
@@ -77,6 +97,7 @@ describe('learn: a whole course in the chat', () => {
 
 describe('certificates', () => {
   it('are served as PNG and can be verified by code over HTTP', async () => {
+    const { code } = await finishCourse();
     const { createServer } = await import('../src/http/server.ts');
     const server = await createServer(app);
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -103,14 +124,22 @@ describe('certificates', () => {
     }
   });
   it('are issued once per course', async () => {
-    const rows = await app.db.query('select code from certificates');
+    const { user, code, press } = await finishCourse();
+    // the course done again from the start: the same certificate
+    await press('course:thu-nghiem');
+    await press('restart:thu-nghiem');
+    await press('quiz:thu-nghiem:1:2');
+    await press('course:thu-nghiem');
+    const [, again] = await press('quiz:thu-nghiem:2:2');
+    expect(again!.text).toContain(code);
+    const rows = await app.db.query(`select c.code from certificates c join users u on u.id = c.user_id where u.external_id = $1`, [user]);
     expect(rows).toHaveLength(1);
   });
 });
 
 describe('daily lessons where nothing can be pushed', () => {
   it('says honestly that the web chat cannot receive daily lessons', async () => {
-    const [r] = await say('/dangky');
+    const [r] = await learner().say('/dangky');
     expect(r!.text).toMatch(/Telegram.*Zalo/);
   });
 });
