@@ -1,3 +1,4 @@
+import type { Answerer as AskAnswerer } from '../ask/answerer.ts';
 import type { AskResult } from '../ask/asker.ts';
 import { getGuide, type StoredGuide } from '../ask/guides.ts';
 import { citation } from '../ask/render.ts';
@@ -62,7 +63,7 @@ export interface AnswererOptions {
  * leak, an ungrounded fact or a refusal by the model, the extractive guide answer is sent instead, in the same
  * reply. Every attempt is recorded in `generations` with its tokens and latency.
  */
-export class Answerer {
+export class Answerer implements AskAnswerer {
   readonly model: string;
   private readonly leakCheck: LeakCheck;
   private readonly condenseTimeoutMs: number;

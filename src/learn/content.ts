@@ -4,7 +4,12 @@ import { join, relative } from 'node:path';
 import matter from 'gray-matter';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Problem } from '../knowledge/load.ts';
+
+/** Something wrong in a course file, reported as `file: problem` (like the guides' problems). */
+export interface Problem {
+  file: string;
+  problem: string;
+}
 
 /** A short course: a folder `knowledge/lessons/<id>/` with `course.yaml` and numbered lesson files. */
 export interface Course {
