@@ -9,7 +9,7 @@ import { leakCheck, leaks } from '../src/generate/leakage.ts';
 import { OpenAIChatModel } from '../src/generate/model.ts';
 import { loadPrompts, promptTexts, PromptError, render } from '../src/generate/prompts.ts';
 import { Vault } from '../src/generate/privacy.ts';
-import { redact } from '../src/safety/redact.ts';
+import { redact } from '../src/text/redact.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 import { PROMPTS } from './helpers/app.ts';
 

@@ -2,7 +2,7 @@ import pgvector from 'pgvector';
 import type { Db } from '../db/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
-import { withoutPersonalNumbers } from '../safety/redact.ts';
+import { withoutPersonalNumbers } from '../text/redact.ts';
 import { confidence, phrasing } from './confidence.ts';
 import { analyze, analyzeSequence, BIGRAM_JOINER } from '../text/analyze.ts';
 import { SearchIndex } from './search-index.ts';
