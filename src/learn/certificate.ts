@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import type { Queryable } from '../db/index.ts';
-import { TIME_ZONE } from './store.ts';
+import { TIME_ZONE } from '../time/vietnam.ts';
 
 export interface Certificate {
   code: string;

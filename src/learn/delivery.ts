@@ -4,7 +4,7 @@ import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
 import { getLesson, type LessonRow } from './store.ts';
 import { PAUSE_NOTE } from './subscriptions.ts';
-import { localHour, nextLocalTime } from './time.ts';
+import { localHour, nextLocalTime } from '../time/vietnam.ts';
 
 /** No message is pushed between 21:00 and 07:00 (Vietnam) unless the citizen chose an hour in that window. */
 export const QUIET_START = 21;

@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/index.ts';
-import { nextLocalTime } from './time.ts';
+import { nextLocalTime, TIME_ZONE } from '../time/vietnam.ts';
 
 export interface Subscription {
   courseId: string;
@@ -88,7 +88,7 @@ export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000)
        ins as (
          insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
          select d.id, d.course_id, case when d.idle then ${PAUSE_NOTE} else d.pos end,
-                (d.next_due_at at time zone 'Asia/Ho_Chi_Minh')::date, d.channel, d.external_id, d.next_due_at, $1
+                (d.next_due_at at time zone '${TIME_ZONE}')::date, d.channel, d.external_id, d.next_due_at, $1
            from due d where d.has_lesson and d.next_due_at > $1 - make_interval(secs => $2)
          on conflict do nothing
          returning 1),
