@@ -48,8 +48,6 @@ export interface Candidate {
 
 export interface Retrieval {
   candidates: Candidate[];
-  /** Which retrievers ran (vector is missing on a PostgreSQL server without pgvector). */
-  used: { lexical: boolean; trigram: boolean; vector: boolean };
 }
 
 export interface RetrieverOptions {
@@ -98,11 +96,6 @@ export class Retriever {
   ) {
     this.fusion = options.fusion ?? DEFAULT_FUSION;
     this.index = options.index ?? new SearchIndex(db, options.abbreviations);
-  }
-
-  /** Rebuild the index on the next question (call after ingestion changed the guides). */
-  refresh(): void {
-    this.index.invalidate();
   }
 
   /**
@@ -177,7 +170,7 @@ export class Retriever {
       };
       return { ...c, confidence: confidence(c, useVector) };
     });
-    return { candidates, used: { lexical: query.size > 0, trigram: true, vector: useVector } };
+    return { candidates };
   }
 
   /**

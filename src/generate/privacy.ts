@@ -34,11 +34,6 @@ export class Vault {
     return text.replace(PLACEHOLDER, (m, stem: string) => (nameAs !== undefined && stem === STEM.name ? nameAs : (this.byPlaceholder.get(m) ?? m)));
   }
 
-  /** How many values are hidden. */
-  get size(): number {
-    return this.byPlaceholder.size;
-  }
-
   private placeholderOf(kind: PersonalKind, value: string): string {
     const key = `${kind}:${kind === 'name' || kind === 'email' ? value.replace(/\s+/g, ' ').trim() : value.replace(/\D/g, '')}`;
     let placeholder = this.byValue.get(key);

@@ -107,7 +107,3 @@ export function withoutPersonalNumbers(text: string): string {
   const placeholders = new Set<string>(Object.values(PLACEHOLDER));
   return redact(text).text.replace(/\[[^\]]+\]/g, (m) => (placeholders.has(m) ? ' ' : m));
 }
-
-export function hasPersonalNumbers(text: string): boolean {
-  return Object.keys(redact(text).found).length > 0;
-}
