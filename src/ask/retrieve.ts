@@ -86,8 +86,7 @@ const POOL = 30;
  * sure we are.
  */
 export class Retriever {
-  /** Public so that benches can try other weights on a live index. */
-  fusion: Fusion;
+  private readonly fusion: Fusion;
   readonly index: SearchIndex;
 
   constructor(
@@ -233,7 +232,7 @@ function bestOtherLexical(lexical: ReadonlyMap<string, number>, id: string): num
 }
 
 /** Query terms weighted by their count in the question, damped (1 + ln tf): a repeated word matters more, not n times. */
-export function queryTerms(terms: readonly string[]): Map<string, number> {
+function queryTerms(terms: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
   return new Map([...counts].map(([t, n]) => [t, 1 + Math.log(n)]));

@@ -61,7 +61,7 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
  * The same question (folded: no diacritics, case or punctuation) in two entries, at least one of them an FAQ entry —
  * the later file is named, with the other. (Guides among themselves may share a way of asking.)
  */
-export function duplicateQuestions(guides: readonly Guide[]): Problem[] {
+function duplicateQuestions(guides: readonly Guide[]): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, Guide>();
   for (const g of guides) {

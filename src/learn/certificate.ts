@@ -72,7 +72,7 @@ export function viDateOf(at: Date): string {
 }
 
 /** The certificate as a 1200×850 PNG: name, course, date and verification code. */
-export function renderCertificatePng(cert: Certificate, verifyUrl: string): Buffer {
+function renderCertificatePng(cert: Certificate, verifyUrl: string): Buffer {
   registerFonts();
   const canvas = createCanvas(1200, 850);
   const g = canvas.getContext('2d');

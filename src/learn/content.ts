@@ -33,7 +33,7 @@ export interface Lesson {
 }
 
 /** One phone screen; Zalo's hard limit is 2,000 characters for the whole message. */
-export const LESSON_LIMITS = {
+const LESSON_LIMITS = {
   bodyChars: 900,
   messageChars: 1500,
   /** With a picture the card is its caption: Telegram allows 1,024 characters there. */

@@ -10,12 +10,12 @@
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 
 /** NFC + lower case, keeps diacritics. */
-export function canonical(text: string): string {
+function canonical(text: string): string {
   return text.normalize('NFC').toLowerCase();
 }
 
 /** Removes diacritics and maps đ → d. Keeps case and punctuation. */
-export function stripDiacritics(text: string): string {
+function stripDiacritics(text: string): string {
   return text.normalize('NFD').replace(COMBINING_MARKS, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
 }
 

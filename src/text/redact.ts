@@ -6,7 +6,7 @@
  */
 
 /** What each kind of personal data becomes in stored and logged text. */
-export const PLACEHOLDER = {
+const PLACEHOLDER = {
   id: '[số định danh]',
   phone: '[số điện thoại]',
   code: '[mã]',
