@@ -49,11 +49,7 @@ export async function resumeIfPaused(db: Queryable, userId: number, now: Date): 
 /** Lock id of the scheduler: one process at a time turns due subscriptions into outbox rows. */
 const SCHEDULER_LOCK = 4_242_002;
 
-/**
- * Turns every due subscription into an outbox row (idempotent: unique per subscription, lesson and local date) and
- * moves it to its next day. Lessons due more than `lateWindowMs` ago (the service was down) are skipped, not sent
- * late at night. Finished courses end their subscription. All set-based SQL, computed from the database alone.
- */
+/** What one run of the scheduler did. */
 export interface EnqueueResult {
   enqueued: number;
   skipped: number;
@@ -67,6 +63,11 @@ export const UNOPENED_BEFORE_PAUSE = 3;
 /** The outbox position of the "are you still there?" note (lessons start at 1). */
 export const PAUSE_NOTE = 0;
 
+/**
+ * Turns every due subscription into an outbox row (idempotent: unique per subscription, lesson and local date) and
+ * moves it to its next day. Lessons due more than `lateWindowMs` ago (the service was down) are skipped, not sent
+ * late at night. Finished courses end their subscription. All set-based SQL, computed from the database alone.
+ */
 export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000): Promise<EnqueueResult> {
   return db.transaction(async (tx) => {
     if (db.kind === 'postgres') {
