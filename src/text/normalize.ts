@@ -15,7 +15,7 @@ function canonical(text: string): string {
 }
 
 /** Removes diacritics and maps đ → d. Keeps case and punctuation. */
-function stripDiacritics(text: string): string {
+export function stripDiacritics(text: string): string {
   return text.normalize('NFD').replace(COMBINING_MARKS, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
 }
 

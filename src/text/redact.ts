@@ -1,3 +1,5 @@
+import { stripDiacritics } from './normalize.ts';
+
 /**
  * Finds personal data in a message so that it is removed before the message is stored, logged or sent anywhere:
  * 12-digit ID numbers (and 9-digit CMND), phone numbers, OTP-like codes, e-mail addresses, and a name the citizen
@@ -21,13 +23,20 @@ export type PersonalKind = keyof typeof PLACEHOLDER;
 const NUMBER_RUN = /(?<![\d\w])\+?\d(?:[ .-]?\d){2,15}(?![\d\w])/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** Words after which a short number is a one-time code. */
-const CODE_CONTEXT = /(otp|m[aã]\s*(x[aá]c\s*(th[uự]c|nh[aậ]n)|k[ií]ch\s*ho[aạ]t|b[aả]o\s*m[aậ]t|pin|code)?|passcode|m[aậ]t\s*kh[aẩ]u|pin|code|mk)\s*(l[aà]|:|=)?\s*$/i;
+const CODE_CONTEXT =
+  /(otp|m[aã]\s*(x[aá]c\s*(th[uự]c|nh[aậ]n)|k[ií]ch\s*ho[aạ]t|b[aả]o\s*m[aậ]t|pin|code)?|passcode|m[aậ]t\s*kh[aẩ]u|pin|code|mk)\s*(l[aà]|:|=)?\s*$/i;
 /** "tôi tên là", "tên tôi là", "mình tên", "my name is"… followed by the name (with or without diacritics). */
-const NAME_INTRO = /(?<![\p{L}\d])(?:(?:t[oô]i|m[iì]nh|em|con|ch[aá]u|b[aà]|[oô]ng)\s+t[eê]n\s+(?:l[aà]\s+)?|t[eê]n\s+(?:c[uủ]a\s+)?(?:t[oô]i|m[iì]nh|em|con|ch[aá]u)\s+l[aà]\s+|my\s+name\s+is\s+|i\s+am\s+called\s+)/giu;
+const NAME_INTRO =
+  /(?<![\p{L}\d])(?:(?:t[oô]i|m[iì]nh|em|con|ch[aá]u|b[aà]|[oô]ng)\s+t[eê]n\s+(?:l[aà]\s+)?|t[eê]n\s+(?:c[uủ]a\s+)?(?:t[oô]i|m[iì]nh|em|con|ch[aá]u)\s+l[aà]\s+|my\s+name\s+is\s+|i\s+am\s+called\s+)/giu;
 const WORD = /^[\p{L}][\p{L}'’-]*/u;
 /** Words that end a lower-case name ("tôi tên là lan quên mật khẩu" keeps "quên mật khẩu"). */
 const AFTER_NAME = new Set(
-  'gi sao the quen muon hoi o nam nay dang bi can khong lam thi va co sinh la nha que so sdt dien can cuoc cccd vneid tuoi and i my need want from how please'.split(' '),
+  [
+    'gi sao the quen muon hoi o nam nay dang bi can khong lam thi va co sinh la nha que so sdt dien can cuoc cccd vneid tuoi',
+    'and i my need want from how please',
+  ]
+    .join(' ')
+    .split(' '),
 );
 
 export interface Redaction {
@@ -53,7 +62,8 @@ export function replacePersonal(text: string, replace: (kind: PersonalKind, valu
     const grouped = digits.length !== run.replace(/^\+/, '').length;
     if (/^(1900|1800)\d{4,6}$/.test(digits)) return run;
     if (digits.length === 12) return hit('id', run);
-    if (/^(84|0)\d{9,10}$/.test(digits) && (digits.startsWith('0') ? digits.length === 10 || digits.length === 11 : true)) return hit('phone', run);
+    if (/^(84|0)\d{9,10}$/.test(digits) && (digits.startsWith('0') ? digits.length === 10 || digits.length === 11 : true))
+      return hit('phone', run);
     if (digits.length === 9 && !grouped) return hit('id', run);
     const before = whole.slice(Math.max(0, offset - 24), offset);
     if (!grouped && digits.length >= 4 && digits.length <= 8 && CODE_CONTEXT.test(before)) return hit('code', run);
@@ -81,7 +91,7 @@ function replaceNames(text: string, hit: (kind: PersonalKind, value: string) => 
       if (!word) break;
       const capital = /^\p{Lu}/u.test(word);
       const lowerName = !capital && !/^\p{Lu}/u.test(words[0] ?? '') && words.length < 3;
-      if (!(capital || lowerName) || (!capital && AFTER_NAME.has(stripMarks(word)))) break;
+      if (!(capital || lowerName) || (!capital && AFTER_NAME.has(stripDiacritics(word).toLowerCase()))) break;
       if (words.length && gap.length === 0) break;
       words.push(word);
       pos += gap.length + word.length;
@@ -91,10 +101,6 @@ function replaceNames(text: string, hit: (kind: PersonalKind, value: string) => 
     last = pos;
   }
   return out + text.slice(last);
-}
-
-function stripMarks(word: string): string {
-  return word.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/gi, 'd').toLowerCase();
 }
 
 /** The text with each piece of personal data replaced by its {@link PLACEHOLDER} (what the core stores and logs). */
