@@ -76,7 +76,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       config.knowledgeDir,
       new Set((await db.query<{ id: string }>('select id from guides')).map((r) => r.id)),
     );
-    for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`skipped ${p.file}: ${p.problem}`);
+    // a course with a problem is not loaded (loadCourses leaves it out): say which file to fix
+    for (const p of lessonProblems) (options.progress ?? ((l: string) => log.warn(l)))(`course skipped: ${p.file}: ${p.problem}`);
     await syncCourses(db, courses);
     const retriever = new Retriever(db, { abbreviations, embedder });
     // Build the search index now, so that the first question does not wait for it.

@@ -2,9 +2,11 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
- * The one validated configuration, read from the environment.
- * Every variable is documented in `.env.example`; a bad value stops start-up with one line naming it.
+ * The one validated configuration, read from the environment. Every variable is documented in `.env.example` and in
+ * the README's configuration table (tests/config-docs.test.ts keeps both equal to the schema); a bad value stops
+ * start-up with one line naming it.
  */
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const optionalText = z
@@ -78,6 +80,9 @@ const schema = z.object({
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 
+/** The names of every variable the configuration reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Config = z.infer<typeof schema> & {
   /** Absolute path of the embedded database (PGlite) directory, unless `DATABASE_URL` is set. */
   pgliteDir: string;
@@ -91,7 +96,7 @@ export class ConfigError extends Error {
 
 /** Reads and validates the configuration; throws a {@link ConfigError} whose message is one line per bad variable. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const input = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const input = Object.fromEntries(CONFIG_VARIABLES.map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = schema.safeParse(input);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {

@@ -9,7 +9,7 @@ import { leakCheck, leaks } from '../src/generate/leakage.ts';
 import { OpenAIChatModel } from '../src/generate/model.ts';
 import { loadPrompts, promptTexts, PromptError, render } from '../src/generate/prompts.ts';
 import { Vault } from '../src/generate/privacy.ts';
-import { redact } from '../src/safety/redact.ts';
+import { redact } from '../src/text/redact.ts';
 import { startFakeOpenAI, type FakeOpenAI } from './fakes/openai.ts';
 import { PROMPTS } from './helpers/app.ts';
 
@@ -74,7 +74,8 @@ describe('pseudonymisation', () => {
     expect(hidden).toBe('Tôi tên là [TÊN_1], sđt [SĐT_1], căn cước [SỐ_ĐỊNH_DANH_1], mã OTP là [MÃ_1], email [EMAIL_1]. Gọi lại [SĐT_1] giúp.');
     expect(vault.reveal('Chào [TÊN_1], số [SĐT_1] và [SĐT_9].')).toBe('Chào Nguyễn Thị Lan, số 0912 345 678 và [SĐT_9].');
     expect(vault.reveal('Chào [TÊN_1], mã [MÃ_1].', 'bạn')).toBe('Chào bạn, mã 482913.');
-    expect(vault.size).toBe(5);
+    // all five values come back; the same number written twice is one placeholder (and comes back as first written)
+    expect(vault.reveal(hidden)).toBe(message.replace('0912345678', '0912 345 678'));
   });
   it('stored messages lose the name too, hotlines stay', () => {
     expect(redact('toi ten la tran van ba, goi 1900 0368').text).toBe('toi ten la [tên], goi 1900 0368');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadOfficialDomains } from '../src/safety/domains.ts';
 import { findLinks } from '../src/safety/links.ts';
-import { redact } from '../src/safety/redact.ts';
+import { redact } from '../src/text/redact.ts';
 import { isHarmfulRequest, isPromptInjection, isScamStory } from '../src/safety/signals.ts';
 import { KNOWLEDGE } from './helpers/app.ts';
 

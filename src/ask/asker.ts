@@ -20,7 +20,10 @@ export interface AskResult {
 /** Category of the scam and safety guides. */
 const SAFETY_CATEGORY = 'an-toan';
 
-/** Retrieval plus the decision to answer, abstain or refuse. Stateless; the conversation layer records the result. */
+/**
+ * Retrieval plus the decision to answer, abstain or refuse. Stateless and stores nothing: the ask feature records
+ * each result (ask/records.ts).
+ */
 export class Asker {
   constructor(
     private readonly retriever: Retriever,

@@ -19,7 +19,7 @@
  * index.search(new Map([['quen', 1]]), 5); // → [{ doc: 0, score: … }]
  */
 
-/** The fields of an entry, in the order of {@link FIELDS}. */
+/** The fields of an entry: its title, the ways citizens ask it, keywords, the body. */
 export const FIELDS = ['title', 'questions', 'keywords', 'body'] as const;
 export type Field = (typeof FIELDS)[number];
 

@@ -1,7 +1,7 @@
 import type { Db } from '../db/index.ts';
 import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
-import type { Answerer } from '../generate/answerer.ts';
+import type { Answerer } from './answerer.ts';
 import type { Asker } from './asker.ts';
 import { getGuide } from './guides.ts';
 import { recordAsk, recordFeedback } from './records.ts';

@@ -2,7 +2,7 @@ import pgvector from 'pgvector';
 import type { Db } from '../db/index.ts';
 import type { Embedder } from '../embeddings/types.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
-import { withoutPersonalNumbers } from '../safety/redact.ts';
+import { withoutPersonalNumbers } from '../text/redact.ts';
 import { confidence, phrasing } from './confidence.ts';
 import { analyze, analyzeSequence, BIGRAM_JOINER } from '../text/analyze.ts';
 import { SearchIndex } from './search-index.ts';
@@ -48,8 +48,6 @@ export interface Candidate {
 
 export interface Retrieval {
   candidates: Candidate[];
-  /** Which retrievers ran (vector is missing on a PostgreSQL server without pgvector). */
-  used: { lexical: boolean; trigram: boolean; vector: boolean };
 }
 
 export interface RetrieverOptions {
@@ -88,8 +86,7 @@ const POOL = 30;
  * sure we are.
  */
 export class Retriever {
-  /** Public so that benches can try other weights on a live index. */
-  fusion: Fusion;
+  private readonly fusion: Fusion;
   readonly index: SearchIndex;
 
   constructor(
@@ -98,11 +95,6 @@ export class Retriever {
   ) {
     this.fusion = options.fusion ?? DEFAULT_FUSION;
     this.index = options.index ?? new SearchIndex(db, options.abbreviations);
-  }
-
-  /** Rebuild the index on the next question (call after ingestion changed the guides). */
-  refresh(): void {
-    this.index.invalidate();
   }
 
   /**
@@ -177,7 +169,7 @@ export class Retriever {
       };
       return { ...c, confidence: confidence(c, useVector) };
     });
-    return { candidates, used: { lexical: query.size > 0, trigram: true, vector: useVector } };
+    return { candidates };
   }
 
   /**
@@ -240,7 +232,7 @@ function bestOtherLexical(lexical: ReadonlyMap<string, number>, id: string): num
 }
 
 /** Query terms weighted by their count in the question, damped (1 + ln tf): a repeated word matters more, not n times. */
-export function queryTerms(terms: readonly string[]): Map<string, number> {
+function queryTerms(terms: readonly string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const t of terms) counts.set(t, (counts.get(t) ?? 0) + 1);
   return new Map([...counts].map(([t, n]) => [t, 1 + Math.log(n)]));

@@ -69,12 +69,6 @@ export class SearchIndex {
     return this.snapshot;
   }
 
-  /** Rebuild on the next question (call after this process ingested). */
-  invalidate(): void {
-    this.checkedAt = 0;
-    this.generation = -1;
-  }
-
   private async readGeneration(): Promise<number> {
     const [row] = await this.db.query<{ g: string }>(`select value #>> '{}' as g from meta where key = $1`, [INDEX_GENERATION_KEY]);
     return Number(row?.g ?? 0);

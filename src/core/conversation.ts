@@ -1,6 +1,6 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 import { cleanText } from '../text/clean.ts';
 import { fold } from '../text/normalize.ts';
 import { choiceName, matchChoice } from './choices.ts';

@@ -47,7 +47,7 @@ export class LocalHashEmbedder implements Embedder {
 }
 
 /** 32-bit FNV-1a over UTF-16 code units: fast, stable across runs and machines. */
-export function fnv1a(s: string): number {
+function fnv1a(s: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < s.length; i++) {
     h ^= s.charCodeAt(i);

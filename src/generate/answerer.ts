@@ -1,3 +1,4 @@
+import type { Answerer as AskAnswerer } from '../ask/answerer.ts';
 import type { AskResult } from '../ask/asker.ts';
 import { getGuide, type StoredGuide } from '../ask/guides.ts';
 import { citation } from '../ask/render.ts';
@@ -17,7 +18,7 @@ import { Vault } from './privacy.ts';
 /** What the model writes, alone, when the guide does not answer the question (abstention.md). */
 export const ABSTAIN_MARKER = 'KHONG_CO_TRONG_TAI_LIEU';
 /** Most numbered steps, and characters, a generated answer may have: one phone screen. */
-export const MAX_STEPS = 8;
+const MAX_STEPS = 8;
 const MAX_CHARS = 1800;
 /** A second guide joins the context when it is about as likely as the first (questions two guides answer). */
 const SECOND_GUIDE_SHARE = 0.9;
@@ -25,7 +26,7 @@ const SAFETY_CATEGORY = 'an-toan';
 /** What a name the citizen gave becomes in the answer (the reply is stored, and a bare name cannot be redacted). */
 const NAME_IN_ANSWER = { vi: 'bạn', en: 'you' } as const;
 
-export type Outcome = 'ok' | 'ungrounded' | 'leak' | 'declined' | 'format' | 'timeout' | 'error' | 'skipped';
+type Outcome = 'ok' | 'ungrounded' | 'leak' | 'declined' | 'format' | 'timeout' | 'error' | 'skipped';
 type Usage = NonNullable<Completion['usage']>;
 
 /** A turn made ready for retrieval: the question to search with, and what stays in the process. */
@@ -62,7 +63,7 @@ export interface AnswererOptions {
  * leak, an ungrounded fact or a refusal by the model, the extractive guide answer is sent instead, in the same
  * reply. Every attempt is recorded in `generations` with its tokens and latency.
  */
-export class Answerer {
+export class Answerer implements AskAnswerer {
   readonly model: string;
   private readonly leakCheck: LeakCheck;
   private readonly condenseTimeoutMs: number;
@@ -181,7 +182,7 @@ export class Answerer {
  * The context of an answer: each guide's sections as stored for search (title — heading, then the lines; the
  * one-line answer goes with the steps) and its official page. Guides hold no personal data.
  */
-export async function guideSources(db: Queryable, guides: readonly StoredGuide[]): Promise<string> {
+async function guideSources(db: Queryable, guides: readonly StoredGuide[]): Promise<string> {
   const ids = guides.map((g) => g.id);
   const rows = await db.query<{ guide_id: string; text: string }>(
     `select guide_id, text from chunks where guide_id = any($1::text[]) and kind = 'section' order by array_position($1::text[], guide_id), ord`,

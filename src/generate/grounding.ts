@@ -9,6 +9,8 @@ import { fold } from '../text/normalize.ts';
  * amounts by value and unit ("50.000 đ" = "50000 đồng"), dates by day/month/year ("ngày 1 tháng 7" = "01/07"),
  * addresses without scheme, "www." and trailing slash, labels folded (no diacritics, no punctuation).
  */
+
+/** A fact of the answer that the sources do not have. */
 export interface Violation {
   kind: 'phone' | 'number' | 'amount' | 'free' | 'date' | 'url' | 'label';
   /** The text of the answer that is not in the sources. */

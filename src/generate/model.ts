@@ -8,6 +8,8 @@ import OpenAI from 'openai';
  * deltas and the token usage of that call, and nothing of LangChain's chains, tools or callbacks. The SDK is already
  * what `@langchain/openai` uses underneath, so the wire format is the same one the embeddings use.
  */
+
+/** One message of a chat completion request. */
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
   content: string;

@@ -1,4 +1,4 @@
-import { replacePersonal, type PersonalKind } from '../safety/redact.ts';
+import { replacePersonal, type PersonalKind } from '../text/redact.ts';
 
 /** Placeholder stems by kind: `[SĐT_1]`, `[SỐ_ĐỊNH_DANH_1]`… — readable to a model, unmistakable to us. */
 const STEM: Record<PersonalKind, string> = {
@@ -12,7 +12,7 @@ const STEM: Record<PersonalKind, string> = {
 const PLACEHOLDER = /\[(SỐ_ĐỊNH_DANH|SĐT|MÃ|EMAIL|TÊN)_(\d+)\]/gu;
 
 /**
- * Pseudonymisation for one turn: personal data (found by safety/redact.ts) becomes numbered placeholders before any
+ * Pseudonymisation for one turn: personal data (found by text/redact.ts) becomes numbered placeholders before any
  * text leaves the process, and comes back in the answer shown to the citizen. The mapping lives only in this object,
  * in memory, for the length of the turn; it is never stored, logged or sent.
  */
@@ -32,11 +32,6 @@ export class Vault {
    */
   reveal(text: string, nameAs?: string): string {
     return text.replace(PLACEHOLDER, (m, stem: string) => (nameAs !== undefined && stem === STEM.name ? nameAs : (this.byPlaceholder.get(m) ?? m)));
-  }
-
-  /** How many values are hidden. */
-  get size(): number {
-    return this.byPlaceholder.size;
   }
 
   private placeholderOf(kind: PersonalKind, value: string): string {

@@ -7,7 +7,7 @@ import { parse } from 'yaml';
  * The prompt files of `prompts/`, and the variables the code fills in for each. Editors change the wording freely;
  * a file must document, in its header, exactly the variables it may use (a subset of these).
  */
-export const PROMPT_VARIABLES = {
+const PROMPT_VARIABLES = {
   system: [],
   style: ['language', 'max_steps'],
   abstention: ['marker'],
@@ -81,7 +81,7 @@ export async function loadPrompts(dir: string): Promise<Prompts> {
 }
 
 /** One file's header and body, or the line that says what is wrong with it. */
-export function parsePrompt(name: PromptName, file: string, source: string): Prompt | string {
+function parsePrompt(name: PromptName, file: string, source: string): Prompt | string {
   const header = HEADER.exec(source);
   if (!header) return `${file}: must start with a header between --- lines (version:, variables:)`;
   let meta: { version?: unknown; variables?: unknown };

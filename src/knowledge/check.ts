@@ -10,8 +10,9 @@ import { loadGuides, type Problem } from './load.ts';
 /**
  * `cli knowledge check`: everything a content editor can get wrong, as `file: problem` lines.
  * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), FAQ entries (answer,
- * sources, dates, ids, a question already asked in another entry), the abbreviation and official-domain lists, and
- * the evaluation files (every expected id must exist).
+ * sources, dates, ids, a question already asked in another entry), the courses (learn/content.ts: a course with a
+ * problem is not loaded), the abbreviation and official-domain lists, and the evaluation files (every expected id
+ * must exist).
  */
 export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number; courses: number }> {
   const { guides, problems } = await loadGuides(knowledgeDir);
@@ -61,7 +62,7 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
  * The same question (folded: no diacritics, case or punctuation) in two entries, at least one of them an FAQ entry —
  * the later file is named, with the other. (Guides among themselves may share a way of asking.)
  */
-export function duplicateQuestions(guides: readonly Guide[]): Problem[] {
+function duplicateQuestions(guides: readonly Guide[]): Problem[] {
   const problems: Problem[] = [];
   const seen = new Map<string, Guide>();
   for (const g of guides) {

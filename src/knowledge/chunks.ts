@@ -10,7 +10,7 @@ export interface Chunk {
 }
 
 /** Longest section chunk; longer sections are split on paragraph, line, then sentence boundaries. */
-export const CHUNK_CHARS = 900;
+const CHUNK_CHARS = 900;
 const splitter = new RecursiveCharacterTextSplitter({ chunkSize: CHUNK_CHARS, chunkOverlap: 120, separators: ['\n\n', '\n', '. ', ' '] });
 
 /**

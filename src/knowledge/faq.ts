@@ -10,7 +10,7 @@ import { plain } from './markdown.ts';
 /** Longest page of an FAQ answer: one phone screen. */
 export const FAQ_PAGE_CHARS = 900;
 /** Longest derived title. */
-export const FAQ_TITLE_CHARS = 90;
+const FAQ_TITLE_CHARS = 90;
 /** The one section an FAQ entry has, for search indexing. */
 export const FAQ_HEADING = 'Trả lời';
 export const FAQ_DEFAULT_CATEGORY = 'dich-vu-cong';
@@ -41,7 +41,7 @@ export function parseFaqBody(markdown: string, pageChars = FAQ_PAGE_CHARS): FaqB
 }
 
 /** Markdown → blocks of plain text. */
-export function answerBlocks(markdown: string): Block[] {
+function answerBlocks(markdown: string): Block[] {
   const blocks: Block[] = [];
   let group = 0;
   const walk = (tokens: Token[]) => {
@@ -185,7 +185,7 @@ export function deriveTitle(questions: readonly string[], answer: string): strin
 }
 
 /** At most `max` characters, cut at a space, with "…" when cut. */
-export function cutAtWord(text: string, max: number): string {
+function cutAtWord(text: string, max: number): string {
   if (text.length <= max) return text;
   const window = text.slice(0, max);
   const space = window.lastIndexOf(' ');

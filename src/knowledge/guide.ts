@@ -46,13 +46,13 @@ export interface GuideSection {
   lines: string[];
 }
 
-export const CATEGORIES = ['vneid', 'dich-vu-cong', 'cai-cach', 'an-toan', 'ho-tro'] as const;
-export const STEPS_HEADING = 'Các bước';
-export const NOTES_HEADING = 'Lưu ý';
-export const WARNINGS_HEADING = 'Cảnh báo';
+const CATEGORIES = ['vneid', 'dich-vu-cong', 'cai-cach', 'an-toan', 'ho-tro'] as const;
+const STEPS_HEADING = 'Các bước';
+const NOTES_HEADING = 'Lưu ý';
+const WARNINGS_HEADING = 'Cảnh báo';
 
 /** Limits that keep a guide readable on a phone screen. */
-export const LIMITS = { answerChars: 300, steps: 8, stepChars: 200, stepsTotalChars: 1000, minQuestions: 3 } as const;
+const LIMITS = { answerChars: 300, steps: 8, stepChars: 200, stepsTotalChars: 1000, minQuestions: 3 } as const;
 
 const ID_PATTERN = /^[a-z0-9]+(-[a-z0-9]+)*$/;
 
@@ -85,7 +85,7 @@ const frontMatterSchema = z.object({
 });
 
 /** `guide:<id>` (a button opening the entry) must fit in a 64-byte choice id. */
-export const FAQ_ID_CHARS = 58;
+const FAQ_ID_CHARS = 58;
 const URL_PATTERN = /^https?:\/\/[^\s/]+\.[^\s]+$/;
 
 /** A required date for FAQ entries: missing, not a date and in the future are told apart. */

@@ -12,7 +12,7 @@ import { fold } from '../text/normalize.ts';
  */
 
 /** Default column names, first found wins (compared without case). */
-export const DEFAULT_COLUMNS = {
+const DEFAULT_COLUMNS = {
   question: ['cauHoi', 'question', 'q'],
   answer: ['cauTraLoi', 'answer', 'a'],
   source: ['link', 'url', 'source'],
@@ -260,7 +260,7 @@ export function audienceList(v: unknown): string[] {
  * The answer as Markdown: HTML exports turned into text (paragraphs, line breaks, list items, entities), and each
  * line of the official answer its own paragraph (list items stay one list).
  */
-export function answerMarkdown(raw: string): string {
+function answerMarkdown(raw: string): string {
   let s = raw.replace(/\r\n?/g, '\n');
   if (/<\/?(p|br|div|li|ul|ol|b|strong|i|em|span|a)\b[^>]*>/i.test(s)) {
     s = s

@@ -1,4 +1,3 @@
-import type { Field } from '../ask/bm25f.ts';
 import type { Abbreviations } from '../text/abbreviations.ts';
 import { analyzeSequence } from '../text/analyze.ts';
 import type { Guide } from './guide.ts';
@@ -28,8 +27,8 @@ export function indexFields(guide: Guide): IndexFields {
   };
 }
 
-/** The terms of each field, repeats kept (term frequency), as {@link Bm25fIndex} indexes them. */
-export function fieldTerms(fields: IndexFields, abbreviations: Abbreviations): Record<Field, string[]> {
+/** The terms of each field, repeats kept (term frequency), as the search index (ask/bm25f.ts) counts them. */
+export function fieldTerms(fields: IndexFields, abbreviations: Abbreviations): Record<keyof IndexFields, string[]> {
   const of = (texts: string[]) => texts.flatMap((t) => analyzeSequence(t, abbreviations));
   return { title: of([fields.title]), questions: of(fields.questions), keywords: of(fields.keywords), body: of([fields.body]) };
 }

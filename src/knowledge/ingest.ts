@@ -11,7 +11,7 @@ import { INDEX_GENERATION_KEY, indexFields } from './index-terms.ts';
 import { loadGuides, type Problem } from './load.ts';
 
 /** Bump when the way guides are indexed changes, so every guide is re-indexed once. */
-export const INDEX_VERSION = 'v2';
+const INDEX_VERSION = 'v2';
 /** From this many changed guides on, the vector index is rebuilt once instead of updated per row. */
 const BULK_GUIDES = 200;
 /** Changed guides written per transaction. */

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { createCanvas, GlobalFonts } from '@napi-rs/canvas';
 import type { Queryable } from '../db/index.ts';
-import { TIME_ZONE } from './store.ts';
+import { TIME_ZONE } from '../time/vietnam.ts';
 
 export interface Certificate {
   code: string;
@@ -72,7 +72,7 @@ export function viDateOf(at: Date): string {
 }
 
 /** The certificate as a 1200×850 PNG: name, course, date and verification code. */
-export function renderCertificatePng(cert: Certificate, verifyUrl: string): Buffer {
+function renderCertificatePng(cert: Certificate, verifyUrl: string): Buffer {
   registerFonts();
   const canvas = createCanvas(1200, 850);
   const g = canvas.getContext('2d');

@@ -4,7 +4,12 @@ import { join, relative } from 'node:path';
 import matter from 'gray-matter';
 import { parse } from 'yaml';
 import { z } from 'zod';
-import type { Problem } from '../knowledge/load.ts';
+
+/** Something wrong in a course file, reported as `file: problem` (like the guides' problems). */
+export interface Problem {
+  file: string;
+  problem: string;
+}
 
 /** A short course: a folder `knowledge/lessons/<id>/` with `course.yaml` and numbered lesson files. */
 export interface Course {
@@ -28,7 +33,7 @@ export interface Lesson {
 }
 
 /** One phone screen; Zalo's hard limit is 2,000 characters for the whole message. */
-export const LESSON_LIMITS = {
+const LESSON_LIMITS = {
   bodyChars: 900,
   messageChars: 1500,
   /** With a picture the card is its caption: Telegram allows 1,024 characters there. */
@@ -62,8 +67,10 @@ const lessonSchema = z.object({
 });
 
 /**
- * Reads every course under `knowledge/lessons/`. Courses or lessons with problems are reported as `file: problem`
- * (like guides) and left out. `guideIds` are the existing guides, for checking the links.
+ * Reads every course under `knowledge/lessons/`. Every problem is reported as `file: problem` (like the guides'), and
+ * a course with any problem — in its `course.yaml` or in any lesson, a gap in the numbering included — is left out
+ * whole: a course missing a lesson would end early or skip a step. `guideIds` are the existing guides, for checking
+ * the links.
  */
 export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<string>): Promise<{ courses: Course[]; problems: Problem[] }> {
   const root = join(knowledgeDir, 'lessons');
@@ -77,6 +84,7 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
     return { courses, problems };
   }
   for (const folder of folders) {
+    const before = problems.length;
     const dir = join(root, folder);
     const manifest = join(dir, 'course.yaml');
     let meta: z.infer<typeof courseSchema>;
@@ -116,7 +124,7 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
       }
       const { quiz, guides, title, image } = parsed.data;
       const body = fm.content.trim();
-      const before = problems.length;
+      const lessonBefore = problems.length;
       if (!body) fail('the lesson has no text');
       if (body.length > LESSON_LIMITS.bodyChars) fail(`the lesson has ${body.length} characters: longer than a phone screen (at most ${LESSON_LIMITS.bodyChars})`);
       const card = title.length + body.length + quiz.question.length + quiz.options.reduce((n, o) => n + o.length + 6, 0) + 80;
@@ -131,18 +139,15 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
       if (quiz.answer < 1 || quiz.answer > quiz.options.length) fail(`quiz.answer ${quiz.answer} is not one of the options (1–${quiz.options.length})`);
       for (const g of guides) if (!guideIds.has(g)) fail(`guides "${g}" is not a guide id`);
       if (lessons.some((l) => l.position === position)) fail(`two lessons have number ${position}`);
-      if (problems.length > before) continue;
+      if (problems.length > lessonBefore) continue;
       lessons.push({ position, title, body, ...(image ? { image } : {}), guides, quiz, file: shown(file) });
     }
-    if (!lessons.length) {
-      problems.push({ file: shown(dir), problem: 'a course needs at least one valid lesson' });
-      continue;
-    }
+    if (!lessons.length && problems.length === before) problems.push({ file: shown(dir), problem: 'a course needs at least one lesson' });
     lessons.sort((a, b) => a.position - b.position);
     lessons.forEach((l, i) => {
       if (l.position !== i + 1) problems.push({ file: l.file, problem: `lessons must be numbered 1, 2, 3… without gaps (expected ${i + 1})` });
     });
-    courses.push({ ...meta, lessons });
+    if (problems.length === before) courses.push({ ...meta, lessons });
   }
   return { courses: courses.sort((a, b) => a.order - b.order), problems };
 }

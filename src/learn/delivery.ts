@@ -5,11 +5,11 @@ import { reply } from '../core/message.ts';
 import { markUnreachableSql, showChoicesSql, shownParams } from '../core/users.ts';
 import { getLesson, type LessonRow } from './store.ts';
 import { PAUSE_NOTE } from './subscriptions.ts';
-import { localHour, nextLocalTime } from './time.ts';
+import { localHour, nextLocalTime } from '../time/vietnam.ts';
 
 /** No message is pushed between 21:00 and 07:00 (Vietnam) unless the citizen chose an hour in that window. */
-export const QUIET_START = 21;
-export const QUIET_END = 7;
+const QUIET_START = 21;
+const QUIET_END = 7;
 const isQuiet = (hour: number) => hour >= QUIET_START || hour < QUIET_END;
 
 const PAUSED_NOTE = reply(
@@ -44,7 +44,7 @@ export function deliverBatch(options: DeliveryOptions, now: Date): Promise<Batch
 const sources = new Map<number, PushSource<OutboxRow>>();
 
 /** The lesson `outbox` as a source of the push engine. */
-export function lessonSource(maxAttempts = 5): PushSource<OutboxRow> {
+function lessonSource(maxAttempts = 5): PushSource<OutboxRow> {
   let source = sources.get(maxAttempts);
   if (!source) sources.set(maxAttempts, (source = makeLessonSource(maxAttempts)));
   return source;

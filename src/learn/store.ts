@@ -1,6 +1,5 @@
 import type { Queryable } from '../db/index.ts';
-
-export const TIME_ZONE = 'Asia/Ho_Chi_Minh';
+import { localDay, TIME_ZONE } from '../time/vietnam.ts';
 
 export interface CourseRow {
   id: string;
@@ -106,11 +105,6 @@ export async function progress(db: Queryable, userId: number, now: Date): Promis
     [userId],
   );
   return { courses, streak: streakOf(days.map((d) => d.day), localDay(now)) };
-}
-
-/** YYYY-MM-DD in Vietnam. */
-export function localDay(now: Date): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE, year: 'numeric', month: '2-digit', day: '2-digit' }).format(now);
 }
 
 /** Consecutive days ending today or yesterday, from distinct days sorted newest first. */

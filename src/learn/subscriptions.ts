@@ -1,5 +1,5 @@
 import type { Db, Queryable } from '../db/index.ts';
-import { nextLocalTime } from './time.ts';
+import { nextLocalTime, TIME_ZONE } from '../time/vietnam.ts';
 
 export interface Subscription {
   courseId: string;
@@ -49,11 +49,7 @@ export async function resumeIfPaused(db: Queryable, userId: number, now: Date): 
 /** Lock id of the scheduler: one process at a time turns due subscriptions into outbox rows. */
 const SCHEDULER_LOCK = 4_242_002;
 
-/**
- * Turns every due subscription into an outbox row (idempotent: unique per subscription, lesson and local date) and
- * moves it to its next day. Lessons due more than `lateWindowMs` ago (the service was down) are skipped, not sent
- * late at night. Finished courses end their subscription. All set-based SQL, computed from the database alone.
- */
+/** What one run of the scheduler did. */
 export interface EnqueueResult {
   enqueued: number;
   skipped: number;
@@ -67,6 +63,11 @@ export const UNOPENED_BEFORE_PAUSE = 3;
 /** The outbox position of the "are you still there?" note (lessons start at 1). */
 export const PAUSE_NOTE = 0;
 
+/**
+ * Turns every due subscription into an outbox row (idempotent: unique per subscription, lesson and local date) and
+ * moves it to its next day. Lessons due more than `lateWindowMs` ago (the service was down) are skipped, not sent
+ * late at night. Finished courses end their subscription. All set-based SQL, computed from the database alone.
+ */
 export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000): Promise<EnqueueResult> {
   return db.transaction(async (tx) => {
     if (db.kind === 'postgres') {
@@ -88,7 +89,7 @@ export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000)
        ins as (
          insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
          select d.id, d.course_id, case when d.idle then ${PAUSE_NOTE} else d.pos end,
-                (d.next_due_at at time zone 'Asia/Ho_Chi_Minh')::date, d.channel, d.external_id, d.next_due_at, $1
+                (d.next_due_at at time zone '${TIME_ZONE}')::date, d.channel, d.external_id, d.next_due_at, $1
            from due d where d.has_lesson and d.next_due_at > $1 - make_interval(secs => $2)
          on conflict do nothing
          returning 1),

@@ -1,8 +1,7 @@
 import { fold } from '../text/normalize.ts';
-import { TIME_ZONE } from './store.ts';
 
-/** Vietnam has no daylight saving time: local = UTC+7 all year. */
-const OFFSET_MS = 7 * 3600_000;
+/** @deprecated moved to src/time/vietnam.ts; re-exported only until src/handoff/ imports it from there. */
+export { localHour, nextLocalTime } from '../time/vietnam.ts';
 
 /**
  * A time of day as citizens type it: "7h30", "7:30", "7 giờ 30", "19h", "8 giờ tối", "7h sáng", "20g".
@@ -22,25 +21,7 @@ export function parseTimeOfDay(text: string): { hour: number; minute: number } |
   return { hour, minute };
 }
 
-/** The next instant after `now` when it is hour:minute in Vietnam. */
-export function nextLocalTime(now: Date, hour: number, minute: number): Date {
-  const local = new Date(now.getTime() + OFFSET_MS);
-  const candidate = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate(), hour, minute) - OFFSET_MS;
-  return new Date(candidate > now.getTime() ? candidate : candidate + 86_400_000);
-}
-
-/** YYYY-MM-DD of an instant in Vietnam. */
-export function localDate(at: Date): string {
-  return new Date(at.getTime() + OFFSET_MS).toISOString().slice(0, 10);
-}
-
-/** The hour (0–23) of an instant in Vietnam. */
-export function localHour(at: Date): number {
-  return new Date(at.getTime() + OFFSET_MS).getUTCHours();
-}
-
+/** An hour and minute as the lessons' messages write them: "7h", "7h30", "19h05". */
 export function formatTime(hour: number, minute: number): string {
   return `${hour}h${minute ? String(minute).padStart(2, '0') : ''}`;
 }
-
-export { TIME_ZONE };

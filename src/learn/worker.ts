@@ -9,7 +9,7 @@ import { enqueueDue } from './subscriptions.ts';
 /** Pacing lives with the push engine now; re-exported for the channels that wrap their pushers in it. */
 export { paced } from '../push/sender.ts';
 
-export const LESSON_SCHEDULE_TASK = 'lesson-schedule';
+const LESSON_SCHEDULE_TASK = 'lesson-schedule';
 export const LESSON_DELIVERY_TASK = 'lessons';
 
 /**
@@ -48,7 +48,7 @@ export function lessonTasks(options: {
   ];
 }
 
-/** The lesson jobs alone (tests, the terminal); `npm start` runs them with the other workers (src/workers.ts). */
+/** The lesson jobs alone, in a runner of their own (tests); `npm start` runs them with the other workers (src/workers.ts). */
 export function startLessonWorker(options: { db: Db; senders: Record<string, PushSender>; log: Logger; intervalMs?: number }): () => Promise<void> {
   let kick = () => {};
   const workers = runWorkers(lessonTasks({ ...options, everyMs: options.intervalMs, pauses: new Map(), scheduled: () => kick() }), options.log);

@@ -1,9 +1,8 @@
 import { fold } from '../text/normalize.ts';
 
-/**
- * Signals read from what a citizen writes, on folded text (so "công an gọi" and "cong an goi" are the same).
- * Each signal is a set of word groups that must all appear; each group is a list of alternatives.
- */
+/** Signals read from what a citizen writes, on folded text (so "công an gọi" and "cong an goi" are the same). */
+
+/** A set of word groups that must all appear; each group is a list of alternatives. */
 type Signal = readonly (readonly string[])[];
 
 const AUTHORITY = ['cong an', 'canh sat', 'cskv', 'canh sat khu vuc', 'cong an khu vuc', 'ca xa', 'cbcs', 'can bo', 'cong chuc', 'nhan vien', 'to truong', 'bo cong an', 'xung la', 'nguoi xung', 'police', 'officer', 'ca xa', 'ca phuong', 'uy ban', 'ngan hang'];

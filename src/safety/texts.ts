@@ -1,6 +1,8 @@
 import type { LinkKind } from './links.ts';
 
-/** What the assistant says about scams and links. Every fact here is in the guides (lua-dao-*, bao-cao-lua-dao). */
+/** What the assistant says about scams, links and media. Every fact here is in the guides (lua-dao-*, bao-cao-lua-dao). */
+
+/** Sent before anything else when a message tells a scam story. */
 export const SCAM_WARNING =
   '⚠️ **Cảnh giác: đây rất giống chiêu lừa đảo.**\n' +
   '• Công an không gọi điện hay nhắn tin để kích hoạt, "nâng cấp mức 2" hay cập nhật VNeID. Mức 2 chỉ làm trực tiếp ở công an.\n' +
@@ -8,6 +10,7 @@ export const SCAM_WARNING =
   '• Không đọc mã OTP, mật khẩu, passcode; không gửi ảnh căn cước; không cài ứng dụng từ đường link; không chuyển tiền.\n' +
   '• Nghi ngờ thì cúp máy, hỏi công an xã/phường. Báo cuộc gọi lừa đảo: gọi 156 hoặc nhắn 5656 (miễn phí).';
 
+/** The verdict on a link, by kind, naming its host. */
 export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
   official: (h) => `✅ ${h} là trang chính thức của cơ quan nhà nước. Dù vậy, đừng nhập mã OTP khi có người khác đọc hộ hay giục giã.`,
   store: (h) =>
@@ -22,6 +25,7 @@ export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
     `⚠️ ${h} không phải trang chính thức của nhà nước. Trang thật có đuôi .gov.vn. Đừng nhập số căn cước, mật khẩu hay mã OTP vào trang này.`,
 };
 
+/** The reply to a photo, a contact or other media, which are never stored. */
 export const MEDIA_REPLY: Record<string, string> = {
   default:
     'Mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID" hoặc "cách nộp hồ sơ dịch vụ công".',

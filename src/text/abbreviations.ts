@@ -6,7 +6,7 @@ import { tokenize } from './normalize.ts';
 export type Abbreviations = ReadonlyMap<string, readonly string[][]>;
 
 /** Longest key, in words, that {@link expand} looks for. */
-export const MAX_KEY_WORDS = 4;
+const MAX_KEY_WORDS = 4;
 
 /**
  * Parses the content-editable abbreviation file (`knowledge/abbreviations.yaml`).

@@ -8,6 +8,8 @@ import { isStopword } from './stopwords.ts';
  * Vietnamese words are mostly two syllables ("mật khẩu", "đăng nhập"); a bigram term `mat_khau` keeps the word
  * together after folding, so "mat khau" does not match a text that merely has "mất" and "khẩu" far apart.
  */
+
+/** The terms of a text for matching, and its content words. */
 export interface Analysis {
   /** Unique terms: content words then bigrams (`a_b`). */
   terms: string[];

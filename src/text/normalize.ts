@@ -4,13 +4,13 @@
  * Citizens type with or without diacritics ("quên mật khẩu" / "quen mat khau"), in any Unicode form, in any case.
  * Everything that is compared is first *folded*: NFC, lower case, diacritics removed, `đ` → `d`, anything that is not
  * a letter or digit turned into a space. Folding is lossy ("mã" and "mà" both become "ma"); syllable bigrams
- * (see {@link terms}) give back most of the precision.
+ * (text/analyze.ts) give back most of the precision.
  */
 
 const COMBINING_MARKS = /[\u0300-\u036f]/g;
 
 /** NFC + lower case, keeps diacritics. */
-export function canonical(text: string): string {
+function canonical(text: string): string {
   return text.normalize('NFC').toLowerCase();
 }
 

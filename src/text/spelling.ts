@@ -5,9 +5,12 @@
  * speakers, which are often two letters apart: ch/tr, s/x, d/gi/r, final c/t and n/ng, i/y ("tam chu" → "tam tru",
  * "khai xinh" → "khai sinh").
  */
+
+/** Pairs of first letters confused either way (ch/tr, s/x, d/gi/r…). */
 const CONFUSIONS: readonly (readonly [string, string])[] = [
   ['ch', 'tr'], ['s', 'x'], ['d', 'gi'], ['d', 'r'], ['gi', 'r'], ['i', 'y'], ['l', 'n'], ['v', 'd'],
 ];
+/** Pairs of final consonants confused either way. */
 const FINAL_CONFUSIONS: readonly (readonly [string, string])[] = [['c', 't'], ['n', 'ng'], ['t', 'ch'], ['c', 'ch'], ['n', 'nh']];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 

@@ -5,7 +5,7 @@
  * and "cái" are both "cai", "máy" (phone) and "may" both "may" — such words stay out of this list, and inverse document
  * frequency weighs them instead.
  */
-export const STOPWORDS: ReadonlySet<string> = new Set(
+const STOPWORDS: ReadonlySet<string> = new Set(
   `a ah ai anh ba bac bi biet cac cach chi cho chua co da day de den di do duoc dc em gi giup gium ha hay hoi j khi
    khong ko k kg lam luon minh muon nao nay ne neu nha nhe nho nhu nhung o oi phai ra rang roi sao se ta thi thoi toi
    tren trong tu va vay vao ve vi voi xin u uh ui
