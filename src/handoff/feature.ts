@@ -17,7 +17,7 @@ import { findVolunteer, INVITE_PATTERN, redeemInvite, volunteerById, volunteerOf
 export interface HandoffSettings {
   /** Telegram group where new requests are announced (`VOLUNTEER_CHAT_ID`). */
   volunteerChatId?: string;
-  /** Also announce privately to every active volunteer who is free (always, when there is no group). */
+  /** Also announce privately, on duty, to every active volunteer who is free (always, when there is no group). */
   notifyPrivately: boolean;
   /** Hours volunteers are on duty, local time: [start, end). */
   dutyHours: readonly [number, number];
@@ -39,15 +39,15 @@ export interface HandoffDeps {
   now?: () => Date;
 }
 
-/** Drafts and comment invitations are forgotten after this long. */
-const DRAFT_MINUTES = 30;
+/** A draft waits this long for its problem line, a rating this long for its comment; then they are forgotten. */
+export const DRAFT_MINUTES = 30;
 
 /**
- * The human help desk. Citizens open a request (one line about the problem), volunteers registered by an operator
- * claim it and talk to the citizen through the bot, which stays silent until the volunteer closes it; then the citizen
- * rates it. Everything is in the database (tickets, relayed messages, the push outbox), so a restart loses nothing
- * and any process can serve any message. Every volunteer action checks, server-side, that the sender is an active
- * volunteer and holds the request.
+ * The human help desk. Citizens open a request (one line about the problem), volunteers (registered by an operator
+ * or with an invite) claim it and talk to the citizen through the bot, which stays silent until the volunteer closes
+ * it; then the citizen rates it. Everything is in the database (tickets, relayed messages, the push outbox), so a
+ * restart loses nothing and any process can serve any message. Every volunteer action checks, server-side, that the
+ * sender is an active volunteer and holds the request.
  */
 export function handoffFeature(deps: HandoffDeps): Feature {
   const { db, settings } = deps;

@@ -1,10 +1,11 @@
-import type { Db, Queryable } from '../db/index.ts';
-
 /**
  * Help requests and their life: draft (waiting for the problem line) → waiting (queued, announced) → active (one
  * volunteer holds it) → closed (rated), or cancelled. Every state change is one conditional UPDATE, so two volunteers
  * (in two processes) can never both hold a request.
  */
+import type { Db, Queryable } from '../db/index.ts';
+
+/** Where a request is in its life (see the top of this file). */
 export type TicketStatus = 'draft' | 'waiting' | 'active' | 'closed' | 'cancelled';
 
 export interface Ticket {
@@ -54,7 +55,7 @@ export async function heldBy(db: Queryable, volunteerId: number): Promise<Ticket
   return row && toTicket(row);
 }
 
-/** The citizen's last closed request still waiting for a rating comment. */
+/** A closed request of the citizen, closed after `since`, still waiting for a rating comment. */
 export async function awaitingCommentOf(db: Queryable, citizenId: number, since: Date): Promise<Ticket | undefined> {
   const [row] = await db.query<Row>(`${SELECT} where t.citizen_id = $1 and t.awaiting_comment and t.closed_at > $2`, [citizenId, since]);
   return row && toTicket(row);
@@ -73,7 +74,7 @@ export async function createDraft(db: Queryable, citizenId: number, now: Date): 
   );
 }
 
-/** Puts a request (a draft, or a new one) in the queue with its problem line; returns its id. */
+/** Puts a request (the citizen's draft, or a new one) in the queue with its problem line, and returns it. */
 export async function queueTicket(db: Db, citizenId: number, problem: string, now: Date): Promise<Ticket> {
   return db.transaction(async (tx) => {
     const [row] = await tx.query<{ id: string }>(
@@ -145,7 +146,10 @@ export async function addTicketMessage(db: Queryable, ticketId: number, sender: 
   if (sender === 'volunteer') await db.query('update tickets set first_response_at = coalesce(first_response_at, $2) where id = $1', [ticketId, now]);
 }
 
-/** Moves a request out of `from` (checked in the same statement); false if it was not in that state any more. */
+/**
+ * Moves a request out of `from` (checked in the same statement, as is `heldBy`: only while that volunteer holds it);
+ * false if it was not in that state any more.
+ */
 export async function moveTicket(
   db: Queryable,
   ticketId: number,
@@ -167,7 +171,7 @@ export async function moveTicket(
   return rows.length > 0;
 }
 
-/** The rating (1–5) of a closed request of this citizen, once; then a comment is invited. */
+/** The rating (1–5) of a closed request, by its citizen only and once; the request then awaits their comment. */
 export async function rateTicket(db: Queryable, ticketId: number, citizenId: number, rating: number): Promise<boolean> {
   const rows = await db.query(
     `update tickets set rating = $3, awaiting_comment = true where id = $1 and citizen_id = $2 and status = 'closed' and rating is null returning id`,
@@ -190,7 +194,7 @@ export async function recentConversation(db: Queryable, citizenId: number, limit
   return rows.reverse();
 }
 
-/** The citizen's last real question to the bot (not a command or a choice), to pre-fill the problem line. */
+/** The citizen's last real question to the bot (not a guide picked with a button, `[chọn] …`), to pre-fill the problem line. */
 export async function lastQuestion(db: Queryable, citizenId: number): Promise<string | undefined> {
   const [row] = await db.query<{ question: string }>(
     `select question from asks where user_id = $1 and question not like '[%' order by id desc limit 1`,

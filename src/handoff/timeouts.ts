@@ -3,7 +3,7 @@ import type { Logger } from '../log.ts';
 import { enqueuePush } from '../push/outbox.ts';
 import type { PeriodicTask } from '../push/workers.ts';
 import { nextLocalTime } from '../learn/time.ts';
-import { allDay, announcements, isOnDuty, type HandoffSettings } from './feature.ts';
+import { allDay, announcements, DRAFT_MINUTES, isOnDuty, type HandoffSettings } from './feature.ts';
 import { nobodyCame } from './render.ts';
 import { event, getTicket } from './tickets.ts';
 
@@ -23,7 +23,10 @@ export interface SweepResult {
 export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date): Promise<SweepResult> {
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
   const result: SweepResult = { reannounced: 0, told: 0, draftsDropped: 0 };
-  const drafts = await db.query(`update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`, [now, minutesAgo(30)]);
+  const drafts = await db.query(
+    `update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`,
+    [now, minutesAgo(DRAFT_MINUTES)],
+  );
   result.draftsDropped = drafts.length;
   // Off duty nobody is expected to answer (the citizen was told when to expect one): the clocks run on duty time only.
   if (!isOnDuty(settings, now)) return result;

@@ -56,7 +56,7 @@ export async function deactivateVolunteer(db: Queryable, id: number): Promise<bo
   return (await db.query('update volunteers set active = false where id = $1 and active returning id', [id])).length > 0;
 }
 
-/** Invite codes: 8 letters and digits without look-alikes (no 0/O, 1/I), grouped as TNV-XXXX-XXXX. */
+/** What invite codes are made of: letters and digits without look-alikes (no 0/O, 1/I); a code is TNV-XXXX-XXXX. */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const hashCode = (code: string) => createHash('sha256').update(code.toUpperCase().replace(/[^A-Z0-9]/g, '')).digest('hex');
 export const INVITE_PATTERN = /\bTNV-?[A-Z0-9]{4}-?[A-Z0-9]{4}\b/i;
