@@ -1,8 +1,10 @@
 /**
  * Help requests and their life: draft (waiting for the problem line) → waiting (queued, announced) → active (one
  * volunteer holds it) → closed (rated), or cancelled. Every state change is one conditional UPDATE, so two volunteers
- * (in two processes) can never both hold a request.
+ * (in two processes) can never both hold a request. The SQL on `tickets`, `ticket_messages`, `ticket_events` and
+ * `guide_suggestions` the desk runs is here.
  */
+import { userAddressSql } from '../core/users.ts';
 import type { Db, Queryable } from '../db/index.ts';
 
 /** Where a request is in its life (see the top of this file). */
@@ -24,43 +26,53 @@ export interface Ticket {
   address: string;
 }
 
-const SELECT = `select t.id, t.citizen_id, t.status, t.problem, t.volunteer_id, t.created_at, t.queued_at, t.closed_at, t.rating, t.awaiting_comment,
-                       u.channel, coalesce(u.push_address, u.external_id) as address
-                  from tickets t join users u on u.id = t.citizen_id`;
+/** The columns of a {@link Ticket}, from request `t` and its citizen `u` (read back with {@link ticketFromRow}). */
+export const ticketColumns = (t: string, u: string) =>
+  `${t}.id, ${t}.citizen_id, ${t}.status, ${t}.problem, ${t}.volunteer_id, ${t}.created_at, ${t}.queued_at, ${t}.closed_at,
+   ${t}.rating, ${t}.awaiting_comment, ${u}.channel, ${userAddressSql(u)} as address`;
 
-type Row = {
-  id: string; citizen_id: string; status: TicketStatus; problem: string | null; volunteer_id: string | null; created_at: Date; queued_at: Date | null;
-  closed_at: Date | null; rating: number | null; awaiting_comment: boolean; channel: string; address: string;
+const SELECT = `select ${ticketColumns('t', 'u')} from tickets t join users u on u.id = t.citizen_id`;
+
+/** A row of {@link ticketColumns}, as a query returns it or as JSON (`to_jsonb`: numbers, and times as text). */
+export type TicketRow = {
+  id: string | number; citizen_id: string | number; status: TicketStatus; problem: string | null; volunteer_id: string | number | null;
+  created_at: Date | string; queued_at: Date | string | null; closed_at: Date | string | null; rating: number | null;
+  awaiting_comment: boolean; channel: string; address: string;
 };
-const toTicket = (r: Row): Ticket => ({
+const time = (v: Date | string | null) => (v === null ? null : new Date(v));
+export const ticketFromRow = (r: TicketRow): Ticket => ({
   id: Number(r.id), citizenId: Number(r.citizen_id), status: r.status, problem: r.problem,
-  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), createdAt: r.created_at, queuedAt: r.queued_at, closedAt: r.closed_at,
-  rating: r.rating, awaitingComment: r.awaiting_comment, channel: r.channel, address: r.address,
+  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), createdAt: new Date(r.created_at), queuedAt: time(r.queued_at),
+  closedAt: time(r.closed_at), rating: r.rating, awaitingComment: r.awaiting_comment, channel: r.channel, address: r.address,
 });
 
+/** Request `id`, whatever its state. */
 export async function getTicket(db: Queryable, id: number): Promise<Ticket | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where t.id = $1`, [id]);
-  return row && toTicket(row);
+  const [row] = await db.query<TicketRow>(`${SELECT} where t.id = $1`, [id]);
+  return row && ticketFromRow(row);
 }
 
 /** The citizen's open request (draft, waiting or active), if any. */
 export async function openTicketOf(db: Queryable, citizenId: number): Promise<Ticket | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where t.citizen_id = $1 and t.status in ('draft', 'waiting', 'active')`, [citizenId]);
-  return row && toTicket(row);
+  const [row] = await db.query<TicketRow>(`${SELECT} where t.citizen_id = $1 and t.status in ('draft', 'waiting', 'active')`, [citizenId]);
+  return row && ticketFromRow(row);
 }
 
 /** The request this volunteer holds now, if any (at most one). */
 export async function heldBy(db: Queryable, volunteerId: number): Promise<Ticket | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where t.volunteer_id = $1 and t.status = 'active'`, [volunteerId]);
-  return row && toTicket(row);
+  const [row] = await db.query<TicketRow>(`${SELECT} where t.volunteer_id = $1 and t.status = 'active'`, [volunteerId]);
+  return row && ticketFromRow(row);
 }
 
 /** A closed request of the citizen, closed after `since`, still waiting for a rating comment. */
 export async function awaitingCommentOf(db: Queryable, citizenId: number, since: Date): Promise<Ticket | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where t.citizen_id = $1 and t.awaiting_comment and t.closed_at > $2`, [citizenId, since]);
-  return row && toTicket(row);
+  const [row] = await db.query<TicketRow>(`${SELECT} where t.citizen_id = $1 and t.awaiting_comment and t.closed_at > $2`, [
+    citizenId, since,
+  ]);
+  return row && ticketFromRow(row);
 }
 
+/** Writes down what happened to a request (queued, claimed, rated…), for the figures and for audits. */
 export async function event(db: Queryable, ticketId: number, kind: string, volunteerId?: number | null, detail?: string): Promise<void> {
   await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [ticketId, kind, volunteerId ?? null, detail ?? null]);
 }
@@ -181,8 +193,18 @@ export async function rateTicket(db: Queryable, ticketId: number, citizenId: num
   return rows.length > 0;
 }
 
-export async function commentTicket(db: Queryable, ticketId: number, comment: string | null): Promise<void> {
+/** The citizen's comment on the request they rated (redacted); it no longer awaits one. */
+export async function commentTicket(db: Queryable, ticketId: number, comment: string): Promise<void> {
   await db.query('update tickets set comment = $2, awaiting_comment = false where id = $1', [ticketId, comment]);
+}
+
+/** The citizen declined to comment on their last rated request (closed after `since`): it no longer awaits one. */
+export async function skipComment(db: Queryable, citizenId: number, since: Date): Promise<void> {
+  await db.query(
+    `update tickets set comment = null, awaiting_comment = false
+      where id = (select id from tickets where citizen_id = $1 and awaiting_comment and closed_at > $2 order by closed_at desc limit 1)`,
+    [citizenId, since],
+  );
 }
 
 /** The last messages of the citizen's conversation with the bot (already redacted when stored), oldest first. */
@@ -210,4 +232,67 @@ export async function typicalWaitMinutes(db: Queryable): Promise<number | undefi
        from (select first_response_at, queued_at from tickets where first_response_at is not null order by id desc limit 50) t`,
   );
   return row && row.n >= 5 && row.median !== null ? Math.max(1, Math.round(row.median)) : undefined;
+}
+
+/** The first `limit` requests in the queue, oldest first. */
+export async function waitingTickets(db: Queryable, limit: number): Promise<Ticket[]> {
+  const rows = await db.query<TicketRow>(`${SELECT} where t.status = 'waiting' order by t.queued_at, t.id limit $1`, [limit]);
+  return rows.map(ticketFromRow);
+}
+
+/** The request this volunteer holds or closed last: the one `/luu` saves an answer of. */
+export async function lastServedBy(db: Queryable, volunteerId: number): Promise<{ id: number; problem: string } | undefined> {
+  const [row] = await db.query<{ id: string; problem: string }>(
+    `select id, problem from tickets where volunteer_id = $1 and status in ('active', 'closed')
+      order by coalesce(closed_at, claimed_at) desc nulls last limit 1`,
+    [volunteerId],
+  );
+  return row && { id: Number(row.id), problem: row.problem };
+}
+
+/** What a volunteer last wrote to the citizen of a request (as stored: redacted). */
+export async function lastVolunteerMessage(db: Queryable, ticketId: number): Promise<string | undefined> {
+  const [row] = await db.query<{ text: string }>(
+    `select text from ticket_messages where ticket_id = $1 and sender = 'volunteer' order by id desc limit 1`,
+    [ticketId],
+  );
+  return row?.text;
+}
+
+/** A volunteer's answer to a request's problem, kept for the content editors (`cli handoff suggestions`). */
+export async function addGuideSuggestion(
+  db: Queryable,
+  s: { ticketId: number; volunteerId: number; question: string; answer: string },
+): Promise<void> {
+  await db.query('insert into guide_suggestions (ticket_id, volunteer_id, question, answer) values ($1, $2, $3, $4)', [
+    s.ticketId, s.volunteerId, s.question, s.answer,
+  ]);
+}
+
+/** Drafts started before `before` and never given a problem line are cancelled; returns how many. */
+export async function dropDrafts(db: Queryable, before: Date, now: Date): Promise<number> {
+  const rows = await db.query(
+    `update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`,
+    [now, before],
+  );
+  return rows.length;
+}
+
+/**
+ * Sets `mark` (re-announced, or citizen told nobody came), once, on the waiting requests queued before `before` —
+ * counted from `dutyStart` when they were queued before duty began. Returns their ids, for the caller to act on in
+ * the same transaction.
+ */
+export async function markWaitingDue(
+  db: Queryable,
+  mark: 'reannounced_at' | 'gave_up_notice_at',
+  before: Date,
+  dutyStart: Date,
+  now: Date,
+): Promise<number[]> {
+  const rows = await db.query<{ id: string }>(
+    `update tickets set ${mark} = $1 where status = 'waiting' and ${mark} is null and greatest(queued_at, $3) <= $2 returning id`,
+    [now, before, dutyStart],
+  );
+  return rows.map((r) => Number(r.id));
 }
