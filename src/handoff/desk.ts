@@ -5,6 +5,7 @@
 import type { Reply } from '../core/message.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
+import { involvementOf, type Involvement } from './involvement-store.ts';
 import type { Ticket } from './tickets.ts';
 import type { Volunteer } from './volunteers.ts';
 
@@ -75,6 +76,10 @@ export const DRAFT_MINUTES = 30;
 
 /** When drafts and comment invitations made before are forgotten. */
 export const forgottenBefore = (now: Date) => new Date(now.getTime() - DRAFT_MINUTES * 60_000);
+
+/** Where `userId` stands at the desk now (one statement; see {@link involvementOf}). */
+export const involvement = (desk: Desk, userId: number): Promise<Involvement> =>
+  involvementOf(desk.db, userId, forgottenBefore(desk.now()));
 
 /** A push to the citizen of `ticket`, in their own chat. */
 export const toCitizen = (t: Ticket, r: Reply): Push => ({ channel: t.channel, address: t.address, reply: r, userId: t.citizenId });

@@ -5,7 +5,7 @@
  * push outbox), so a restart loses nothing and any process can serve any message.
  *
  * This file only wires the actors together: citizen.ts, volunteer.ts, relay.ts (the interception), announce.ts and
- * duty.ts; their SQL is in tickets.ts and volunteers.ts, their texts in render.ts.
+ * duty.ts; their SQL is in tickets.ts, volunteers.ts and involvement-store.ts, their texts in render.ts.
  */
 import { on, type Command, type Feature, type Turn } from '../core/feature.ts';
 import type { Reply } from '../core/message.ts';

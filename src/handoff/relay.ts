@@ -1,8 +1,8 @@
 /**
  * The interception: while a volunteer holds a citizen's request, what either of them writes goes to the other
  * through the bot (redacted and stored), and the bot says nothing; a photo from the citizen is withheld. The same
- * lookups also find the citizen's own answers to the desk's questions: the problem line of a draft, `/huy`, the
- * comment after a rating.
+ * one lookup also finds the citizen's own answers to the desk's questions: the problem line of a draft, `/huy`,
+ * the comment after a rating.
  */
 import { matchChoice } from '../core/choices.ts';
 import type { Turn } from '../core/feature.ts';
@@ -10,20 +10,20 @@ import type { Reply } from '../core/message.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
 import { redact } from '../safety/redact.ts';
 import { awaitsProblemLine, cancelTicket, comment, queueRequest } from './citizen.ts';
-import { forgottenBefore, toCitizen, toVolunteer, type Desk } from './desk.ts';
+import { involvement, toCitizen, toVolunteer, type Desk } from './desk.ts';
 import * as say from './render.ts';
-import { addTicketMessage, awaitingCommentOf, heldBy, openTicketOf, type Ticket } from './tickets.ts';
-import { volunteerById, volunteerOf, type Volunteer } from './volunteers.ts';
+import { addTicketMessage, type Ticket } from './tickets.ts';
+import type { Volunteer } from './volunteers.ts';
 
-/** Takes a message that belongs to a person, not to the bot; `undefined` lets the core route it. */
+/**
+ * Takes a message that belongs to a person, not to the bot; `undefined` lets the core route it. One handoff
+ * statement ({@link involvement}) decides, whoever sends it; only a relayed message adds its own writes.
+ */
 export async function intercept(desk: Desk, turn: Turn): Promise<Reply[] | undefined> {
   const { user, inbound, text } = turn;
-  const open = await openTicketOf(desk.db, user.id);
-  if (open?.status === 'active') {
-    const holder = open.volunteerId === null ? undefined : await volunteerById(desk.db, open.volunteerId);
-    return fromCitizen(desk, turn, open, holder);
-  }
-  if (open && turn.command?.name === 'huy' && !turn.command.args) return cancelTicket(desk, open);
+  const at = await involvement(desk, user.id);
+  if (at.open?.status === 'active') return fromCitizen(desk, turn, at.open, at.openHolder);
+  if (at.open && turn.command?.name === 'huy' && !turn.command.args) return cancelTicket(desk, at.open);
   // Plain words in a private chat. Any text starting with "/" is left out, a command or not: a mistyped `/xong.`
   // (which turn.command does not parse) is never relayed to the citizen, nor taken as a problem line.
   const words = inbound.kind === 'text' && text !== '' && !text.startsWith('/') && !inbound.choice && !inbound.inGroup;
@@ -31,12 +31,9 @@ export async function intercept(desk: Desk, turn: Turn): Promise<Reply[] | undef
   // matchChoice itself: a "1" under the desk's own question ("Thôi, không cần", "Không, cảm ơn") is that choice,
   // which the core then routes, not a problem line or a comment. A volunteer's words are relayed either way.
   const freeText = words && !matchChoice(text, user.pending);
-  if (freeText && awaitsProblemLine(desk, open)) return queueRequest(desk, user.id, text);
-  const volunteer = words ? await volunteerOf(desk.db, user.id) : undefined;
-  const held = volunteer && (await heldBy(desk.db, volunteer.id));
-  if (volunteer && held) return fromVolunteer(desk, text, volunteer, held);
-  const awaiting = freeText ? await awaitingCommentOf(desk.db, user.id, forgottenBefore(desk.now())) : undefined;
-  if (awaiting) return comment(desk, awaiting.id, text);
+  if (freeText && awaitsProblemLine(desk, at.open)) return queueRequest(desk, user.id, text);
+  if (words && at.volunteer && at.held) return fromVolunteer(desk, text, at.volunteer, at.held);
+  if (freeText && at.awaitingComment !== undefined) return comment(desk, at.awaitingComment, text);
   return undefined;
 }
 

@@ -64,14 +64,6 @@ export async function heldBy(db: Queryable, volunteerId: number): Promise<Ticket
   return row && ticketFromRow(row);
 }
 
-/** A closed request of the citizen, closed after `since`, still waiting for a rating comment. */
-export async function awaitingCommentOf(db: Queryable, citizenId: number, since: Date): Promise<Ticket | undefined> {
-  const [row] = await db.query<TicketRow>(`${SELECT} where t.citizen_id = $1 and t.awaiting_comment and t.closed_at > $2`, [
-    citizenId, since,
-  ]);
-  return row && ticketFromRow(row);
-}
-
 /** Writes down what happened to a request (queued, claimed, rated…), for the figures and for audits. */
 export async function event(db: Queryable, ticketId: number, kind: string, volunteerId?: number | null, detail?: string): Promise<void> {
   await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [ticketId, kind, volunteerId ?? null, detail ?? null]);
@@ -152,10 +144,16 @@ export async function claimTicket(
   }
 }
 
-/** Stores one relayed message (already redacted); the first volunteer message sets the first-response time. */
+/**
+ * Stores one relayed message (already redacted); the first volunteer message also sets the request's first-response
+ * time, in the same statement.
+ */
 export async function addTicketMessage(db: Queryable, ticketId: number, sender: 'citizen' | 'volunteer', text: string, volunteerId: number | null, now: Date): Promise<void> {
-  await db.query('insert into ticket_messages (ticket_id, sender, volunteer_id, text, created_at) values ($1, $2, $3, $4, $5)', [ticketId, sender, volunteerId, text, now]);
-  if (sender === 'volunteer') await db.query('update tickets set first_response_at = coalesce(first_response_at, $2) where id = $1', [ticketId, now]);
+  await db.query(
+    `with stored as (insert into ticket_messages (ticket_id, sender, volunteer_id, text, created_at) values ($1, $2, $3, $4, $5))
+     update tickets set first_response_at = coalesce(first_response_at, $5) where id = $1 and $2 = 'volunteer'`,
+    [ticketId, sender, volunteerId, text, now],
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Queryable } from '../db/index.ts';
 import { enqueuePush } from '../push/outbox.ts';
 import { redact } from '../safety/redact.ts';
 import { announcements } from './announce.ts';
-import { toCitizen, toVolunteer, type Desk } from './desk.ts';
+import { involvement, toCitizen, toVolunteer, type Desk } from './desk.ts';
 import * as say from './render.ts';
 import {
   addGuideSuggestion, claimTicket, event, getTicket, heldBy, lastServedBy, lastVolunteerMessage, moveTicket, recentConversation,
@@ -76,11 +76,10 @@ async function handOver(tx: Queryable, ticket: Ticket, v: Volunteer, transferred
 
 type HeldAction = (desk: Desk, v: Volunteer, held: Ticket, turn: Turn) => Promise<Reply[]>;
 
-/** A command about the request the sender holds: run only for an active volunteer holding one. */
+/** A command about the request the sender holds: run only for an active volunteer holding one (one lookup). */
 const holding = (action: HeldAction) => async (desk: Desk, turn: Turn): Promise<Reply[]> => {
-  const volunteer = await asVolunteer(desk, turn);
-  if (Array.isArray(volunteer)) return volunteer;
-  const held = await heldBy(desk.db, volunteer.id);
+  const { volunteer, held } = await involvement(desk, turn.user.id);
+  if (!volunteer) return [say.NOT_A_VOLUNTEER];
   if (!held) return [say.NOT_HOLDING];
   return action(desk, volunteer, held, turn);
 };

@@ -31,15 +31,9 @@ export const volunteerFromRow = (r: VolunteerRow): Volunteer => ({
   id: Number(r.id), userId: Number(r.user_id), name: r.name, channel: r.channel, address: r.address, active: r.active,
 });
 
-/** The active volunteer this user is, if any: the server-side check before a volunteer action. */
+/** The active volunteer this user is, if any: the server-side check before a volunteer action (see also involvement-store.ts). */
 export async function volunteerOf(db: Queryable, userId: number): Promise<Volunteer | undefined> {
   const [row] = await db.query<VolunteerRow>(`${SELECT} where v.user_id = $1 and v.active`, [userId]);
-  return row && volunteerFromRow(row);
-}
-
-/** Volunteer `id`, active or not. */
-export async function volunteerById(db: Queryable, id: number): Promise<Volunteer | undefined> {
-  const [row] = await db.query<VolunteerRow>(`${SELECT} where v.id = $1`, [id]);
   return row && volunteerFromRow(row);
 }
 
