@@ -51,6 +51,7 @@ export interface Desk {
   atomically: <T>(work: (tx: Queryable) => Promise<T>) => Promise<T>;
 }
 
+/** The desk for these dependencies: the clock defaults to the real one, and `kick` to nothing. */
 export function openDesk(deps: HandoffDeps): Desk {
   const kick = () => deps.kick?.();
   return {

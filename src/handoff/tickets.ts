@@ -40,6 +40,7 @@ export type TicketRow = {
   awaiting_comment: boolean; channel: string; address: string;
 };
 const time = (v: Date | string | null) => (v === null ? null : new Date(v));
+/** A {@link Ticket} from a row of {@link ticketColumns}. */
 export const ticketFromRow = (r: TicketRow): Ticket => ({
   id: Number(r.id), citizenId: Number(r.citizen_id), status: r.status, problem: r.problem,
   volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), createdAt: new Date(r.created_at), queuedAt: time(r.queued_at),

@@ -27,6 +27,7 @@ const SELECT = `select ${volunteerColumns('v', 'u')} from volunteers v join user
 export type VolunteerRow = {
   id: string | number; user_id: string | number; name: string; active: boolean; channel: string; address: string;
 };
+/** A {@link Volunteer} from a row of {@link volunteerColumns}. */
 export const volunteerFromRow = (r: VolunteerRow): Volunteer => ({
   id: Number(r.id), userId: Number(r.user_id), name: r.name, channel: r.channel, address: r.address, active: r.active,
 });
