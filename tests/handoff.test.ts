@@ -11,6 +11,7 @@ import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
 import { Conversation } from '../src/core/conversation.ts';
 import type { Inbound } from '../src/core/message.ts';
+import type { Db, Queryable } from '../src/db/index.ts';
 import { handoffFeature } from '../src/handoff/feature.ts';
 import { guideSuggestions, handoffStats } from '../src/handoff/stats.ts';
 import { sweepTickets } from '../src/handoff/timeouts.ts';
@@ -21,7 +22,7 @@ import { silentLogger } from '../src/log.ts';
 import { startPushWorker, type PushWorker } from '../src/push/outbox.ts';
 import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
-import { serverAppFor, testConfig } from './helpers/app.ts';
+import { memoryApp, serverAppFor, testConfig } from './helpers/app.ts';
 import { pgAvailable } from './helpers/pg.ts';
 import { waitUntil } from './helpers/wait.ts';
 
@@ -472,6 +473,70 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
     expect(r!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
     expect(await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`)).toEqual([]);
+  });
+});
+
+/** `db` as handoff sees it, with every statement it runs written down (the real database answers them). */
+function counted(db: Db): { db: Db; statements: string[] } {
+  const statements: string[] = [];
+  const watch = (q: Queryable): Queryable => ({
+    query: (sql, params) => {
+      statements.push(sql.replace(/\s+/g, ' ').slice(0, 80));
+      return q.query(sql, params);
+    },
+  });
+  const watched = watch(db);
+  const proxy = new Proxy(db, {
+    get(target, key) {
+      if (key === 'query') return watched.query;
+      if (key === 'transaction') return <T>(work: (tx: Queryable) => Promise<T>) => target.transaction((tx) => work(watch(tx)));
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+  return { db: proxy, statements };
+}
+
+describe('what a message costs the help desk in SQL statements', () => {
+  let app: App;
+  beforeAll(async () => {
+    app = await memoryApp(ENV);
+  });
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('one lookup for an ordinary message; a relayed one adds only its own writes', async () => {
+    const { db, statements } = counted(app.db);
+    const desk = new Conversation({
+      db: app.db, log: silentLogger, features: [handoffFeature({ db, settings: app.handoff, pushChannels: new Set(['web', 'telegram']) })],
+    });
+    const handoffStatements = async (inbound: Inbound) => {
+      statements.length = 0;
+      await desk.handle(inbound);
+      return [...statements];
+    };
+    const citizen = (text: string): Inbound => ({ channel: 'web', userId: 'counted-citizen', kind: 'text', text });
+    const volunteer = (text: string): Inbound => ({ channel: 'telegram', userId: '4242', kind: 'text', text });
+
+    expect(await handoffStatements(citizen('quen mat khau vneid'))).toHaveLength(1);
+    await addVolunteer(app.db, { channel: 'telegram', externalId: '4242', name: 'Thu' });
+    const [confirm] = await desk.handle(citizen('/tinhnguyenvien khong dang nhap duoc'));
+    const id = ticketId(confirm!.text);
+    await desk.handle({ channel: 'telegram', userId: '4242', kind: 'choice', choice: `claim:${id}` });
+
+    // the lookup, the relayed message, its push
+    const fromCitizen = await handoffStatements(citizen('chau oi giup bac'));
+    expect(fromCitizen, fromCitizen.join('\n')).toHaveLength(3);
+    // the lookup, the relayed message (with the first-response time), its push
+    const fromVolunteer = await handoffStatements(volunteer('Bác mở VNeID giúp cháu'));
+    expect(fromVolunteer, fromVolunteer.join('\n')).toHaveLength(3);
+    // a mistyped command (no command the core parses) is not relayed to the citizen either
+    await desk.handle(volunteer('/xong.'));
+    const stored = await app.db.query<{ sender: string }>('select sender from ticket_messages where ticket_id = $1 order by id', [id]);
+    expect(stored.map((m) => m.sender)).toEqual(['citizen', 'volunteer']);
+    const [ticket] = await app.db.query<{ first_response_at: Date | null }>('select first_response_at from tickets where id = $1', [id]);
+    expect(ticket!.first_response_at).not.toBeNull();
   });
 });
 

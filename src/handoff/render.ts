@@ -1,19 +1,10 @@
 import { createHash } from 'node:crypto';
-import { defineChoice } from '../core/choices.ts';
 import { reply, type Choice, type Reply } from '../core/message.ts';
 import { guideChoice } from '../shared/choices.ts';
+import { claimChoice, rateChoice, ticketChoice } from './choices.ts';
 import type { Ticket } from './tickets.ts';
 
-/** The citizen's answer to "which problem?": send the last question asked, or never mind. */
-export const ticketChoice = defineChoice('ticket', { action: ['last', 'cancel'] });
-/**
- * A volunteer takes request `ticket`, like `/nhan <ticket>`. Shown in the volunteers' group too, so the press is
- * authorized by who presses it (an active volunteer), not by whom it was shown to.
- */
-export const claimChoice = defineChoice('claim', { ticket: 'int' }, { authorizedByHandler: true });
-/** The citizen rates closed request `ticket` (`skip`: no comment, with ticket 0). */
-export const rateChoice = defineChoice('rate', { ticket: 'int', stars: ['1', '2', '3', '4', '5', 'skip'] });
-
+/** The ids of the desk's buttons (their codecs are in choices.ts). */
 const HANDOFF = {
   sendLast: ticketChoice.make({ action: 'last' }),
   cancel: ticketChoice.make({ action: 'cancel' }),
@@ -141,3 +132,40 @@ export const transferredTo = (ticket: Ticket, name: string) =>
 export const NOT_A_VOLUNTEER = reply(
   'Lệnh này chỉ dành cho tình nguyện viên đã đăng ký. Nếu bạn muốn làm tình nguyện viên, hãy liên hệ Tổ công nghệ số cộng đồng nơi bạn ở để nhận mã mời.',
 );
+
+// What volunteers are told back when they act.
+export const CLAIM_HOW = reply('Gõ /nhan kèm số yêu cầu, ví dụ: /nhan 12.');
+export const claimed = (ticketId: number, name: string) => reply(`✅ ${name} đã nhận yêu cầu #${ticketId}.`);
+export const alreadyTaken = (ticketId: number, holder: string | null) =>
+  reply(`Yêu cầu #${ticketId} đã có ${holder ?? 'tình nguyện viên khác'} nhận rồi.`);
+export const stillHolding = (held: number) => reply(`Bạn đang giữ yêu cầu #${held}. Gõ /xong hoặc /tra trước khi nhận yêu cầu khác.`);
+export const noLongerWaiting = (ticketId: number) => reply(`Yêu cầu #${ticketId} không còn chờ nữa (đã hủy hoặc đã xong).`);
+export const NOT_HOLDING = reply('Bạn không giữ yêu cầu nào. Gõ /yeucau để xem các yêu cầu đang chờ.');
+export const QUEUE_EMPTY = reply('Không có yêu cầu nào đang chờ. Cảm ơn bạn!');
+
+export const closed = (ticketId: number, name: string) =>
+  reply(`Đã đóng yêu cầu #${ticketId}. Cảm ơn ${name}! Nếu câu trả lời vừa rồi nên có trong hướng dẫn, gõ /luu.`);
+export const closeChanged = (ticketId: number) => reply(`Yêu cầu #${ticketId} đã thay đổi; gõ /yeucau.`);
+export const givenBack = (ticketId: number, back: boolean) =>
+  reply(back ? `Đã trả yêu cầu #${ticketId} về hàng chờ.` : `Yêu cầu #${ticketId} đã thay đổi.`);
+
+export const transferWho = (others: { id: number; name: string }[]) =>
+  reply(`Chuyển cho ai? Gõ /chuyen <tên hoặc số>. Đang có: ${others.map((o) => `${o.name} (${o.id})`).join(', ') || 'chưa có ai khác'}.`);
+export const noSuchVolunteer = (key: string) => reply(`Không tìm thấy tình nguyện viên "${key}" đang hoạt động.`);
+export const busyElsewhere = (name: string) => reply(`${name} đang bận một yêu cầu khác.`);
+export const transferFailed = (ticketId: number) => reply(`Không chuyển được yêu cầu #${ticketId}; thử lại sau.`);
+export const transferred = (ticketId: number, name: string) => reply(`Đã chuyển yêu cầu #${ticketId} cho ${name}.`);
+
+export const NOTHING_TO_SAVE = reply('Chưa có yêu cầu nào của bạn để lưu.');
+export const SAVE_HOW = reply('Gõ /luu <câu trả lời nên có trong hướng dẫn>, hoặc nhắn câu trả lời cho người dân trước rồi gõ /luu.');
+export const saved = (problem: string) =>
+  reply(`📝 Đã lưu gợi ý cập nhật hướng dẫn cho câu hỏi «${problem}». Người biên tập nội dung sẽ xem lại.`);
+
+export const JOIN_HOW = reply('Gõ /thamgia kèm mã mời bạn nhận từ người quản lý, ví dụ: /thamgia TNV-ABCD-EFGH.');
+export const JOIN_CHANNELS = reply('Tình nguyện viên dùng Telegram hoặc Zalo để nhận yêu cầu.');
+export const INVITE_REFUSED = reply('Mã mời không đúng, đã dùng rồi hoặc đã hết hạn. Bạn xin người quản lý mã mới nhé.');
+export const welcome = (name: string) =>
+  reply(
+    `🎉 Chào ${name}! Bạn đã là tình nguyện viên của Bình Dân. Yêu cầu mới sẽ được báo cho bạn; gõ /yeucau để xem hàng chờ.\n` +
+      VOLUNTEER_COMMANDS,
+  );

@@ -2,10 +2,11 @@ import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enqueuePush } from '../push/outbox.ts';
 import type { PeriodicTask } from '../push/workers.ts';
-import { nextLocalTime } from '../learn/time.ts';
-import { allDay, announcements, isOnDuty, type HandoffSettings } from './feature.ts';
+import { announcements } from './announce.ts';
+import { DRAFT_MINUTES, toCitizen, type HandoffSettings } from './desk.ts';
+import { dutyStartedAt, isOnDuty } from './duty.ts';
 import { nobodyCame } from './render.ts';
-import { event, getTicket } from './tickets.ts';
+import { dropDrafts, event, getTicket, markWaitingDue } from './tickets.ts';
 
 export interface SweepResult {
   reannounced: number;
@@ -23,31 +24,22 @@ export interface SweepResult {
 export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date): Promise<SweepResult> {
   const minutesAgo = (m: number) => new Date(now.getTime() - m * 60_000);
   const result: SweepResult = { reannounced: 0, told: 0, draftsDropped: 0 };
-  const drafts = await db.query(`update tickets set status = 'cancelled', closed_at = $1 where status = 'draft' and created_at <= $2 returning id`, [now, minutesAgo(30)]);
-  result.draftsDropped = drafts.length;
+  result.draftsDropped = await dropDrafts(db, minutesAgo(DRAFT_MINUTES), now);
   // Off duty nobody is expected to answer (the citizen was told when to expect one): the clocks run on duty time only.
   if (!isOnDuty(settings, now)) return result;
-  const dutyStart = allDay(settings) ? new Date(0) : new Date(nextLocalTime(now, settings.dutyHours[0], 0).getTime() - 86_400_000);
+  const dutyStart = dutyStartedAt(settings, now);
 
   // the mark and its messages in one transaction: a crash never marks a request without telling anyone
   await db.transaction(async (tx) => {
-    const due = await tx.query<{ id: string }>(
-      `update tickets set reannounced_at = $1 where status = 'waiting' and reannounced_at is null and greatest(queued_at, $3) <= $2 returning id`,
-      [now, minutesAgo(settings.reannounceMinutes), dutyStart],
-    );
-    for (const { id } of due) {
-      await enqueuePush(tx, ...(await announcements(tx, settings, (await getTicket(tx, Number(id)))!, true, now)));
+    for (const id of await markWaitingDue(tx, 'reannounced_at', minutesAgo(settings.reannounceMinutes), dutyStart, now)) {
+      await enqueuePush(tx, ...(await announcements(tx, settings, (await getTicket(tx, id))!, true, now)));
       result.reannounced++;
     }
   });
   await db.transaction(async (tx) => {
-    const due = await tx.query<{ id: string }>(
-      `update tickets set gave_up_notice_at = $1 where status = 'waiting' and gave_up_notice_at is null and greatest(queued_at, $3) <= $2 returning id`,
-      [now, minutesAgo(settings.giveUpMinutes), dutyStart],
-    );
-    for (const { id } of due) {
-      const ticket = (await getTicket(tx, Number(id)))!;
-      await enqueuePush(tx, { channel: ticket.channel, address: ticket.address, reply: nobodyCame(ticket, settings.giveUpMinutes), userId: ticket.citizenId });
+    for (const id of await markWaitingDue(tx, 'gave_up_notice_at', minutesAgo(settings.giveUpMinutes), dutyStart, now)) {
+      const ticket = (await getTicket(tx, id))!;
+      await enqueuePush(tx, toCitizen(ticket, nobodyCame(ticket, settings.giveUpMinutes)));
       await event(tx, ticket.id, 'gave-up-notice');
       result.told++;
     }

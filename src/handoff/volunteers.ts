@@ -1,6 +1,10 @@
+/**
+ * Volunteers and their invites: who may see and serve help requests. The SQL on `volunteers` and
+ * `volunteer_invites` is here; the `users` rows behind them are written by core/users.ts only.
+ */
 import { createHash, randomInt } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
-import { upsertUser } from '../core/users.ts';
+import { upsertUser, userAddressSql } from '../core/users.ts';
 
 /** A registered volunteer: a user of Telegram or Zalo who may see and serve help requests. */
 export interface Volunteer {
@@ -13,33 +17,38 @@ export interface Volunteer {
   active: boolean;
 }
 
-const SELECT = `select v.id, v.user_id, v.name, v.active, u.channel, coalesce(u.push_address, u.external_id) as address
-                  from volunteers v join users u on u.id = v.user_id`;
+/** The columns of a {@link Volunteer}, from volunteer `v` and their user `u` (read back with {@link volunteerFromRow}). */
+export const volunteerColumns = (v: string, u: string) =>
+  `${v}.id, ${v}.user_id, ${v}.name, ${v}.active, ${u}.channel, ${userAddressSql(u)} as address`;
 
-type Row = { id: string; user_id: string; name: string; active: boolean; channel: string; address: string };
-const toVolunteer = (r: Row): Volunteer => ({ id: Number(r.id), userId: Number(r.user_id), name: r.name, channel: r.channel, address: r.address, active: r.active });
+const SELECT = `select ${volunteerColumns('v', 'u')} from volunteers v join users u on u.id = v.user_id`;
 
-/** The active volunteer this user is, if any. Every volunteer action starts here: the check is server-side. */
+/** A row of {@link volunteerColumns}, as a query returns it or as JSON (`to_jsonb`: ids as numbers). */
+export type VolunteerRow = {
+  id: string | number; user_id: string | number; name: string; active: boolean; channel: string; address: string;
+};
+/** A {@link Volunteer} from a row of {@link volunteerColumns}. */
+export const volunteerFromRow = (r: VolunteerRow): Volunteer => ({
+  id: Number(r.id), userId: Number(r.user_id), name: r.name, channel: r.channel, address: r.address, active: r.active,
+});
+
+/** The active volunteer this user is, if any: the server-side check before a volunteer action (see also involvement-store.ts). */
 export async function volunteerOf(db: Queryable, userId: number): Promise<Volunteer | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where v.user_id = $1 and v.active`, [userId]);
-  return row && toVolunteer(row);
-}
-
-export async function volunteerById(db: Queryable, id: number): Promise<Volunteer | undefined> {
-  const [row] = await db.query<Row>(`${SELECT} where v.id = $1`, [id]);
-  return row && toVolunteer(row);
+  const [row] = await db.query<VolunteerRow>(`${SELECT} where v.user_id = $1 and v.active`, [userId]);
+  return row && volunteerFromRow(row);
 }
 
 /** An active volunteer by number or by name (case- and accent-insensitive), for `/chuyen`. */
 export async function findVolunteer(db: Queryable, key: string): Promise<Volunteer | undefined> {
   const rows = /^\d+$/.test(key)
-    ? await db.query<Row>(`${SELECT} where v.id = $1 and v.active`, [Number(key)])
-    : await db.query<Row>(`${SELECT} where v.active and lower(unaccent(v.name)) = lower(unaccent($1))`, [key.trim()]);
-  return rows.length === 1 ? toVolunteer(rows[0]!) : undefined;
+    ? await db.query<VolunteerRow>(`${SELECT} where v.id = $1 and v.active`, [Number(key)])
+    : await db.query<VolunteerRow>(`${SELECT} where v.active and lower(unaccent(v.name)) = lower(unaccent($1))`, [key.trim()]);
+  return rows.length === 1 ? volunteerFromRow(rows[0]!) : undefined;
 }
 
+/** The volunteers, in the order they were registered (`activeOnly`: without those deactivated). */
 export async function listVolunteers(db: Queryable, options: { activeOnly?: boolean } = {}): Promise<Volunteer[]> {
-  return (await db.query<Row>(`${SELECT} ${options.activeOnly ? 'where v.active' : ''} order by v.id`)).map(toVolunteer);
+  return (await db.query<VolunteerRow>(`${SELECT} ${options.activeOnly ? 'where v.active' : ''} order by v.id`)).map(volunteerFromRow);
 }
 
 /** Registers (or re-activates and renames) the user `externalId` of `channel` as a volunteer. */
@@ -52,11 +61,32 @@ export async function addVolunteer(db: Queryable, input: { channel: string; exte
   return (await volunteerOf(db, user.id))!;
 }
 
+/** Stops a volunteer from seeing or serving requests; false if there was no active volunteer `id`. */
 export async function deactivateVolunteer(db: Queryable, id: number): Promise<boolean> {
   return (await db.query('update volunteers set active = false where id = $1 and active returning id', [id])).length > 0;
 }
 
-/** Invite codes: 8 letters and digits without look-alikes (no 0/O, 1/I), grouped as TNV-XXXX-XXXX. */
+/**
+ * Active volunteers who can be told of a new request privately now: reachable (they have not blocked the bot) and
+ * holding no request.
+ */
+export async function freeVolunteers(db: Queryable): Promise<Volunteer[]> {
+  const rows = await db.query<VolunteerRow>(
+    `${SELECT} where v.active and u.reachable and not exists (select 1 from tickets t where t.volunteer_id = v.id and t.status = 'active')`,
+  );
+  return rows.map(volunteerFromRow);
+}
+
+/** Whether any active volunteer uses one of these channels. */
+export async function anyVolunteerOn(db: Queryable, channels: readonly string[]): Promise<boolean> {
+  const [row] = await db.query(
+    `select 1 from volunteers v join users u on u.id = v.user_id where v.active and u.channel = any($1::text[]) limit 1`,
+    [[...channels]],
+  );
+  return row !== undefined;
+}
+
+/** What invite codes are made of: letters and digits without look-alikes (no 0/O, 1/I); a code is TNV-XXXX-XXXX. */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
 const hashCode = (code: string) => createHash('sha256').update(code.toUpperCase().replace(/[^A-Z0-9]/g, '')).digest('hex');
 export const INVITE_PATTERN = /\bTNV-?[A-Z0-9]{4}-?[A-Z0-9]{4}\b/i;
