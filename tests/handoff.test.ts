@@ -17,7 +17,7 @@ import { guideSuggestions, handoffStats } from '../src/handoff/stats.ts';
 import { sweepTickets } from '../src/handoff/timeouts.ts';
 import { addVolunteer, createInvite } from '../src/handoff/volunteers.ts';
 import { createServer } from '../src/http/server.ts';
-import { localHour, nextLocalTime } from '../src/learn/time.ts';
+import { localHour, nextLocalTime } from '../src/time/vietnam.ts';
 import { silentLogger } from '../src/log.ts';
 import { startPushWorker, type PushWorker } from '../src/push/outbox.ts';
 import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';

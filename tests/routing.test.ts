@@ -70,7 +70,7 @@ describe('the conversation core with stub features', () => {
         name: 'stubs',
         commands: { same: { description: 'a command', run: said('command') } },
         phrases: { same: said('phrase'), 'xin chao': said('phrase') },
-        choices: [on(pick, async (turn, { n }) => [reply(`pick:${n}`, [{ id: pick.make({ n: n + 1 }), label: 'next' }])]), on(open, async (_t, { n }) => [reply(`open:${n}`)])],
+        choices: [on(pick, async (_turn, { n }) => [reply(`pick:${n}`, [{ id: pick.make({ n: n + 1 }), label: 'next' }])]), on(open, async (_t, { n }) => [reply(`open:${n}`)])],
         media: said('media'),
         observe: async (turn) => {
           if (turn.text === 'boom') throw new Error('observer failed');

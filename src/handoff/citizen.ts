@@ -4,7 +4,7 @@
  */
 import type { Turn } from '../core/feature.ts';
 import type { Reply } from '../core/message.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 import { announcements, deskReachable } from './announce.ts';
 import { forgottenBefore, type Desk } from './desk.ts';
 import { isOnDuty } from './duty.ts';

@@ -1,5 +1,5 @@
 /** Volunteers' duty hours, on the Vietnam clock (the one module of handoff that reads it). */
-import { localHour, nextLocalTime } from '../learn/time.ts';
+import { localHour, nextLocalTime } from '../time/vietnam.ts';
 import type { HandoffSettings } from './desk.ts';
 
 type Duty = Pick<HandoffSettings, 'dutyHours'>;

@@ -8,7 +8,7 @@ import { matchChoice } from '../core/choices.ts';
 import type { Turn } from '../core/feature.ts';
 import type { Reply } from '../core/message.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 import { awaitsProblemLine, cancelTicket, comment, queueRequest } from './citizen.ts';
 import { involvement, toCitizen, toVolunteer, type Desk } from './desk.ts';
 import * as say from './render.ts';

@@ -8,7 +8,7 @@ import type { Turn } from '../core/feature.ts';
 import type { Reply } from '../core/message.ts';
 import type { Queryable } from '../db/index.ts';
 import { enqueuePush } from '../push/outbox.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 import { announcements } from './announce.ts';
 import { involvement, toCitizen, toVolunteer, type Desk } from './desk.ts';
 import * as say from './render.ts';

@@ -4,7 +4,7 @@ import { reply, type Inbound } from '../core/message.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { enqueuePush, type PushSignal } from '../push/outbox.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 
 /**
  * Durable intake (at-least-once): a webhook or a poll *records* each update as an `inbound_updates` row and only then

@@ -1,8 +1,5 @@
 import { fold } from '../text/normalize.ts';
 
-/** @deprecated moved to src/time/vietnam.ts; re-exported only until src/handoff/ imports it from there. */
-export { localHour, nextLocalTime } from '../time/vietnam.ts';
-
 /**
  * A time of day as citizens type it: "7h30", "7:30", "7 giờ 30", "19h", "8 giờ tối", "7h sáng", "20g".
  * Returns undefined when it is not one.

@@ -2,7 +2,7 @@ import type { Reply } from '../core/message.ts';
 import { markUnreachable, offerChoices, showChoices } from '../core/users.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { redact } from '../safety/redact.ts';
+import { redact } from '../text/redact.ts';
 import { sendBatch, storedError, type BatchResult, type ChannelPauses, type ClaimedRow, type PushSource } from './engine.ts';
 import type { PushSender } from './sender.ts';
 import { runWorkers, type PeriodicTask } from './workers.ts';
