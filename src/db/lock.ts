@@ -3,11 +3,13 @@ import { hostname } from 'node:os';
 import { dirname } from 'node:path';
 import type { Logger } from '../log.ts';
 
-/**
+/*
  * One writer per embedded data folder. PGlite is a single process's database: two processes on one folder both
  * start and silently corrupt it. The first takes `<folder>.lock` (exclusive create) holding its PID, host and start
  * time; a second one is refused naming the first; a lock whose process is gone is taken over with a warning.
  */
+
+/** What the lock file says about the process holding it. */
 export interface LockHolder {
   pid: number;
   host: string;

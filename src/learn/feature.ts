@@ -9,15 +9,19 @@ import { getSubscription, resumeIfPaused, subscribe, unsubscribe } from './subsc
 import { formatTime, parseTimeOfDay } from './time.ts';
 import { answerQuiz, enroll, getLesson, listCourses, progress, restart } from './store.ts';
 
+const GONE_COURSE = 'Khóa học này không còn nữa. Gõ /hoc để xem các khóa khác.';
+const STALE_QUIZ = 'Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.';
+/** The quiz of a lesson the user is no longer on: where they are instead. */
+const staleQuiz = (course: string, next: number | 'done') =>
+  next === 'done'
+    ? `Câu hỏi này đã cũ: bạn đã học xong khóa **${course}**.`
+    : `Câu hỏi này đã cũ: bạn đang ở bài ${next} của khóa **${course}**.`;
+
 /**
  * Learn: short courses inside the chat. /hoc lists them; picking one starts or resumes it; each lesson is followed
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
- * quiz score and the streak of learning days.
+ * quiz score and the streak of learning days. /dangky subscribes to a lesson a day at a chosen hour, /huy stops it.
  */
-const GONE_COURSE = 'Khóa học này không còn nữa. Gõ /hoc để xem các khóa khác.';
-const STALE_QUIZ = 'Câu hỏi này đã cũ. Gõ /hoc để học tiếp nhé.';
-const STALE_QUIZ_DONE = 'Câu hỏi này đã cũ: bạn đã trả lời bài đó rồi và học xong khóa';
-
 export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean; publicBase?: string }): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
@@ -55,7 +59,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
     const place = await enroll(db, turn.user.id, courseId);
     if (place.next !== position) {
       return [
-        reply(place.completed ? `${STALE_QUIZ_DONE} **${lesson.courseTitle}**.` : `${STALE_QUIZ_DONE.replace('xong khóa', 'tới bài')} ${place.next} của khóa **${lesson.courseTitle}**.`, [
+        reply(staleQuiz(lesson.courseTitle, place.completed ? 'done' : place.next), [
           { id: courseChoice.make({ course: courseId }), label: place.completed ? '📘 Xem khóa học' : '➡️ Học tiếp' },
         ]),
       ];
