@@ -9,7 +9,8 @@ import { enqueueDue } from './subscriptions.ts';
 /** Pacing lives with the push engine now; re-exported for the channels that wrap their pushers in it. */
 export { paced } from '../push/sender.ts';
 
-const LESSON_SCHEDULE_TASK = 'lesson-schedule';
+/** The periodic task that queues due lessons (kick it to schedule now). */
+export const LESSON_SCHEDULE_TASK = 'lesson-schedule';
 export const LESSON_DELIVERY_TASK = 'lessons';
 
 /**
