@@ -137,7 +137,7 @@ describe('Telegram webhook', () => {
     const text = paragraphs.join('\n\n');
     expect(text.length).toBeGreaterThan(5000);
     const tg = channel();
-    await tg.send(603, { text, choices: [{ id: 'human', label: 'Hỏi tình nguyện viên' }] });
+    await tg.output.send('603', [{ text, choices: [{ id: 'human', label: 'Hỏi tình nguyện viên' }] }]);
     const parts = toChat(603);
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) expect(visibleLength(p.body.text, 'HTML')).toBeLessThanOrEqual(4096);
@@ -168,22 +168,22 @@ describe('channel start-up', () => {
     const working = { ...app, log, config: { ...app.config, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot } };
     const ok = await startChannels(working, server);
     expect(lines.join('\n')).toMatch(/telegram: connected as @BinhDanTestBot \(long polling\)/);
-    await Promise.all(ok.stops.map((s) => s()));
+    for (const stop of ok.stops) await stop();
     await server.close();
   });
 });
 
-describe('Telegram pushes for daily lessons', () => {
+describe('the Telegram output adapter', () => {
   it('maps 403 to blocked and a 429 longer than the cap to rate-limited with its retry_after', async () => {
-    const { telegramPusher } = await import('../src/channels/telegram.ts');
-    const { DeliveryError } = await import('../src/push/sender.ts');
-    const pusher = telegramPusher(channel(1));
-    await pusher.push('701', [{ text: 'Bài 1' }]);
+    const { DeliveryError } = await import('../src/core/output.ts');
+    const { output } = channel(1);
+    expect(output).toMatchObject({ name: 'telegram', capabilities: { buttons: true, maxText: 4000, photos: false } });
+    await output.send('701', [{ text: 'Bài 1' }]);
     expect(toChat(701)).toHaveLength(1);
     fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-    await expect(pusher.push('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
+    await expect(output.send('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
     fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 });
-    const err = await pusher.push('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
+    const err = await output.send('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err).toMatchObject({ kind: 'rate-limited', retryAfterMs: 7000 });
   });
@@ -193,12 +193,13 @@ describe('lesson pictures', () => {
   it('a lesson with a picture is one photo message: the card as caption, the quiz as buttons; the server serves the file', async () => {
     const { getLesson } = await import('../src/learn/store.ts');
     const { renderLesson } = await import('../src/learn/render.ts');
-    const { learnPictures } = await import('../src/learn/pictures.ts');
-    const { telegramPusher } = await import('../src/channels/telegram.ts');
     const card = renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!);
     expect(card.image!.path).toBe('/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
-    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log, images: learnPictures(app.db, app.config.knowledgeDir, 'http://localhost') });
-    await telegramPusher(tg).push('703', [card]);
+    const { learnPictures } = await import('../src/learn/pictures.ts');
+    const { conversation, db, log } = app;
+    const images = learnPictures(db, app.config.knowledgeDir, 'http://localhost');
+    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation, db, log, images });
+    await tg.output.send('703', [card]);
     const sent = fake.calls.filter((c) => Number(c.body.chat_id) === 703);
     expect(sent.map((c) => c.method)).toEqual(['sendPhoto']);
     const photo = sent[0]!.body;

@@ -140,12 +140,14 @@ describe('a lesson with a picture on Zalo', () => {
     const { getLesson } = await import('../src/learn/store.ts');
     const { renderLesson } = await import('../src/learn/render.ts');
     const zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log, publicUrl: 'https://bot.example.vn/' });
-    await zalo.pusher().push('zp1', [renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!)]);
+    expect(zalo.output).toMatchObject({ name: 'zalo', capabilities: { buttons: false, maxText: 1900, photos: true } });
+    await zalo.output.send('zp1', [renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!)]);
     const [call, ...more] = fake.sent('zp1');
     expect(more).toEqual([]);
     expect(call!.method).toBe('sendPhoto');
     expect(call!.body.photo).toBe('https://bot.example.vn/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
     expect(call!.body.caption).toMatch(/Bài 4\/5[\s\S]*❓[\s\S]*\n4\. vneid\.gov\.vn/);
+    await zalo.stop();
   });
 });
 

@@ -3,15 +3,15 @@ import type { App } from '../app.ts';
 import { publicBase } from '../app.ts';
 import { Intake } from '../intake/intake.ts';
 import { learnPictures } from '../learn/pictures.ts';
-import type { PushSender } from '../push/sender.ts';
-import { paced } from '../learn/worker.ts';
-import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
+import type { OutputAdapter } from '../core/output.ts';
+import { paced } from '../push/sender.ts';
+import { TELEGRAM_CHANNEL, TelegramChannel } from './telegram.ts';
 import { ZALO_CHANNEL, ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
 import { ZaloClient } from './zalo/client.ts';
 
 export interface StartedChannels {
-  /** Senders for pushed messages (daily lessons), by channel name. */
-  pushers: Record<string, PushSender>;
+  /** The channels that connected, by name: their output adapters (paced), which send replies and pushes alike. */
+  adapters: Record<string, OutputAdapter>;
   /** Called once the HTTP server listens (long polling starts then). */
   afterListen: (() => void)[];
   stops: (() => Promise<void>)[];
@@ -23,7 +23,7 @@ export interface StartedChannels {
  */
 export async function startChannels(app: App, server: FastifyInstance): Promise<StartedChannels> {
   const { config, log } = app;
-  const started: StartedChannels = { afterListen: [], stops: [], pushers: {} };
+  const started: StartedChannels = { adapters: {}, afterListen: [], stops: [] };
   log.info('web chat: on');
   // every webhook or polled update is recorded before it is acknowledged; the replies go out by the push worker
   const intake = new Intake({ db: app.db, log, signal: app.pushSignal, releaseLeasesOnStart: app.db.kind === 'pglite' });
@@ -47,7 +47,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         log.info(`telegram: connected as @${name} (long polling)`);
       }
       started.stops.push(() => tg.stop());
-      started.pushers[TELEGRAM_CHANNEL] = paced(telegramPusher(tg), config.TELEGRAM_PUSH_PER_SECOND);
+      started.adapters[TELEGRAM_CHANNEL] = paced(tg.output, config.TELEGRAM_PUSH_PER_SECOND);
     } catch (err) {
       log.error({ err: (err as Error).message }, 'telegram: not connected; the other channels keep running');
     }
@@ -67,7 +67,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         log.info(`zalo: connected as ${name} (long polling; messages sent while the bot is down are lost — use PUBLIC_URL in production)`);
       }
       started.stops.push(() => zalo.stop());
-      started.pushers[ZALO_CHANNEL] = paced(zalo.pusher(), config.ZALO_PUSH_PER_SECOND);
+      started.adapters[ZALO_CHANNEL] = paced(zalo.output, config.ZALO_PUSH_PER_SECOND);
     } catch (err) {
       await client.close();
       log.error({ err: (err as Error).message }, 'zalo: not connected; the other channels keep running');

@@ -5,11 +5,11 @@ import { Bot, GrammyError, InlineKeyboard, InputFile } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
+import { DeliveryError, type OutputAdapter } from '../core/output.ts';
 import type { Db } from '../db/index.ts';
 import { ChannelIntake } from '../intake/channel-intake.ts';
 import type { Intake, IntakeEntry, IntakeItem } from '../intake/intake.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { cleanText } from '../text/clean.ts';
 import { htmlText } from './render.ts';
 import { sameSecret } from './secret.ts';
@@ -62,12 +62,17 @@ export type TelegramParse = IntakeEntry | { ignore: string; warn: boolean };
 
 /**
  * The Telegram adapter: updates in (webhook or long polling) → recorded in the durable intake → `Inbound` → the
- * conversation core → `Reply` rows in the push outbox → sent as HTML with inline keyboards. Updates are de-duplicated
- * on `update_id` by the intake; in groups the bot answers only when mentioned or replied to; a user who blocked the
- * bot is marked unreachable (by the push worker).
+ * conversation core → `Reply` rows in the push outbox → sent by {@link TelegramChannel.output} as HTML with inline
+ * keyboards. Updates are de-duplicated on `update_id` by the intake; in groups the bot answers only when mentioned or
+ * replied to; a user who blocked the bot is marked unreachable (by the push worker).
  */
 export class TelegramChannel {
   readonly bot: Bot;
+  /**
+   * Everything this bot sends — replies and pushes alike — goes through this: HTML, split under the limit, buttons,
+   * pictures uploaded; Telegram's errors mapped to {@link DeliveryError} (403 blocked, 429 with its retry_after…).
+   */
+  readonly output: OutputAdapter;
   private readonly intake: Intake;
   private readonly intakes: ChannelIntake;
   private polling = false;
@@ -86,6 +91,11 @@ export class TelegramChannel {
       conversation: options.conversation,
       begin: (item) => this.begin(item),
     });
+    this.output = {
+      name: TELEGRAM_CHANNEL,
+      capabilities: { buttons: true, maxText: TELEGRAM_MAX_TEXT, photos: options.images !== undefined },
+      send: (address, replies) => this.deliver(address, replies),
+    };
   }
 
   /** Connects (getMe) and sets the command menu; a failure to set the menu is logged, not fatal. */
@@ -103,7 +113,7 @@ export class TelegramChannel {
   startPolling(): void {
     this.polling = true;
     const abort = (this.abort = new AbortController());
-    void this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
+    void this.intakes.startOwn(this.output);
     this.loop = (async () => {
       let offset = 0;
       let backoffMs = 1000;
@@ -132,7 +142,7 @@ export class TelegramChannel {
   async startWebhook(server: FastifyInstance, publicUrl: string): Promise<string> {
     const secret = webhookSecret(this.options.token);
     const path = `/telegram/${secret.slice(0, 16)}`;
-    await this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
+    await this.intakes.startOwn(this.output);
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[TELEGRAM_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.intake.record(TELEGRAM_CHANNEL, this.entries([req.body]));
@@ -180,11 +190,26 @@ export class TelegramChannel {
     return () => clearInterval(keepTyping);
   }
 
+  /** The output adapter's send: the replies one by one, Telegram's errors mapped for the push engine. */
+  private async deliver(chatId: string, replies: readonly Reply[]): Promise<void> {
+    try {
+      for (const r of replies) await this.sendOne(chatId, r);
+    } catch (err) {
+      if (err instanceof GrammyError) {
+        if (err.error_code === 429) throw new DeliveryError('rate-limited', err.description, (err.parameters.retry_after ?? 1) * 1000);
+        if (err.error_code === 403) throw new DeliveryError('blocked', err.description);
+        if (err.error_code >= 500) throw new DeliveryError('transient', err.description);
+        throw new DeliveryError('permanent', err.description);
+      }
+      throw new DeliveryError('transient', (err as Error).message);
+    }
+  }
+
   /**
    * One reply: HTML, split under the limit at paragraph boundaries, buttons on the last part. A reply with a picture
    * is one photo message with the text as its caption when it fits (1,024 characters), else the photo then the text.
    */
-  async send(chatId: number | string, reply: Reply): Promise<void> {
+  private async sendOne(chatId: string, reply: Reply): Promise<void> {
     const picture = reply.image && (await this.options.images?.(reply.image.path));
     const keyboard = reply.choices?.length ? { reply_markup: keyboardOf(reply) } : {};
     if (picture) {
@@ -195,7 +220,7 @@ export class TelegramChannel {
       }
       await this.bot.api.sendPhoto(chatId, file);
     }
-    const parts = splitMessage(reply.text, TELEGRAM_MAX_TEXT);
+    const parts = splitMessage(reply.text, this.output.capabilities.maxText);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
       await this.bot.api.sendMessage(chatId, htmlText(part), {
@@ -205,25 +230,6 @@ export class TelegramChannel {
       });
     }
   }
-}
-
-/** Pushes (daily lessons) through this bot, with Telegram's errors mapped for the delivery engine. */
-export function telegramPusher(channel: TelegramChannel): PushSender {
-  return {
-    async push(externalId, replies) {
-      try {
-        for (const r of replies) await channel.send(externalId, r);
-      } catch (err) {
-        if (err instanceof GrammyError) {
-          if (err.error_code === 429) throw new DeliveryError('rate-limited', err.description, (err.parameters.retry_after ?? 1) * 1000);
-          if (err.error_code === 403) throw new DeliveryError('blocked', err.description);
-          if (err.error_code >= 500) throw new DeliveryError('transient', err.description);
-          throw new DeliveryError('permanent', err.description);
-        }
-        throw new DeliveryError('transient', (err as Error).message);
-      }
-    },
-  };
 }
 
 function keyboardOf(reply: Reply): InlineKeyboard {

@@ -35,11 +35,4 @@ export interface Reply {
   image?: { path: string; alt: string };
 }
 
-/** What a channel can show; the core never needs it, renderers do. */
-export interface Capabilities {
-  buttons: boolean;
-  /** Longest message the platform accepts, in characters. */
-  maxText: number;
-}
-
 export const reply = (text: string, choices?: Choice[]): Reply => (choices?.length ? { text, choices } : { text });

@@ -1,13 +1,10 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { ChannelPauses } from '../push/engine.ts';
-import type { PushSender } from '../push/sender.ts';
+import type { Sender } from '../core/output.ts';
 import { runWorkers, type PeriodicTask } from '../push/workers.ts';
 import { deliverBatch } from './delivery.ts';
 import { enqueueDue } from './subscriptions.ts';
-
-/** Pacing lives with the push engine now; re-exported for the channels that wrap their pushers in it. */
-export { paced } from '../push/sender.ts';
 
 export const LESSON_SCHEDULE_TASK = 'lesson-schedule';
 export const LESSON_DELIVERY_TASK = 'lessons';
@@ -19,7 +16,7 @@ export const LESSON_DELIVERY_TASK = 'lessons';
  */
 export function lessonTasks(options: {
   db: Db;
-  senders: Record<string, PushSender>;
+  senders: Record<string, Sender>;
   log: Logger;
   everyMs?: number;
   pauses?: ChannelPauses;
@@ -49,7 +46,12 @@ export function lessonTasks(options: {
 }
 
 /** The lesson jobs alone (tests, the terminal); `npm start` runs them with the other workers (src/workers.ts). */
-export function startLessonWorker(options: { db: Db; senders: Record<string, PushSender>; log: Logger; intervalMs?: number }): () => Promise<void> {
+export function startLessonWorker(options: {
+  db: Db;
+  senders: Record<string, Sender>;
+  log: Logger;
+  intervalMs?: number;
+}): () => Promise<void> {
   let kick = () => {};
   const workers = runWorkers(lessonTasks({ ...options, everyMs: options.intervalMs, pauses: new Map(), scheduled: () => kick() }), options.log);
   kick = () => workers.kick(LESSON_DELIVERY_TASK);

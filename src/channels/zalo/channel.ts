@@ -2,11 +2,11 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
 import type { Reply } from '../../core/message.ts';
+import { DeliveryError, type OutputAdapter } from '../../core/output.ts';
 import type { Db } from '../../db/index.ts';
 import { ChannelIntake } from '../../intake/channel-intake.ts';
 import type { Intake, IntakeEntry, IntakeItem } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
-import { DeliveryError, type PushSender } from '../../push/sender.ts';
 import { cleanText } from '../../text/clean.ts';
 import { plainReply } from '../render.ts';
 import { sameSecret } from '../secret.ts';
@@ -43,6 +43,11 @@ export interface ZaloOptions {
  * `message_id`. In groups the bot answers only messages that start with its name (`@Bot…`).
  */
 export class ZaloChannel {
+  /**
+   * Everything this bot sends — replies and pushes alike — goes through this: plain text with numbered choices, split
+   * under 2,000 characters, pictures by public URL; Zalo's errors mapped to {@link DeliveryError}.
+   */
+  readonly output: OutputAdapter;
   private botName = '';
   private polling = false;
   private loop?: Promise<void>;
@@ -57,6 +62,11 @@ export class ZaloChannel {
       begin: (item) => void options.client.sendChatAction(item.address).catch(() => {}),
       after: (item) => this.after(item),
     });
+    this.output = {
+      name: ZALO_CHANNEL,
+      capabilities: { buttons: false, maxText: ZALO_MAX_TEXT, photos: options.publicUrl !== undefined },
+      send: (address, replies) => this.deliver(address, replies),
+    };
   }
 
   async init(): Promise<string> {
@@ -71,7 +81,7 @@ export class ZaloChannel {
    */
   async startWebhook(server: FastifyInstance, publicUrl: string, secret: string): Promise<string> {
     const path = `/zalo/${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
-    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
+    await this.intakes.startOwn(this.output);
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[ZALO_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.accept(req.body);
@@ -89,7 +99,7 @@ export class ZaloChannel {
    */
   startPolling(): void {
     this.polling = true;
-    void this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
+    void this.intakes.startOwn(this.output);
     this.loop = (async () => {
       await this.options.client.deleteWebhook().catch((err: Error) => this.options.log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
       let backoffMs = 1000;
@@ -126,7 +136,7 @@ export class ZaloChannel {
    * tools. Production goes through {@link startWebhook} or {@link startPolling}.
    */
   async handle(update: ZaloUpdate): Promise<void> {
-    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
+    await this.intakes.startOwn(this.output);
     const entry = this.entryOf(update);
     if (!entry) return;
     await this.intake.record(ZALO_CHANNEL, [entry]);
@@ -179,39 +189,34 @@ export class ZaloChannel {
     }
   }
 
-
-  /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
-  async send(chatId: string, replies: Reply[]): Promise<void> {
-    for (const r of replies) {
-      const text = plainReply(r);
-      if (r.image && this.options.publicUrl) {
-        const url = `${this.options.publicUrl.replace(/\/$/, '')}${r.image.path}`;
-        // the text rides as the caption when it fits: one message
-        if (text.length <= ZALO_MAX_TEXT) {
-          await this.options.client.sendPhoto(chatId, url, text);
-          continue;
-        }
-        await this.options.client.sendPhoto(chatId, url);
-      }
-      for (const part of splitMessage(text, ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
+  /** The output adapter's send: numbered choices, split under 2,000 characters; Zalo's errors mapped. */
+  private async deliver(chatId: string, replies: readonly Reply[]): Promise<void> {
+    try {
+      for (const r of replies) await this.sendOne(chatId, r);
+    } catch (err) {
+      if (!(err instanceof ZaloApiError)) throw new DeliveryError('transient', (err as Error).message);
+      if (err.code === 429) throw new DeliveryError('rate-limited', err.description, 5000);
+      if (err.code === 0 || err.code >= 500 || err.code === 408) throw new DeliveryError('transient', err.message);
+      if (err.code === 403) throw new DeliveryError('blocked', err.message);
+      throw new DeliveryError('permanent', err.message);
     }
   }
 
-  /** Pushes (daily lessons), with Zalo's errors mapped for the delivery engine. */
-  pusher(): PushSender {
-    return {
-      push: async (externalId, replies) => {
-        try {
-          await this.send(externalId, replies);
-        } catch (err) {
-          if (!(err instanceof ZaloApiError)) throw new DeliveryError('transient', (err as Error).message);
-          if (err.code === 429) throw new DeliveryError('rate-limited', err.description, 5000);
-          if (err.code === 0 || err.code >= 500 || err.code === 408) throw new DeliveryError('transient', err.message);
-          if (err.code === 403) throw new DeliveryError('blocked', err.message);
-          throw new DeliveryError('permanent', err.message);
-        }
-      },
-    };
+  /** One reply; with a picture (and a public address to show it at), the photo with the text as its caption when it fits. */
+  private async sendOne(chatId: string, r: Reply): Promise<void> {
+    const { client, publicUrl } = this.options;
+    const { maxText } = this.output.capabilities;
+    const text = plainReply(r);
+    if (r.image && publicUrl) {
+      const url = `${publicUrl.replace(/\/$/, '')}${r.image.path}`;
+      // the text rides as the caption when it fits: one message
+      if (text.length <= maxText) {
+        await client.sendPhoto(chatId, url, text);
+        return;
+      }
+      await client.sendPhoto(chatId, url);
+    }
+    for (const part of splitMessage(text, maxText)) await client.sendMessage(chatId, part);
   }
 }
 
