@@ -39,11 +39,16 @@ async function main(): Promise<void> {
     { database: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: app.answers, ...(app.answerer ? { llmTimeoutMs: config.LLM_TIMEOUT_MS } : {}) },
     `Bình Dân is ready — web chat at ${address.replace('127.0.0.1', 'localhost')}/`,
   );
+  // In this order, each step awaited: no more webhook or web chat requests (those in progress finish); the background
+  // loops end (sends in flight finish, rows not started go back); each polling loop ends, then the intake (turns in
+  // flight finish, their replies wait in the outbox for the next start); then the database closes.
   const stop = async (signal: string) => {
     log.info(`${signal}: shutting down`);
-    await background.stop();
-    await Promise.allSettled(channels.stops.map((stop) => stop()));
     await server.close();
+    await background.stop();
+    for (const stopChannel of channels.stops) {
+      await stopChannel().catch((err: Error) => log.error({ err: err.message }, 'a channel did not stop cleanly'));
+    }
     await app.close();
     process.exit(0);
   };

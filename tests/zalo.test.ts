@@ -1,3 +1,5 @@
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
@@ -78,6 +80,37 @@ describe('Zalo channel over long polling', () => {
     fake.push(zaloText('quen mat khau vneid', 'z2').result);
     await fake.waitFor(() => fake.sent('z2').length > 0);
     expect(fake.sent('z2')[0]!.body.text).toMatch(/Quên mật khẩu/);
+  });
+});
+
+describe('stopping the Zalo channel', () => {
+  it('aborts the long poll in flight and resolves once the polling loop has ended', async () => {
+    // an API whose getUpdates never answers (a long poll Zalo holds open)
+    const polls: { closed: boolean }[] = [];
+    const api = createHttpServer((req, res) => {
+      if (req.url?.endsWith('/getUpdates')) {
+        const poll = { closed: false };
+        polls.push(poll);
+        req.on('close', () => (poll.closed = true));
+        return;
+      }
+      const body = { ok: true, result: { id: '1', account_name: 'Bot' } };
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((ok) => api.listen(0, '127.0.0.1', ok));
+    const hanging = new ZaloClient({ token: fake.token, baseUrl: `http://127.0.0.1:${(api.address() as AddressInfo).port}` });
+    const zalo = new ZaloChannel({ client: hanging, conversation: app.conversation, db: app.db, log: app.log, pollSeconds: 30 });
+    await zalo.init();
+    zalo.startPolling();
+    await fake.waitFor(() => polls.length === 1);
+    const started = Date.now();
+    await zalo.stop();
+    expect(Date.now() - started).toBeLessThan(2000);
+    await fake.waitFor(() => polls[0]!.closed);
+    await new Promise((ok) => setTimeout(ok, 200));
+    expect(polls).toHaveLength(1); // the loop ended: no poll after the stop
+    api.closeAllConnections();
+    await new Promise((ok) => api.close(ok));
   });
 });
 

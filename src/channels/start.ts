@@ -14,6 +14,7 @@ export interface StartedChannels {
   adapters: Record<string, OutputAdapter>;
   /** Called once the HTTP server listens (long polling starts then). */
   afterListen: (() => void)[];
+  /** To be run in order: each channel's polling loop ends (awaited), then the intake (its turns in flight finish). */
   stops: (() => Promise<void>)[];
 }
 

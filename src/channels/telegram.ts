@@ -11,6 +11,7 @@ import { ChannelIntake } from '../intake/channel-intake.ts';
 import type { Intake, IntakeEntry, IntakeItem } from '../intake/intake.ts';
 import type { Logger } from '../log.ts';
 import { cleanText } from '../text/clean.ts';
+import { runPolling, type PollingLoop } from './polling.ts';
 import { htmlText } from './render.ts';
 import { sameSecret } from './secret.ts';
 import { splitMessage } from './split.ts';
@@ -75,9 +76,7 @@ export class TelegramChannel {
   readonly output: OutputAdapter;
   private readonly intake: Intake;
   private readonly intakes: ChannelIntake;
-  private polling = false;
-  private abort?: AbortController;
-  private loop?: Promise<void>;
+  private poller?: PollingLoop;
 
   constructor(private readonly options: TelegramOptions) {
     // A Bot API call that hangs (network trouble) fails after this long instead of the default 500 s.
@@ -111,26 +110,19 @@ export class TelegramChannel {
    * recorded is fetched again; one recorded twice is recorded once). Errors back off up to 30 s.
    */
   startPolling(): void {
-    this.polling = true;
-    const abort = (this.abort = new AbortController());
+    if (this.poller) return;
     void this.intakes.startOwn(this.output);
-    this.loop = (async () => {
-      let offset = 0;
-      let backoffMs = 1000;
-      while (this.polling) {
-        try {
-          const updates = await this.bot.api.getUpdates({ offset, timeout: 30, allowed_updates: [...ALLOWED_UPDATES] }, abort.signal as Parameters<Bot["api"]["getUpdates"]>[1]);
-          backoffMs = 1000;
-          await this.intake.record(TELEGRAM_CHANNEL, this.entries(updates));
-          if (updates.length) offset = updates.at(-1)!.update_id + 1;
-        } catch (err) {
-          if (!this.polling) break;
-          this.options.log.warn({ err: (err as Error).message, retryInMs: backoffMs }, 'telegram: polling failed');
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 30_000);
-        }
-      }
-    })();
+    let offset = 0;
+    this.poller = runPolling({
+      channel: TELEGRAM_CHANNEL,
+      log: this.options.log,
+      round: async (signal) => {
+        const query = { offset, timeout: 30, allowed_updates: [...ALLOWED_UPDATES] };
+        const updates = await this.bot.api.getUpdates(query, signal as Parameters<Bot['api']['getUpdates']>[1]);
+        await this.intake.record(TELEGRAM_CHANNEL, this.entries(updates));
+        if (updates.length) offset = updates.at(-1)!.update_id + 1;
+      },
+    });
   }
 
   /**
@@ -153,10 +145,11 @@ export class TelegramChannel {
     return url;
   }
 
+  /** Ends the polling loop (awaited) and the channel's own intake and push worker, if it has them. */
   async stop(): Promise<void> {
-    this.polling = false;
-    this.abort?.abort();
-    await this.loop;
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
     await this.intakes.stopOwn();
   }
 

@@ -8,6 +8,7 @@ import { ChannelIntake } from '../../intake/channel-intake.ts';
 import type { Intake, IntakeEntry, IntakeItem } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
 import { cleanText } from '../../text/clean.ts';
+import { runPolling, type PollingLoop } from '../polling.ts';
 import { plainReply } from '../render.ts';
 import { sameSecret } from '../secret.ts';
 import { splitMessage } from '../split.ts';
@@ -49,8 +50,7 @@ export class ZaloChannel {
    */
   readonly output: OutputAdapter;
   private botName = '';
-  private polling = false;
-  private loop?: Promise<void>;
+  private poller?: PollingLoop;
   private readonly intake: Intake;
   private readonly intakes: ChannelIntake;
 
@@ -98,32 +98,34 @@ export class ZaloChannel {
    * and we had not recorded yet is gone.
    */
   startPolling(): void {
-    this.polling = true;
+    if (this.poller) return;
     void this.intakes.startOwn(this.output);
-    this.loop = (async () => {
-      await this.options.client.deleteWebhook().catch((err: Error) => this.options.log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
-      let backoffMs = 1000;
-      while (this.polling) {
-        try {
-          const body = await this.options.client.getUpdates(this.options.pollSeconds ?? 30);
-          backoffMs = 1000;
-          await this.accept(body);
-        } catch (err) {
-          if (err instanceof ZaloApiError && err.isPollTimeout) continue;
-          if (!this.polling) break;
-          this.options.log.warn({ err: (err as Error).message, retryInMs: backoffMs }, 'zalo: polling failed');
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 30_000);
+    const { client, log } = this.options;
+    let webhookDeleted = false;
+    this.poller = runPolling({
+      channel: ZALO_CHANNEL,
+      log,
+      quiet: (err) => err instanceof ZaloApiError && err.isPollTimeout,
+      round: async (signal) => {
+        if (!webhookDeleted) {
+          webhookDeleted = true;
+          await client.deleteWebhook().catch((err: Error) => log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
         }
-      }
-    })();
+        await this.accept(await client.getUpdates(this.options.pollSeconds ?? 30, signal));
+      },
+    });
   }
 
+  /**
+   * Ends the polling loop (its request in flight aborted, the loop awaited), then the channel's own intake and push
+   * worker if it has them, then closes the client.
+   */
   async stop(): Promise<void> {
-    this.polling = false;
-    await this.options.client.close();
-    await this.loop?.catch(() => {});
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
     await this.intakes.stopOwn();
+    await this.options.client.close();
   }
 
   /** Work of this channel's own intake and push worker, if it has them (tests). */
