@@ -30,9 +30,17 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
   });
   afterAll(() => tg.stop());
 
-  it('sets the Vietnamese command menu', () => {
-    const menu = fake.sent('setMyCommands')[0]!.body.commands as { command: string }[];
-    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'hoc', 'tiendo', 'tinhnguyenvien']);
+  it("sets the command menu from the features' commands, which the Bot API accepts", () => {
+    const calls = fake.calls.filter((c) => c.method === 'setMyCommands');
+    expect(calls.map((c) => c.ok)).toEqual([true]);
+    const menu = calls[0]!.body.commands as { command: string; description: string }[];
+    const { registry } = app.conversation;
+    expect(menu).toEqual(registry.menu());
+    expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'hoc', 'dangky', 'tiendo', 'tinhnguyenvien']));
+    // what features keep out of the menu (synonyms, volunteer commands) is not in it
+    const hidden = [...registry.commands].filter(([, c]) => c.hidden).map(([name]) => name);
+    expect(hidden).toEqual(expect.arrayContaining(['trogiup', 'nhan', 'xong']));
+    for (const name of hidden) expect(menu.map((c) => c.command)).not.toContain(name);
   });
 
   it("answers a citizen's question with the right guide, as HTML with an inline keyboard", async () => {

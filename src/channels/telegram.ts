@@ -23,14 +23,6 @@ export const TELEGRAM_MAX_TEXT = 4000;
 export const TELEGRAM_MAX_CAPTION = 1024;
 export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
-export const COMMANDS = [
-  { command: 'start', description: 'Bắt đầu' },
-  { command: 'help', description: 'Mình giúp được gì' },
-  { command: 'hoc', description: 'Học bài ngắn về kỹ năng số' },
-  { command: 'tiendo', description: 'Xem tiến độ học' },
-  { command: 'tinhnguyenvien', description: 'Gặp tình nguyện viên' },
-];
-
 /** Non-text messages, by the field Telegram sets, and the media type the core understands. */
 const MEDIA: [string, string][] = [
   ['photo', 'photo'], ['document', 'photo'], ['contact', 'contact'], ['voice', 'voice'], ['audio', 'voice'],
@@ -97,11 +89,16 @@ export class TelegramChannel {
     };
   }
 
-  /** Connects (getMe) and sets the command menu; a failure to set the menu is logged, not fatal. */
+  /**
+   * Connects (getMe) and sets the command menu: the commands the features declare (`Registry.menu()`). A failure to
+   * set the menu is logged, not fatal.
+   */
   async init(): Promise<string> {
     // getMe ourselves: grammY's init() retries a network failure forever, start-up must report it instead.
     this.bot.botInfo = await this.bot.api.getMe();
-    await this.bot.api.setMyCommands(COMMANDS).catch((err: Error) => this.options.log.warn({ err: err.message }, 'telegram: setMyCommands failed'));
+    await this.bot.api
+      .setMyCommands(this.options.conversation.registry.menu())
+      .catch((err: Error) => this.options.log.warn({ err: err.message }, 'telegram: setMyCommands failed'));
     return this.bot.botInfo.username;
   }
 
