@@ -158,6 +158,27 @@ describe('Zalo webhook', () => {
     expect(fake.sent('g1')).toHaveLength(1);
   });
 
+  it('stores a private chat whose id is not the user id as where pushes go (by the core); a group message changes nothing', async () => {
+    const { userAddressSql } = await import('../src/core/users.ts');
+    const address = async () => {
+      const sql = `select ${userAddressSql('u')} as a from users u where channel = 'zalo' and external_id = 'wu5'`;
+      const [row] = await app.db.query<{ a: string }>(sql);
+      return row?.a;
+    };
+    await post(zaloText('quen mat khau vneid', 'wu5', { chatId: 'wc5' }), secret());
+    await zalo.idle();
+    expect(fake.sent('wc5').length).toBeGreaterThan(0);
+    expect(await address()).toBe('wc5');
+    await post(zaloText('@Bot Bình Dân quen mat khau vneid', 'wu5', { chatType: 'GROUP', chatId: 'g5' }), secret());
+    await zalo.idle();
+    expect(fake.sent('g5').length).toBeGreaterThan(0);
+    expect(await address()).toBe('wc5');
+    // their own chat again, now under their user id: pushes go there
+    await post(zaloText('quen mat khau vneid', 'wu5'), secret());
+    await zalo.idle();
+    expect(await address()).toBe('wu5');
+  });
+
   it('splits long replies under 2,000 characters and ignores malformed bodies', async () => {
     expect((await post({ nonsense: true }, secret())).status).toBe(200);
     const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', [ZALO_SECRET_HEADER]: secret() }, body: '{broken' });

@@ -250,9 +250,15 @@ export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id'
     const name = [from.first_name, from.last_name].filter((p): p is string => typeof p === 'string' && p !== '').map(cleanText).join(' ');
     return { userId: String(from.id), ...(name ? { displayName: name } : {}) };
   };
+  // in the user's private chat, its id (the user id) is where pushes to them go
   const work = (chat: number, own: boolean, inbound: Omit<Inbound, 'channel'>, meta?: Record<string, string>): IntakeEntry => ({
     key,
-    item: { address: String(chat), own, inbound: { channel: TELEGRAM_CHANNEL, ...inbound }, ...(meta ? { meta } : {}) },
+    item: {
+      address: String(chat),
+      own,
+      inbound: { channel: TELEGRAM_CHANNEL, ...inbound, ...(own ? { address: String(chat) } : {}) },
+      ...(meta ? { meta } : {}),
+    },
   });
 
   const callback = body.callback_query;

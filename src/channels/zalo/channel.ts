@@ -5,7 +5,7 @@ import type { Reply } from '../../core/message.ts';
 import { DeliveryError, type OutputAdapter } from '../../core/output.ts';
 import type { Db } from '../../db/index.ts';
 import { ChannelIntake } from '../../intake/channel-intake.ts';
-import type { Intake, IntakeEntry, IntakeItem } from '../../intake/intake.ts';
+import type { Intake, IntakeEntry } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
 import { cleanText } from '../../text/clean.ts';
 import { runPolling, type PollingLoop } from '../polling.ts';
@@ -60,7 +60,6 @@ export class ZaloChannel {
     this.intake.register(ZALO_CHANNEL, {
       conversation: options.conversation,
       begin: (item) => void options.client.sendChatAction(item.address).catch(() => {}),
-      after: (item) => this.after(item),
     });
     this.output = {
       name: ZALO_CHANNEL,
@@ -166,10 +165,11 @@ export class ZaloChannel {
     }
     const displayName = update.displayName === undefined ? undefined : cleanText(update.displayName);
     // ids are strings on Zalo: cleaned too, so that no body can make the row impossible to record
+    const chat = cleanText(update.chatId);
     return {
       key: cleanText(update.messageId),
       item: {
-        address: cleanText(update.chatId),
+        address: chat,
         own: !update.group,
         inbound: {
           channel: ZALO_CHANNEL,
@@ -178,17 +178,11 @@ export class ZaloChannel {
           ...(displayName ? { displayName } : {}),
           ...(text !== undefined ? { text } : {}),
           ...(update.mediaType ? { mediaType: update.mediaType } : {}),
-          ...(update.group ? { inGroup: true } : {}),
+          // a private chat's id can differ from the user's: pushes (lessons) go to the chat
+          ...(update.group ? { inGroup: true } : { address: chat }),
         },
       },
     };
-  }
-
-  /** A private chat whose id differs from the user's: pushes (lessons) go to the chat. */
-  private async after(item: IntakeItem): Promise<void> {
-    if (item.own && item.address !== item.inbound.userId) {
-      await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [item.inbound.userId, item.address, ZALO_CHANNEL]);
-    }
   }
 
   /** The output adapter's send: numbered choices, split under 2,000 characters; Zalo's errors mapped. */
