@@ -21,6 +21,7 @@ async function main(): Promise<void> {
   const log = createLogger(config.LOG_LEVEL);
   const app = await createApp(config, log);
   const server = await createServer(app);
+  // fills app.pushChannels as each channel connects: what handoff and learn may push to
   const channels = await startChannels(app, server);
   const address = await server.listen({ port: config.PORT, host: config.HOST });
   for (const startAfterListen of channels.afterListen) startAfterListen();

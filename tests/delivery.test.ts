@@ -69,6 +69,7 @@ describe('daily lessons on the embedded database', { shuffle: false }, () => {
   const user = 'tg-700';
   beforeAll(async () => {
     app = await memoryApp();
+    app.pushChannels.add('telegram'); // as if Telegram had connected: the turns below come from a Telegram user
   });
   afterAll(() => app?.close());
   const say = (text: string) => app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text });

@@ -179,6 +179,49 @@ describe('channel start-up', () => {
     for (const stop of ok.stops) await stop();
     await server.close();
   });
+
+  it('a Telegram whose token the Bot API refuses is offered to nobody: no daily lessons there, no help desk behind it', async () => {
+    const { startChannels } = await import('../src/channels/start.ts');
+    // the help desk is the volunteers' Telegram group: reachable only while Telegram is connected
+    const desk = await memoryApp({ VOLUNTEER_CHAT_ID: '-100900', VOLUNTEER_HOURS: '0-24' });
+    const server = await createServer(desk);
+    const withToken = (token: string) => ({
+      ...desk,
+      config: { ...desk.config, TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: fake.apiRoot },
+    });
+    const ask = (channel: string, userId: string, text: string) => desk.conversation.handle({ channel, userId, kind: 'text', text });
+    const tickets = async (citizen: string) =>
+      (await desk.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = $1`, [citizen])).length;
+    try {
+      // the fake answers getMe with 401 Unauthorized for any token but its own
+      const refused = await startChannels(withToken(`123456:${'r'.repeat(30)}`), server);
+      expect(refused.adapters).toEqual({});
+      expect(refused.stops).toEqual([]);
+      expect([...desk.pushChannels]).toEqual(['web']);
+      const [notOffered] = await ask('telegram', '9901', '/dangky');
+      expect(notOffered!.text).toMatch(/Telegram.*Zalo/);
+      expect(notOffered!.choices!.map((c) => c.id)).not.toContainEqual(expect.stringMatching(/^sub:/));
+      const [nobody] = await ask('web', 'web-desk-down', '/tinhnguyenvien cần giúp nộp hồ sơ');
+      expect(nobody!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
+      expect(await tickets('web-desk-down')).toBe(0);
+
+      // the same with the right token: connected, so both are offered
+      const connected = await startChannels(withToken(fake.token), server);
+      expect(Object.keys(connected.adapters)).toEqual(['telegram']);
+      expect([...desk.pushChannels]).toEqual(['web', 'telegram']);
+      const [offered] = await ask('telegram', '9902', '/dangky');
+      expect(offered!.choices!.map((c) => c.id)).toContainEqual(expect.stringMatching(/^sub:/));
+      const [queued] = await ask('web', 'web-desk-up', '/tinhnguyenvien cần giúp nộp hồ sơ');
+      expect(queued!.text).not.toMatch(/chưa có tình nguyện viên trực tuyến/);
+      expect(await tickets('web-desk-up')).toBe(1);
+      for (const stop of connected.stops) await stop();
+      // a channel stopped is no longer offered either
+      expect([...desk.pushChannels]).toEqual(['web']);
+    } finally {
+      await server.close();
+      await desk.close();
+    }
+  });
 });
 
 describe('the Telegram output adapter', () => {
@@ -203,10 +246,8 @@ describe('lesson pictures', () => {
     const { renderLesson } = await import('../src/learn/render.ts');
     const card = renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!);
     expect(card.image!.path).toBe('/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
-    const { learnPictures } = await import('../src/learn/pictures.ts');
-    const { conversation, db, log } = app;
-    const images = learnPictures(db, app.config.knowledgeDir, 'http://localhost');
-    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation, db, log, images });
+    const { conversation, db, log, pictures } = app;
+    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation, db, log, images: pictures });
     await tg.output.send('703', [card]);
     const sent = fake.calls.filter((c) => Number(c.body.chat_id) === 703);
     expect(sent.map((c) => c.method)).toEqual(['sendPhoto']);
