@@ -6,6 +6,7 @@ import type { App } from '../src/app.ts';
 import { ZALO_SECRET_HEADER, ZaloChannel, zaloWebhookSecret } from '../src/channels/zalo/channel.ts';
 import { ZaloApiError, ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
+import { plainReply } from '../src/channels/render.ts';
 import { createServer } from '../src/http/server.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { memoryApp } from './helpers/app.ts';
@@ -31,10 +32,18 @@ describe('Zalo client (undici)', () => {
     expect((err as ZaloApiError).code).toBe(400);
     const timeout = await c.getUpdates(1).catch((e: unknown) => e);
     expect((timeout as ZaloApiError).isPollTimeout).toBe(true);
-    const bad = new ZaloClient({ token: 'wrong:token-value', baseUrl: fake.base });
-    const unauthorized = (await bad.getMe().catch((e: unknown) => e)) as Error;
+    // an API (or a proxy before it) that quotes the URL back in its error: the token is in that URL
+    const quoting = createHttpServer((req, res) => {
+      const body = { ok: false, error_code: 401, description: `Unauthorized: ${req.url}` };
+      res.writeHead(401, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    });
+    await new Promise<void>((ok) => quoting.listen(0, '127.0.0.1', ok));
+    const bad = new ZaloClient({ token: 'wrong:token-value', baseUrl: `http://127.0.0.1:${(quoting.address() as AddressInfo).port}` });
+    const unauthorized = (await bad.getMe().catch((e: unknown) => e)) as ZaloApiError;
+    expect(unauthorized.code).toBe(401);
+    expect(unauthorized.message).toBe('Zalo getMe failed (401): Unauthorized: /bot[hidden]/getMe');
     expect(unauthorized.message).not.toContain('token-value');
-    await Promise.all([c.close(), bad.close()]);
+    await Promise.all([c.close(), bad.close(), new Promise((ok) => quoting.close(ok))]);
   });
 
   it('parses wrapped and bare updates, string ids, images, stickers and unsupported messages', () => {
@@ -62,7 +71,9 @@ describe('Zalo channel over long polling', () => {
   it('deletes the webhook first, answers with the right guide, and renders choices as a numbered list', async () => {
     fake.push(zaloText('lam sao doi so dien thoai tren vneid', 'z1').result);
     await fake.waitFor(() => fake.sent('z1').length > 0);
-    expect(fake.calls.findIndex((c) => c.method === 'deleteWebhook')).toBeGreaterThanOrEqual(0);
+    const deleted = fake.calls.findIndex((c) => c.method === 'deleteWebhook');
+    expect(deleted).toBeGreaterThanOrEqual(0);
+    expect(deleted).toBeLessThan(fake.calls.indexOf(fake.sent('z1')[0]!));
     const text = fake.sent('z1')[0]!.body.text as string;
     expect(text).toMatch(/^Đổi số điện thoại/);
     expect(text).not.toContain('**');
@@ -179,13 +190,25 @@ describe('Zalo webhook', () => {
     expect(await address()).toBe('wu5');
   });
 
-  it('splits long replies under 2,000 characters and ignores malformed bodies', async () => {
+  it('ignores malformed bodies', async () => {
+    const before = fake.calls.length;
     expect((await post({ nonsense: true }, secret())).status).toBe(200);
     const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', [ZALO_SECRET_HEADER]: secret() }, body: '{broken' });
     expect(res.status).toBe(400);
     await zalo.idle();
-    const answers = fake.sent().map((c) => c.body.text as string);
-    for (const t of answers) expect(t.length).toBeLessThanOrEqual(2000);
+    expect(fake.calls.slice(before)).toEqual([]);
+  });
+
+  it('splits a long reply under 2,000 characters, in order, the numbered choices at the end', async () => {
+    const text = Array.from({ length: 40 }, (_, i) => `Đoạn ${String(i).padStart(2, '0')}: ${'chữ '.repeat(25).trim()}`).join('\n\n');
+    const long = { text, choices: [{ id: 'later', label: '🌙 Để mai' }] };
+    expect(plainReply(long).length).toBeGreaterThan(2 * 2000);
+    await zalo.output.send('w4', [long]);
+    const parts = fake.sent('w4').map((c) => c.body.text as string);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const p of parts) expect(p.length).toBeLessThanOrEqual(2000);
+    expect(parts.join('\n\n')).toBe(plainReply(long));
+    expect(parts.at(-1)).toMatch(/\n1\. 🌙 Để mai\n/);
   });
 });
 

@@ -59,6 +59,8 @@ export class ZaloClient {
     timeoutMs = this.options.timeoutMs ?? 15_000,
     signal?: AbortSignal,
   ): Promise<T> {
+    // whatever Zalo or the network says back may quote the URL, and the token is in it
+    const hidden = (text: string) => text.replaceAll(this.options.token, '[hidden]');
     let res;
     let text;
     try {
@@ -73,7 +75,7 @@ export class ZaloClient {
       });
       text = await res.body.text();
     } catch (err) {
-      throw new ZaloApiError(method, 0, `network error: ${(err as Error).message.replaceAll(this.options.token, '[hidden]')}`);
+      throw new ZaloApiError(method, 0, `network error: ${hidden((err as Error).message)}`);
     }
     let json: { ok?: boolean; result?: T; error_code?: number; description?: string };
     try {
@@ -81,7 +83,9 @@ export class ZaloClient {
     } catch {
       throw new ZaloApiError(method, res.statusCode, `not JSON (HTTP ${res.statusCode})`);
     }
-    if (json.ok !== true) throw new ZaloApiError(method, json.error_code ?? res.statusCode, json.description ?? `HTTP ${res.statusCode}`);
+    if (json.ok !== true) {
+      throw new ZaloApiError(method, json.error_code ?? res.statusCode, hidden(String(json.description ?? `HTTP ${res.statusCode}`)));
+    }
     return json.result as T;
   }
 
