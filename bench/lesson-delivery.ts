@@ -20,14 +20,14 @@ if (process.env.BENCH_WORKER) {
   const { openPostgres } = await import('../src/db/postgres.ts');
   const { silentLogger } = await import('../src/log.ts');
   const { deliverBatch } = await import('../src/learn/delivery.ts');
-  const { DeliveryError } = await import('../src/push/sender.ts');
-  const { paced } = await import('../src/learn/worker.ts');
+  const { DeliveryError } = await import('../src/core/output.ts');
+  const { paced } = await import('../src/push/sender.ts');
   const db = await openPostgres(process.env.DATABASE_URL!, silentLogger, workers * 8 + 2);
   const { Pool } = await import('undici');
   // a keep-alive connection pool, as a channel client would use (undici.request costs far less CPU than fetch)
   const api = new Pool(process.env.API!, { connections: workers * 8 });
   const sender = paced({
-    async push(to, replies) {
+    async send(to, replies) {
       // like the real Telegram pusher (grammY auto-retry): a 429 waits retry_after and retries that message
       for (const r of replies) {
         for (let attempt = 1; ; attempt++) {

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Asker, DEFAULT_MIN_CONFIDENCE } from './ask/asker.ts';
 import { askFeature } from './ask/feature.ts';
 import { Retriever } from './ask/retrieve.ts';
+import { WEB_CHANNEL } from './channels/web.ts';
 import type { Config } from './config.ts';
 import { Conversation } from './core/conversation.ts';
 import { openDb, type Db } from './db/index.ts';
@@ -12,10 +13,13 @@ import { Answerer } from './generate/answerer.ts';
 import { OpenAIChatModel } from './generate/model.ts';
 import { loadPrompts } from './generate/prompts.ts';
 import { handoffFeature, type HandoffSettings } from './handoff/feature.ts';
+import type { RegisterRoutes } from './http/server.ts';
 import { PushSignal } from './push/outbox.ts';
 import { helpFeature } from './help/feature.ts';
 import { loadCourses } from './learn/content.ts';
 import { learnFeature } from './learn/feature.ts';
+import { registerLearnRoutes } from './learn/http.ts';
+import { learnPictures, type Pictures } from './learn/pictures.ts';
 import { syncCourses } from './learn/sync.ts';
 import { ingest, type IngestSummary } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
@@ -40,6 +44,16 @@ export interface App {
   conversation: Conversation;
   /** Rung when a handler queued pushes (relayed messages, announcements); the push worker listens. */
   pushSignal: PushSignal;
+  /**
+   * The channels that can reach their users after the fact, live: the web chat from the start (its page fetches what
+   * is queued for it), Telegram and Zalo once `startChannels` has connected them — never one that failed to connect,
+   * never the terminal. Handoff announces only on these; learn offers daily lessons on those that send by themselves.
+   */
+  pushChannels: Set<string>;
+  /** Learn's pictures by path (certificates, lesson pictures): served by learn's routes, uploaded by Telegram. */
+  pictures: Pictures;
+  /** The slices' HTTP routes, added by `createServer`. */
+  routes: RegisterRoutes[];
   handoff: HandoffSettings;
   ingestSummary: IngestSummary;
   close(): Promise<void>;
@@ -85,8 +99,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     const asker = new Asker(retriever, minConfidence);
     const pushSignal = new PushSignal();
     const handoff = handoffSettings(config);
-    // the web chat fetches its pushes; Telegram and Zalo get them when configured; the terminal cannot
-    const pushChannels = new Set(['web', ...(config.TELEGRAM_BOT_TOKEN ? ['telegram'] : []), ...(config.ZALO_BOT_TOKEN ? ['zalo'] : [])]);
+    const pushChannels = new Set([WEB_CHANNEL]);
+    // daily lessons need a channel that sends by itself: not the web chat, whose page must be open to fetch them
+    const canPush = (channel: string) => channel !== WEB_CHANNEL && pushChannels.has(channel);
+    const pictures = learnPictures(db, config.knowledgeDir, publicBase(config));
     const conversation = new Conversation({
       db,
       log,
@@ -96,7 +112,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
         : { rateLimit: false as const }),
       features: [
         helpFeature(),
-        learnFeature({ db, publicBase: publicBase(config) }),
+        learnFeature({ db, publicBase: publicBase(config), canPush }),
         handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
         safetyFeature({ domains }),
         askFeature({ db, asker, ...(answerer ? { answerer } : {}) }),
@@ -104,6 +120,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     });
     return {
       config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, pushSignal, handoff, ingestSummary,
+      pushChannels, pictures, routes: [(server) => registerLearnRoutes(server, { db, pictures })],
       ...(answerer ? { answerer } : {}),
       answers: answerer ? `llm:${answerer.model}` : 'retrieval',
       close: async () => {

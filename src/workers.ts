@@ -1,3 +1,4 @@
+import type { Sender } from './core/output.ts';
 import type { Db } from './db/index.ts';
 import type { HandoffSettings } from './handoff/feature.ts';
 import { ticketSweepTask } from './handoff/timeouts.ts';
@@ -6,15 +7,8 @@ import type { Logger } from './log.ts';
 import type { ChannelPauses } from './push/engine.ts';
 import { PUSH_TASK, pushTask, type PushSignal } from './push/outbox.ts';
 import { pruneTask } from './push/prune.ts';
-import type { PushSender } from './push/sender.ts';
 import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
 
-/**
- * Every periodic job of a process, run by one {@link runWorkers}: the lesson scheduler and lesson delivery (when a
- * pushing channel runs), push sending (kicked by `pushSignal` whenever a handler queued something), the ticket
- * sweeper and the pruner. Both deliveries share the channels' pacing (the senders) and 429 pauses. `stop()` is the
- * normal stop: sends in flight finish, the rows not started go back, nothing goes out twice.
- */
 /**
  * Hands back the claims a killed predecessor left on both outboxes. Only for the embedded database: its folder lock
  * guarantees no other process is alive to hold them, so waiting out their leases would only delay those messages
@@ -26,9 +20,17 @@ export async function releaseOrphanClaims(db: Db): Promise<void> {
   await db.query(`update push_outbox set claimed_until = null, claim_token = null where status = 'pending' and claimed_until is not null`);
 }
 
+/**
+ * Every periodic job of a process, run by one {@link runWorkers}: the lesson scheduler and lesson delivery (when a
+ * pushing channel runs), push sending (kicked by `pushSignal` whenever a handler queued something), the ticket
+ * sweeper and the pruner. Both deliveries send through the same output adapters (`senders`, paced) and share their
+ * 429 pauses. `stop()` is the normal stop: every loop ends, awaited — sends in flight finish, the rows not started go
+ * back, nothing goes out twice.
+ */
 export function startBackgroundWork(options: {
   db: Db;
-  senders: Record<string, PushSender>;
+  /** The output adapters of the channels that connected, by name. */
+  senders: Record<string, Sender>;
   log: Logger;
   pushSignal: PushSignal;
   handoff: HandoffSettings;

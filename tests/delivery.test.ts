@@ -7,9 +7,10 @@ import { prunePushes } from '../src/push/prune.ts';
 import { startBackgroundWork } from '../src/workers.ts';
 import type { Reply } from '../src/core/message.ts';
 import { deliverBatch } from '../src/learn/delivery.ts';
-import { DeliveryError, type PushSender } from '../src/push/sender.ts';
+import { DeliveryError, type Sender } from '../src/core/output.ts';
+import { paced } from '../src/push/sender.ts';
 import { enqueueDue } from '../src/learn/subscriptions.ts';
-import { paced, startLessonWorker } from '../src/learn/worker.ts';
+import { startLessonWorker } from '../src/learn/worker.ts';
 import { parseTimeOfDay } from '../src/learn/time.ts';
 import { nextLocalTime } from '../src/time/vietnam.ts';
 import { openPostgres } from '../src/db/postgres.ts';
@@ -21,10 +22,10 @@ import { waitUntil } from './helpers/wait.ts';
 /** 2026-11-24 00:00 in Vietnam is 2026-11-23 17:00 UTC. */
 const vn = (day: number, hour: number, minute = 0) => new Date(Date.UTC(2026, 10, day, hour - 7, minute));
 
-class RecordingSender implements PushSender {
+class RecordingSender implements Sender {
   pushed: { to: string; replies: Reply[] }[] = [];
   failWith: DeliveryError[] = [];
-  async push(to: string, replies: Reply[]) {
+  async send(to: string, replies: Reply[]) {
     const err = this.failWith.shift();
     if (err) throw err;
     this.pushed.push({ to, replies });
@@ -34,9 +35,13 @@ class RecordingSender implements PushSender {
 describe('pacing pushes', () => {
   it('keeps a second message to the same chat a second after the first, without holding other chats back', async () => {
     const at: { to: string; t: number }[] = [];
-    const sender = paced({ push: async (to) => void at.push({ to, t: Date.now() }) }, 100);
+    const sender = paced({ send: async (to) => void at.push({ to, t: Date.now() }) }, 100);
     const t0 = Date.now();
-    await Promise.all([sender.push('a', [{ text: '1' }, { text: '2' }]), sender.push('b', [{ text: '1' }]), sender.push('c', [{ text: '1' }])]);
+    await Promise.all([
+      sender.send('a', [{ text: '1' }, { text: '2' }]),
+      sender.send('b', [{ text: '1' }]),
+      sender.send('c', [{ text: '1' }]),
+    ]);
     const times = (to: string) => at.filter((x) => x.to === to).map((x) => x.t - t0);
     expect(times('a')).toHaveLength(2);
     expect(times('a')[1]! - times('a')[0]!).toBeGreaterThanOrEqual(995);
@@ -65,6 +70,7 @@ describe('daily lessons on the embedded database', { shuffle: false }, () => {
   const user = 'tg-700';
   beforeAll(async () => {
     app = await memoryApp();
+    app.pushChannels.add('telegram'); // as if Telegram had connected: the turns below come from a Telegram user
   });
   afterAll(() => app?.close());
   const say = (text: string) => app.conversation.handle({ channel: 'telegram', userId: user, kind: 'text', text });
@@ -210,8 +216,8 @@ describe('the push engine on the embedded database', () => {
     await webTurn('quen mat khau vneid'); // warm
     let started = 0;
     let finished = 0;
-    const slow: PushSender = {
-      async push() {
+    const slow: Sender = {
+      async send() {
         started = Date.now();
         await new Promise((ok) => setTimeout(ok, 2000));
         finished = Date.now();
@@ -234,8 +240,8 @@ describe('the push engine on the embedded database', () => {
   it('keeps one chat in order: a retried message is never overtaken, other chats go on', async () => {
     const got: string[] = [];
     let failNext = true;
-    const sender: PushSender = {
-      async push(to, replies) {
+    const sender: Sender = {
+      async send(to, replies) {
         if (to === 'A' && failNext) {
           failNext = false;
           throw new DeliveryError('transient', 'network');
@@ -256,8 +262,8 @@ describe('the push engine on the embedded database', () => {
   it('after a 429 the channel waits retry_after across batches; its other rows stay untouched meanwhile', async () => {
     const got: string[] = [];
     let limited = false;
-    const sender: PushSender = {
-      async push(to) {
+    const sender: Sender = {
+      async send(to) {
         if (!limited) {
           limited = true;
           throw new DeliveryError('rate-limited', '429', 300);
@@ -312,7 +318,9 @@ describe('the push engine on the embedded database', () => {
 
   it('runs every background job in one runner: a kicked push goes out at once, stop ends them all (twice is fine)', async () => {
     const got: string[] = [];
-    const work = startBackgroundWork({ db: app.db, senders: { telegram: { push: async (to) => void got.push(to) } }, log: silentLogger, pushSignal: app.pushSignal, handoff: app.handoff, pullChannels: ['web'] });
+    const senders = { telegram: { send: async (to: string) => void got.push(to) } };
+    const { db, pushSignal, handoff } = app;
+    const work = startBackgroundWork({ db, senders, log: silentLogger, pushSignal, handoff, pullChannels: ['web'] });
     await enqueuePush(app.db, { channel: 'telegram', address: 'kicked', reply: { text: 'x' } });
     app.pushSignal.kick();
     await waitUntil(() => got.includes('kicked'), 'the kicked push', 1500); // the push interval is 2 s
@@ -392,8 +400,8 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect((await enqueueDue(server.app.db, due)).enqueued).toBe(1000);
 
     const counts = new Map<string, number>();
-    const sender: PushSender = {
-      async push(to) {
+    const sender: Sender = {
+      async send(to) {
         counts.set(to, (counts.get(to) ?? 0) + 1);
         await new Promise((r) => setTimeout(r, Math.random() * 2));
       },
@@ -425,8 +433,8 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     await queue(['lease-1', 'lease-2', 'lease-3']);
     const got: string[] = [];
     let limited = false;
-    const sender: PushSender = {
-      async push(to) {
+    const sender: Sender = {
+      async send(to) {
         if (!limited) {
           limited = true;
           throw new DeliveryError('rate-limited', 'Too Many Requests', 60_000);
@@ -434,14 +442,14 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
         got.push(to);
       },
     };
-    const deliver = (s: PushSender, leaseMs = 180_000) => deliverBatch({ db, senders: { zalo: s }, concurrency: 1, leaseMs }, now);
+    const deliver = (s: Sender, leaseMs = 180_000) => deliverBatch({ db, senders: { zalo: s }, concurrency: 1, leaseMs }, now);
     expect(await deliver(sender)).toEqual({ sent: 0, retried: 1, failed: 0 });
     expect(await deliver(sender)).toEqual({ sent: 2, retried: 0, failed: 0 }); // not held for the lease
     expect(got).toEqual(['lease-2', 'lease-3']);
 
     // a worker that dies mid-batch: one message in flight (never answered), one not yet started
     await queue(['lease-4', 'lease-5']);
-    void deliver({ push: () => new Promise<void>(() => {}) }, 300);
+    void deliver({ send: () => new Promise<void>(() => {}) }, 300);
     await new Promise((ok) => setTimeout(ok, 50));
     expect(await deliver(sender, 300)).toEqual({ sent: 0, retried: 0, failed: 0 }); // still leased
     await new Promise((ok) => setTimeout(ok, 400));
@@ -460,8 +468,8 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     const names = Array.from({ length: 120 }, (_, i) => `stop-${i}`);
     await queueZalo(names, new Date(Date.now() - 60_000));
     const counts = new Map<string, number>();
-    const sender: PushSender = {
-      async push(to) {
+    const sender: Sender = {
+      async send(to) {
         // only this test's rows count: the worker runs on the real clock and takes whatever is due in the database
         if (!to.startsWith('stop-')) return;
         counts.set(to, (counts.get(to) ?? 0) + 1);

@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp, type App } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { TelegramChannel, telegramPusher } from '../src/channels/telegram.ts';
+import { TelegramChannel } from '../src/channels/telegram.ts';
 import { ZaloChannel } from '../src/channels/zalo/channel.ts';
 import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
@@ -57,7 +57,10 @@ class Stage {
     const client = new ZaloClient({ token: this.zaloApi.token, baseUrl: this.zaloApi.base, timeoutMs: 5000 });
     this.zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log: app.log });
     await this.zalo.init();
-    this.pushes = startPushWorker({ db: app.db, senders: { telegram: telegramPusher(this.tg), zalo: this.zalo.pusher() }, log: app.log, signal: app.pushSignal, intervalMs: 200 });
+    // both connected (as startChannels would record it): handoff announces on them
+    for (const output of [this.tg.output, this.zalo.output]) app.pushChannels.add(output.name);
+    const senders = { telegram: this.tg.output, zalo: this.zalo.output };
+    this.pushes = startPushWorker({ db: app.db, senders, log: app.log, signal: app.pushSignal, intervalMs: 200 });
     this.http = await createServer(app);
     this.base = (await this.http.listen({ port: 0, host: '127.0.0.1' })).replace('localhost', '127.0.0.1');
     return this;
@@ -546,6 +549,7 @@ describe.skipIf(!(await pgAvailable()))('claims on the PostgreSQL server', () =>
 
   it('two volunteers claiming the same request at once: exactly one wins, 100 times over', async () => {
     const { app } = server;
+    for (const channel of ['telegram', 'zalo']) app.pushChannels.add(channel); // as if both had connected: the claims come from them
     await addVolunteer(app.db, { channel: 'telegram', externalId: '501', name: 'An' });
     await addVolunteer(app.db, { channel: 'zalo', externalId: 'z502', name: 'Bảo' });
     const claim = (userId: string, channel: string, id: number): Promise<string> =>

@@ -6,7 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
-import { TELEGRAM_SECRET_HEADER, TelegramChannel, telegramPusher, webhookSecret } from '../src/channels/telegram.ts';
+import { TELEGRAM_SECRET_HEADER, TelegramChannel, webhookSecret } from '../src/channels/telegram.ts';
 import { ZALO_SECRET_HEADER, ZaloChannel, zaloWebhookSecret } from '../src/channels/zalo/channel.ts';
 import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { openPostgres } from '../src/db/postgres.ts';
@@ -59,7 +59,8 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
     tgPath = new URL(await tg.startWebhook(server, 'https://bot.example.vn')).pathname;
     zaloPath = new URL(await zalo.startWebhook(server, 'https://bot.example.vn', zaloWebhookSecret(zaloApi.token))).pathname;
     base = await server.listen({ port: 0, host: '127.0.0.1' });
-    pushes = startPushWorker({ db: app.db, senders: { telegram: telegramPusher(tg), zalo: zalo.pusher() }, log, signal: app.pushSignal, intervalMs: 200 });
+    const senders = { telegram: tg.output, zalo: zalo.output };
+    pushes = startPushWorker({ db: app.db, senders, log, signal: app.pushSignal, intervalMs: 200 });
     await intake.start();
   });
   afterAll(async () => {

@@ -30,9 +30,17 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
   });
   afterAll(() => tg.stop());
 
-  it('sets the Vietnamese command menu', () => {
-    const menu = fake.sent('setMyCommands')[0]!.body.commands as { command: string }[];
-    expect(menu.map((c) => c.command)).toEqual(['start', 'help', 'hoc', 'tiendo', 'tinhnguyenvien']);
+  it("sets the command menu from the features' commands, which the Bot API accepts", () => {
+    const calls = fake.calls.filter((c) => c.method === 'setMyCommands');
+    expect(calls.map((c) => c.ok)).toEqual([true]);
+    const menu = calls[0]!.body.commands as { command: string; description: string }[];
+    const { registry } = app.conversation;
+    expect(menu).toEqual(registry.menu());
+    expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'hoc', 'dangky', 'tiendo', 'tinhnguyenvien']));
+    // what features keep out of the menu (synonyms, volunteer commands) is not in it
+    const hidden = [...registry.commands].filter(([, c]) => c.hidden).map(([name]) => name);
+    expect(hidden).toEqual(expect.arrayContaining(['trogiup', 'nhan', 'xong']));
+    for (const name of hidden) expect(menu.map((c) => c.command)).not.toContain(name);
   });
 
   it("answers a citizen's question with the right guide, as HTML with an inline keyboard", async () => {
@@ -137,7 +145,7 @@ describe('Telegram webhook', () => {
     const text = paragraphs.join('\n\n');
     expect(text.length).toBeGreaterThan(5000);
     const tg = channel();
-    await tg.send(603, { text, choices: [{ id: 'human', label: 'Hỏi tình nguyện viên' }] });
+    await tg.output.send('603', [{ text, choices: [{ id: 'human', label: 'Hỏi tình nguyện viên' }] }]);
     const parts = toChat(603);
     expect(parts.length).toBeGreaterThan(1);
     for (const p of parts) expect(visibleLength(p.body.text, 'HTML')).toBeLessThanOrEqual(4096);
@@ -168,22 +176,65 @@ describe('channel start-up', () => {
     const working = { ...app, log, config: { ...app.config, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot } };
     const ok = await startChannels(working, server);
     expect(lines.join('\n')).toMatch(/telegram: connected as @BinhDanTestBot \(long polling\)/);
-    await Promise.all(ok.stops.map((s) => s()));
+    for (const stop of ok.stops) await stop();
     await server.close();
+  });
+
+  it('a Telegram whose token the Bot API refuses is offered to nobody: no daily lessons there, no help desk behind it', async () => {
+    const { startChannels } = await import('../src/channels/start.ts');
+    // the help desk is the volunteers' Telegram group: reachable only while Telegram is connected
+    const desk = await memoryApp({ VOLUNTEER_CHAT_ID: '-100900', VOLUNTEER_HOURS: '0-24' });
+    const server = await createServer(desk);
+    const withToken = (token: string) => ({
+      ...desk,
+      config: { ...desk.config, TELEGRAM_BOT_TOKEN: token, TELEGRAM_API_ROOT: fake.apiRoot },
+    });
+    const ask = (channel: string, userId: string, text: string) => desk.conversation.handle({ channel, userId, kind: 'text', text });
+    const tickets = async (citizen: string) =>
+      (await desk.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = $1`, [citizen])).length;
+    try {
+      // the fake answers getMe with 401 Unauthorized for any token but its own
+      const refused = await startChannels(withToken(`123456:${'r'.repeat(30)}`), server);
+      expect(refused.adapters).toEqual({});
+      expect(refused.stops).toEqual([]);
+      expect([...desk.pushChannels]).toEqual(['web']);
+      const [notOffered] = await ask('telegram', '9901', '/dangky');
+      expect(notOffered!.text).toMatch(/Telegram.*Zalo/);
+      expect(notOffered!.choices!.map((c) => c.id)).not.toContainEqual(expect.stringMatching(/^sub:/));
+      const [nobody] = await ask('web', 'web-desk-down', '/tinhnguyenvien cần giúp nộp hồ sơ');
+      expect(nobody!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
+      expect(await tickets('web-desk-down')).toBe(0);
+
+      // the same with the right token: connected, so both are offered
+      const connected = await startChannels(withToken(fake.token), server);
+      expect(Object.keys(connected.adapters)).toEqual(['telegram']);
+      expect([...desk.pushChannels]).toEqual(['web', 'telegram']);
+      const [offered] = await ask('telegram', '9902', '/dangky');
+      expect(offered!.choices!.map((c) => c.id)).toContainEqual(expect.stringMatching(/^sub:/));
+      const [queued] = await ask('web', 'web-desk-up', '/tinhnguyenvien cần giúp nộp hồ sơ');
+      expect(queued!.text).not.toMatch(/chưa có tình nguyện viên trực tuyến/);
+      expect(await tickets('web-desk-up')).toBe(1);
+      for (const stop of connected.stops) await stop();
+      // a channel stopped is no longer offered either
+      expect([...desk.pushChannels]).toEqual(['web']);
+    } finally {
+      await server.close();
+      await desk.close();
+    }
   });
 });
 
-describe('Telegram pushes for daily lessons', () => {
+describe('the Telegram output adapter', () => {
   it('maps 403 to blocked and a 429 longer than the cap to rate-limited with its retry_after', async () => {
-    const { telegramPusher } = await import('../src/channels/telegram.ts');
-    const { DeliveryError } = await import('../src/push/sender.ts');
-    const pusher = telegramPusher(channel(1));
-    await pusher.push('701', [{ text: 'Bài 1' }]);
+    const { DeliveryError } = await import('../src/core/output.ts');
+    const { output } = channel(1);
+    expect(output).toMatchObject({ name: 'telegram', capabilities: { buttons: true, maxText: 4000, photos: false } });
+    await output.send('701', [{ text: 'Bài 1' }]);
     expect(toChat(701)).toHaveLength(1);
     fake.failNext('sendMessage', { error_code: 403, description: 'Forbidden: bot was blocked by the user' });
-    await expect(pusher.push('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
+    await expect(output.send('701', [{ text: 'Bài 2' }])).rejects.toMatchObject({ kind: 'blocked' });
     fake.failNext('sendMessage', { error_code: 429, description: 'Too Many Requests: retry after 7', retry_after: 7 });
-    const err = await pusher.push('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
+    const err = await output.send('701', [{ text: 'Bài 3' }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(DeliveryError);
     expect(err).toMatchObject({ kind: 'rate-limited', retryAfterMs: 7000 });
   });
@@ -193,12 +244,11 @@ describe('lesson pictures', () => {
   it('a lesson with a picture is one photo message: the card as caption, the quiz as buttons; the server serves the file', async () => {
     const { getLesson } = await import('../src/learn/store.ts');
     const { renderLesson } = await import('../src/learn/render.ts');
-    const { learnPictures } = await import('../src/learn/pictures.ts');
-    const { telegramPusher } = await import('../src/channels/telegram.ts');
     const card = renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!);
     expect(card.image!.path).toBe('/lesson-images/an-toan-tren-mang/ten-trang-that-gia.png');
-    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log, images: learnPictures(app.db, app.config.knowledgeDir, 'http://localhost') });
-    await telegramPusher(tg).push('703', [card]);
+    const { conversation, db, log, pictures } = app;
+    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation, db, log, images: pictures });
+    await tg.output.send('703', [card]);
     const sent = fake.calls.filter((c) => Number(c.body.chat_id) === 703);
     expect(sent.map((c) => c.method)).toEqual(['sendPhoto']);
     const photo = sent[0]!.body;

@@ -1,42 +1,72 @@
 import type { FastifyInstance } from 'fastify';
-import type { App } from '../app.ts';
-import { publicBase } from '../app.ts';
+import type { Config } from '../config.ts';
+import type { Conversation } from '../core/conversation.ts';
+import type { OutputAdapter } from '../core/output.ts';
+import type { Db } from '../db/index.ts';
 import { Intake } from '../intake/intake.ts';
-import { learnPictures } from '../learn/pictures.ts';
-import type { PushSender } from '../push/sender.ts';
-import { paced } from '../learn/worker.ts';
-import { TELEGRAM_CHANNEL, TelegramChannel, telegramPusher } from './telegram.ts';
-import { ZALO_CHANNEL, ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
+import type { Logger } from '../log.ts';
+import type { PushSignal } from '../push/outbox.ts';
+import { paced } from '../push/sender.ts';
+import { TelegramChannel } from './telegram.ts';
+import { ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
 import { ZaloClient } from './zalo/client.ts';
 
+/** What the messaging channels need of the process. */
+export interface ChannelDeps {
+  config: Pick<Config, 'PUBLIC_URL' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_PUSH_PER_SECOND'>
+    & Pick<Config, 'ZALO_BOT_TOKEN' | 'ZALO_API_BASE' | 'ZALO_PUSH_PER_SECOND'>;
+  log: Logger;
+  db: Db;
+  conversation: Conversation;
+  /** Rung by the intake when a turn's replies are queued. */
+  pushSignal: PushSignal;
+  /** Picture bytes by the path the server serves them at (certificates, lesson pictures): Telegram uploads them. */
+  pictures: (path: string) => Promise<Buffer | undefined>;
+  /**
+   * The channels that can reach their users, live: each channel that connects is added (and removed when stopped).
+   * Handoff announces and learn offers daily lessons only on these.
+   */
+  pushChannels: Set<string>;
+}
+
 export interface StartedChannels {
-  /** Senders for pushed messages (daily lessons), by channel name. */
-  pushers: Record<string, PushSender>;
+  /** The channels that connected, by name: their output adapters (paced), which send replies and pushes alike. */
+  adapters: Record<string, OutputAdapter>;
   /** Called once the HTTP server listens (long polling starts then). */
   afterListen: (() => void)[];
+  /** To be run in order: each channel's polling loop ends (awaited), then the intake (its turns in flight finish). */
   stops: (() => Promise<void>)[];
 }
 
 /**
  * Starts every configured messaging channel. Each one reports whether it is connected (its bot name) or why not;
- * one failing never stops the others or the web chat. Webhook routes are added before the server listens.
+ * one failing never stops the others or the web chat, and is not added to `pushChannels`. Webhook routes are added
+ * before the server listens.
  */
-export async function startChannels(app: App, server: FastifyInstance): Promise<StartedChannels> {
-  const { config, log } = app;
-  const started: StartedChannels = { afterListen: [], stops: [], pushers: {} };
+export async function startChannels(deps: ChannelDeps, server: FastifyInstance): Promise<StartedChannels> {
+  const { config, log } = deps;
+  const started: StartedChannels = { adapters: {}, afterListen: [], stops: [] };
   log.info('web chat: on');
   // every webhook or polled update is recorded before it is acknowledged; the replies go out by the push worker
-  const intake = new Intake({ db: app.db, log, signal: app.pushSignal, releaseLeasesOnStart: app.db.kind === 'pglite' });
+  const intake = new Intake({ db: deps.db, log, signal: deps.pushSignal, releaseLeasesOnStart: deps.db.kind === 'pglite' });
+  const connected = (output: OutputAdapter, perSecond: number, stop: () => Promise<void>) => {
+    started.adapters[output.name] = paced(output, perSecond);
+    deps.pushChannels.add(output.name);
+    started.stops.push(async () => {
+      deps.pushChannels.delete(output.name);
+      await stop();
+    });
+  };
   if (config.TELEGRAM_BOT_TOKEN) {
     try {
       const tg = new TelegramChannel({
         token: config.TELEGRAM_BOT_TOKEN,
         apiRoot: config.TELEGRAM_API_ROOT,
-        conversation: app.conversation,
-        db: app.db,
+        conversation: deps.conversation,
+        db: deps.db,
         log,
         intake,
-        images: learnPictures(app.db, config.knowledgeDir, publicBase(config)),
+        images: deps.pictures,
       });
       const name = await tg.init();
       if (config.PUBLIC_URL) {
@@ -46,8 +76,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         started.afterListen.push(() => tg.startPolling());
         log.info(`telegram: connected as @${name} (long polling)`);
       }
-      started.stops.push(() => tg.stop());
-      started.pushers[TELEGRAM_CHANNEL] = paced(telegramPusher(tg), config.TELEGRAM_PUSH_PER_SECOND);
+      connected(tg.output, config.TELEGRAM_PUSH_PER_SECOND, () => tg.stop());
     } catch (err) {
       log.error({ err: (err as Error).message }, 'telegram: not connected; the other channels keep running');
     }
@@ -57,7 +86,8 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
   if (config.ZALO_BOT_TOKEN) {
     const client = new ZaloClient({ token: config.ZALO_BOT_TOKEN, baseUrl: config.ZALO_API_BASE });
     try {
-      const zalo = new ZaloChannel({ client, conversation: app.conversation, db: app.db, log, intake, ...(config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {}) });
+      const publicUrl = config.PUBLIC_URL ? { publicUrl: config.PUBLIC_URL } : {};
+      const zalo = new ZaloChannel({ client, conversation: deps.conversation, db: deps.db, log, intake, ...publicUrl });
       const name = await zalo.init();
       if (config.PUBLIC_URL) {
         await zalo.startWebhook(server, config.PUBLIC_URL, zaloWebhookSecret(config.ZALO_BOT_TOKEN));
@@ -66,8 +96,7 @@ export async function startChannels(app: App, server: FastifyInstance): Promise<
         started.afterListen.push(() => zalo.startPolling());
         log.info(`zalo: connected as ${name} (long polling; messages sent while the bot is down are lost — use PUBLIC_URL in production)`);
       }
-      started.stops.push(() => zalo.stop());
-      started.pushers[ZALO_CHANNEL] = paced(zalo.pusher(), config.ZALO_PUSH_PER_SECOND);
+      connected(zalo.output, config.ZALO_PUSH_PER_SECOND, () => zalo.stop());
     } catch (err) {
       await client.close();
       log.error({ err: (err as Error).message }, 'zalo: not connected; the other channels keep running');

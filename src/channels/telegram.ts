@@ -5,12 +5,13 @@ import { Bot, GrammyError, InlineKeyboard, InputFile } from 'grammy';
 import type { UserFromGetMe } from 'grammy/types';
 import type { Conversation } from '../core/conversation.ts';
 import type { Inbound, Reply } from '../core/message.ts';
+import { DeliveryError, type OutputAdapter } from '../core/output.ts';
 import type { Db } from '../db/index.ts';
 import { ChannelIntake } from '../intake/channel-intake.ts';
 import type { Intake, IntakeEntry, IntakeItem } from '../intake/intake.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, type PushSender } from '../push/sender.ts';
 import { cleanText } from '../text/clean.ts';
+import { runPolling, type PollingLoop } from './polling.ts';
 import { htmlText } from './render.ts';
 import { sameSecret } from './secret.ts';
 import { splitMessage } from './split.ts';
@@ -21,14 +22,6 @@ export const TELEGRAM_MAX_TEXT = 4000;
 /** Telegram's limit for a photo caption. */
 export const TELEGRAM_MAX_CAPTION = 1024;
 export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
-
-export const COMMANDS = [
-  { command: 'start', description: 'Bắt đầu' },
-  { command: 'help', description: 'Mình giúp được gì' },
-  { command: 'hoc', description: 'Học bài ngắn về kỹ năng số' },
-  { command: 'tiendo', description: 'Xem tiến độ học' },
-  { command: 'tinhnguyenvien', description: 'Gặp tình nguyện viên' },
-];
 
 /** Non-text messages, by the field Telegram sets, and the media type the core understands. */
 const MEDIA: [string, string][] = [
@@ -62,17 +55,20 @@ export type TelegramParse = IntakeEntry | { ignore: string; warn: boolean };
 
 /**
  * The Telegram adapter: updates in (webhook or long polling) → recorded in the durable intake → `Inbound` → the
- * conversation core → `Reply` rows in the push outbox → sent as HTML with inline keyboards. Updates are de-duplicated
- * on `update_id` by the intake; in groups the bot answers only when mentioned or replied to; a user who blocked the
- * bot is marked unreachable (by the push worker).
+ * conversation core → `Reply` rows in the push outbox → sent by {@link TelegramChannel.output} as HTML with inline
+ * keyboards. Updates are de-duplicated on `update_id` by the intake; in groups the bot answers only when mentioned or
+ * replied to; a user who blocked the bot is marked unreachable (by the push worker).
  */
 export class TelegramChannel {
   readonly bot: Bot;
+  /**
+   * Everything this bot sends — replies and pushes alike — goes through this: HTML, split under the limit, buttons,
+   * pictures uploaded; Telegram's errors mapped to {@link DeliveryError} (403 blocked, 429 with its retry_after…).
+   */
+  readonly output: OutputAdapter;
   private readonly intake: Intake;
   private readonly intakes: ChannelIntake;
-  private polling = false;
-  private abort?: AbortController;
-  private loop?: Promise<void>;
+  private poller?: PollingLoop;
 
   constructor(private readonly options: TelegramOptions) {
     // A Bot API call that hangs (network trouble) fails after this long instead of the default 500 s.
@@ -86,13 +82,23 @@ export class TelegramChannel {
       conversation: options.conversation,
       begin: (item) => this.begin(item),
     });
+    this.output = {
+      name: TELEGRAM_CHANNEL,
+      capabilities: { buttons: true, maxText: TELEGRAM_MAX_TEXT, photos: options.images !== undefined },
+      send: (address, replies) => this.deliver(address, replies),
+    };
   }
 
-  /** Connects (getMe) and sets the command menu; a failure to set the menu is logged, not fatal. */
+  /**
+   * Connects (getMe) and sets the command menu: the commands the features declare (`Registry.menu()`). A failure to
+   * set the menu is logged, not fatal.
+   */
   async init(): Promise<string> {
     // getMe ourselves: grammY's init() retries a network failure forever, start-up must report it instead.
     this.bot.botInfo = await this.bot.api.getMe();
-    await this.bot.api.setMyCommands(COMMANDS).catch((err: Error) => this.options.log.warn({ err: err.message }, 'telegram: setMyCommands failed'));
+    await this.bot.api
+      .setMyCommands(this.options.conversation.registry.menu())
+      .catch((err: Error) => this.options.log.warn({ err: err.message }, 'telegram: setMyCommands failed'));
     return this.bot.botInfo.username;
   }
 
@@ -101,26 +107,19 @@ export class TelegramChannel {
    * recorded is fetched again; one recorded twice is recorded once). Errors back off up to 30 s.
    */
   startPolling(): void {
-    this.polling = true;
-    const abort = (this.abort = new AbortController());
-    void this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
-    this.loop = (async () => {
-      let offset = 0;
-      let backoffMs = 1000;
-      while (this.polling) {
-        try {
-          const updates = await this.bot.api.getUpdates({ offset, timeout: 30, allowed_updates: [...ALLOWED_UPDATES] }, abort.signal as Parameters<Bot["api"]["getUpdates"]>[1]);
-          backoffMs = 1000;
-          await this.intake.record(TELEGRAM_CHANNEL, this.entries(updates));
-          if (updates.length) offset = updates.at(-1)!.update_id + 1;
-        } catch (err) {
-          if (!this.polling) break;
-          this.options.log.warn({ err: (err as Error).message, retryInMs: backoffMs }, 'telegram: polling failed');
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 30_000);
-        }
-      }
-    })();
+    if (this.poller) return;
+    void this.intakes.startOwn(this.output);
+    let offset = 0;
+    this.poller = runPolling({
+      channel: TELEGRAM_CHANNEL,
+      log: this.options.log,
+      round: async (signal) => {
+        const query = { offset, timeout: 30, allowed_updates: [...ALLOWED_UPDATES] };
+        const updates = await this.bot.api.getUpdates(query, signal as Parameters<Bot['api']['getUpdates']>[1]);
+        await this.intake.record(TELEGRAM_CHANNEL, this.entries(updates));
+        if (updates.length) offset = updates.at(-1)!.update_id + 1;
+      },
+    });
   }
 
   /**
@@ -132,7 +131,7 @@ export class TelegramChannel {
   async startWebhook(server: FastifyInstance, publicUrl: string): Promise<string> {
     const secret = webhookSecret(this.options.token);
     const path = `/telegram/${secret.slice(0, 16)}`;
-    await this.intakes.startOwn(TELEGRAM_CHANNEL, () => telegramPusher(this));
+    await this.intakes.startOwn(this.output);
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[TELEGRAM_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.intake.record(TELEGRAM_CHANNEL, this.entries([req.body]));
@@ -143,10 +142,11 @@ export class TelegramChannel {
     return url;
   }
 
+  /** Ends the polling loop (awaited) and the channel's own intake and push worker, if it has them. */
   async stop(): Promise<void> {
-    this.polling = false;
-    this.abort?.abort();
-    await this.loop;
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
     await this.intakes.stopOwn();
   }
 
@@ -180,11 +180,26 @@ export class TelegramChannel {
     return () => clearInterval(keepTyping);
   }
 
+  /** The output adapter's send: the replies one by one, Telegram's errors mapped for the push engine. */
+  private async deliver(chatId: string, replies: readonly Reply[]): Promise<void> {
+    try {
+      for (const r of replies) await this.sendOne(chatId, r);
+    } catch (err) {
+      if (err instanceof GrammyError) {
+        if (err.error_code === 429) throw new DeliveryError('rate-limited', err.description, (err.parameters.retry_after ?? 1) * 1000);
+        if (err.error_code === 403) throw new DeliveryError('blocked', err.description);
+        if (err.error_code >= 500) throw new DeliveryError('transient', err.description);
+        throw new DeliveryError('permanent', err.description);
+      }
+      throw new DeliveryError('transient', (err as Error).message);
+    }
+  }
+
   /**
    * One reply: HTML, split under the limit at paragraph boundaries, buttons on the last part. A reply with a picture
    * is one photo message with the text as its caption when it fits (1,024 characters), else the photo then the text.
    */
-  async send(chatId: number | string, reply: Reply): Promise<void> {
+  private async sendOne(chatId: string, reply: Reply): Promise<void> {
     const picture = reply.image && (await this.options.images?.(reply.image.path));
     const keyboard = reply.choices?.length ? { reply_markup: keyboardOf(reply) } : {};
     if (picture) {
@@ -195,7 +210,7 @@ export class TelegramChannel {
       }
       await this.bot.api.sendPhoto(chatId, file);
     }
-    const parts = splitMessage(reply.text, TELEGRAM_MAX_TEXT);
+    const parts = splitMessage(reply.text, this.output.capabilities.maxText);
     for (const [i, part] of parts.entries()) {
       const last = i === parts.length - 1;
       await this.bot.api.sendMessage(chatId, htmlText(part), {
@@ -205,25 +220,6 @@ export class TelegramChannel {
       });
     }
   }
-}
-
-/** Pushes (daily lessons) through this bot, with Telegram's errors mapped for the delivery engine. */
-export function telegramPusher(channel: TelegramChannel): PushSender {
-  return {
-    async push(externalId, replies) {
-      try {
-        for (const r of replies) await channel.send(externalId, r);
-      } catch (err) {
-        if (err instanceof GrammyError) {
-          if (err.error_code === 429) throw new DeliveryError('rate-limited', err.description, (err.parameters.retry_after ?? 1) * 1000);
-          if (err.error_code === 403) throw new DeliveryError('blocked', err.description);
-          if (err.error_code >= 500) throw new DeliveryError('transient', err.description);
-          throw new DeliveryError('permanent', err.description);
-        }
-        throw new DeliveryError('transient', (err as Error).message);
-      }
-    },
-  };
 }
 
 function keyboardOf(reply: Reply): InlineKeyboard {
@@ -254,9 +250,15 @@ export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id'
     const name = [from.first_name, from.last_name].filter((p): p is string => typeof p === 'string' && p !== '').map(cleanText).join(' ');
     return { userId: String(from.id), ...(name ? { displayName: name } : {}) };
   };
+  // in the user's private chat, its id (the user id) is where pushes to them go
   const work = (chat: number, own: boolean, inbound: Omit<Inbound, 'channel'>, meta?: Record<string, string>): IntakeEntry => ({
     key,
-    item: { address: String(chat), own, inbound: { channel: TELEGRAM_CHANNEL, ...inbound }, ...(meta ? { meta } : {}) },
+    item: {
+      address: String(chat),
+      own,
+      inbound: { channel: TELEGRAM_CHANNEL, ...inbound, ...(own ? { address: String(chat) } : {}) },
+      ...(meta ? { meta } : {}),
+    },
   });
 
   const callback = body.callback_query;

@@ -66,7 +66,7 @@ export class Conversation {
 
   async handle(inbound: Inbound): Promise<Reply[]> {
     const { db } = this.options;
-    const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed());
+    const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed(), inbound.address);
     // every channel cleans at its edge; the core cleans again for callers that are not channels (tests, the terminal)
     const text = cleanText(inbound.text ?? '').trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;

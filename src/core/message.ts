@@ -20,6 +20,12 @@ export interface Inbound {
   mediaType?: string;
   /** Sent in a group chat (the bot was mentioned there), not in the user's private chat with the bot. */
   inGroup?: boolean;
+  /**
+   * Where pushes to this user go, given with a message from their own chat with the bot: that chat's id when it is
+   * not the user id (Zalo's can differ; Telegram's private chat id is the user id). The core stores it; absent in
+   * groups and on channels without pushes.
+   */
+  address?: string;
 }
 
 export interface Choice {
@@ -33,13 +39,6 @@ export interface Reply {
   choices?: Choice[];
   /** A picture served by our HTTP server at this path (e.g. a certificate); channels send it as a photo. */
   image?: { path: string; alt: string };
-}
-
-/** What a channel can show; the core never needs it, renderers do. */
-export interface Capabilities {
-  buttons: boolean;
-  /** Longest message the platform accepts, in characters. */
-  maxText: number;
 }
 
 export const reply = (text: string, choices?: Choice[]): Reply => (choices?.length ? { text, choices } : { text });

@@ -15,14 +15,21 @@ export interface User {
   shown: string[];
 }
 
-/** Users are identified by (channel, platform user id): the same person on two platforms is two users. */
-export async function upsertUser(db: Queryable, channel: string, externalId: string, displayName?: string): Promise<User> {
+/**
+ * Users are identified by (channel, platform user id): the same person on two platforms is two users. `address`, the
+ * chat their message came from (see `Inbound.address`), becomes where pushes to them go: kept as `push_address` when
+ * it differs from the user id, cleared when it is the user id; without one the stored address stays.
+ */
+export async function upsertUser(
+  db: Queryable, channel: string, externalId: string, displayName?: string, address?: string,
+): Promise<User> {
   const [row] = await db.query<{ id: string; display_name: string | null; pending: Choice[] | null; shown: string[] }>(
-    `insert into users (channel, external_id, display_name) values ($1, $2, $3)
+    `insert into users (channel, external_id, display_name, push_address) values ($1, $2, $3, nullif($4::text, $2))
      on conflict (channel, external_id) do update
-       set display_name = coalesce(excluded.display_name, users.display_name), last_seen_at = now(), reachable = true
+       set display_name = coalesce(excluded.display_name, users.display_name), last_seen_at = now(), reachable = true,
+           push_address = case when $4::text is null then users.push_address else excluded.push_address end
      returning id, display_name, pending, shown`,
-    [channel, externalId, displayName?.slice(0, 120) ?? null],
+    [channel, externalId, displayName?.slice(0, 120) ?? null, address ?? null],
   );
   return { id: Number(row!.id), channel, externalId, displayName: row!.display_name, pending: row!.pending, shown: row!.shown };
 }

@@ -1,12 +1,13 @@
+import type { OutputAdapter } from '../core/output.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { PushSignal, startPushWorker, type PushWorker } from '../push/outbox.ts';
-import type { PushSender } from '../push/sender.ts';
 import { Intake } from './intake.ts';
 
 /**
  * The intake a channel records into: the process's shared one (`npm start`), or — when none is given (tests,
- * benchmarks) — one of the channel's own, with a push worker that sends the replies it queues.
+ * benchmarks) — one of the channel's own, with a push worker that sends the replies it queues through the channel's
+ * output adapter (the shared intake's replies go out through the process's push worker, by the same adapter).
  */
 export class ChannelIntake {
   readonly intake: Intake;
@@ -27,9 +28,10 @@ export class ChannelIntake {
   }
 
   /** Starts the channel's own intake and push worker (once); nothing when the intake is shared. */
-  async startOwn(channel: string, sender: () => PushSender): Promise<void> {
+  async startOwn(output: OutputAdapter): Promise<void> {
     if (!this.own) return;
-    this.own.pushes ??= startPushWorker({ db: this.db, senders: { [channel]: sender() }, log: this.log, signal: this.own.signal, intervalMs: 500 });
+    const senders = { [output.name]: output };
+    this.own.pushes ??= startPushWorker({ db: this.db, senders, log: this.log, signal: this.own.signal, intervalMs: 500 });
     await this.intake.start();
   }
 

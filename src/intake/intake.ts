@@ -29,7 +29,7 @@ export interface IntakeItem {
   inbound: Inbound;
   /** The address is the user's own chat with the bot (not a group): the user's choices ride on the pushes. */
   own: boolean;
-  /** Channel-specific extras (a Telegram callback query id, a Zalo user id to remember as push address…). */
+  /** Channel-specific extras (a Telegram callback query id). */
   meta?: Record<string, string>;
 }
 
@@ -43,8 +43,6 @@ export interface IntakeHandler {
   conversation: Conversation;
   /** Called as a turn starts (typing indicator, answering a button press); best effort; may return a stop function. */
   begin?(item: IntakeItem): (() => void) | void;
-  /** Runs after the turn, before its replies are queued (the channel's own bookkeeping). */
-  after?(item: IntakeItem): Promise<void>;
 }
 
 export interface IntakeOptions {
@@ -290,7 +288,6 @@ export class Intake {
         // best effort
       }
       const replies = await handler.conversation.handle(item.inbound);
-      await handler.after?.(item);
       const userId = item.own ? await this.userIdOf(row.channel, item.inbound.userId) : undefined;
       await db.transaction(async (tx) => {
         const done = await tx.query(

@@ -1,5 +1,5 @@
 import { sendBatch, storedError, type BatchResult, type ClaimedRow, type EngineOptions, type PushSource } from '../push/engine.ts';
-import { DeliveryError } from '../push/sender.ts';
+import { DeliveryError } from '../core/output.ts';
 import { renderLesson } from './render.ts';
 import { reply } from '../core/message.ts';
 import { markUnreachableSql, showChoicesSql, shownParams } from '../core/users.ts';

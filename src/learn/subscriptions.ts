@@ -1,3 +1,4 @@
+import { userAddressSql } from '../core/users.ts';
 import type { Db, Queryable } from '../db/index.ts';
 import { nextLocalTime, TIME_ZONE } from '../time/vietnam.ts';
 
@@ -76,7 +77,7 @@ export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000)
     }
     const [row] = await tx.query<EnqueueResult>(
       `with due as (
-         select s.id, s.course_id, s.next_due_at, u.channel, coalesce(u.push_address, u.external_id) as external_id,
+         select s.id, s.course_id, s.next_due_at, u.channel, ${userAddressSql('u')} as external_id,
                 coalesce(e.next_position, 1) as pos,
                 exists (select 1 from lessons l where l.course_id = s.course_id and l.position = coalesce(e.next_position, 1)) as has_lesson,
                 (select count(*) from outbox o where o.subscription_id = s.id and o.status = 'sent' and o.position > ${PAUSE_NOTE}

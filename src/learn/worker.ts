@@ -1,13 +1,10 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { ChannelPauses } from '../push/engine.ts';
-import type { PushSender } from '../push/sender.ts';
+import type { Sender } from '../core/output.ts';
 import { runWorkers, type PeriodicTask } from '../push/workers.ts';
 import { deliverBatch } from './delivery.ts';
 import { enqueueDue } from './subscriptions.ts';
-
-/** Pacing lives with the push engine now; re-exported for the channels that wrap their pushers in it. */
-export { paced } from '../push/sender.ts';
 
 /** The periodic task that queues due lessons (kick it to schedule now). */
 export const LESSON_SCHEDULE_TASK = 'lesson-schedule';
@@ -20,7 +17,7 @@ export const LESSON_DELIVERY_TASK = 'lessons';
  */
 export function lessonTasks(options: {
   db: Db;
-  senders: Record<string, PushSender>;
+  senders: Record<string, Sender>;
   log: Logger;
   everyMs?: number;
   pauses?: ChannelPauses;
@@ -49,8 +46,13 @@ export function lessonTasks(options: {
   ];
 }
 
-/** The lesson jobs alone, in a runner of their own (tests); `npm start` runs them with the other workers (src/workers.ts). */
-export function startLessonWorker(options: { db: Db; senders: Record<string, PushSender>; log: Logger; intervalMs?: number }): () => Promise<void> {
+/** The lesson jobs alone (tests); `npm start` runs them with the other workers (src/workers.ts). */
+export function startLessonWorker(options: {
+  db: Db;
+  senders: Record<string, Sender>;
+  log: Logger;
+  intervalMs?: number;
+}): () => Promise<void> {
   let kick = () => {};
   const workers = runWorkers(lessonTasks({ ...options, everyMs: options.intervalMs, pauses: new Map(), scheduled: () => kick() }), options.log);
   kick = () => workers.kick(LESSON_DELIVERY_TASK);

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { Reply } from '../core/message.ts';
+import { DeliveryError, type Sender } from '../core/output.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { DeliveryError, judgeFailure, type PushSender } from './sender.ts';
+import { judgeFailure } from './sender.ts';
 
 /** Default number of messages one engine has in flight at once: what a kill -9 can repeat, at most. */
 export const SEND_CONCURRENCY = 4;
@@ -23,7 +24,7 @@ export const SEND_CONCURRENCY = 4;
  * Any number of processes can run it: a row is held by one claim at a time and no send starts late in its lease, so
  * none is sent twice. A process killed outright (`kill -9`) leaves its rows to be claimed again when the lease ends:
  * nothing is lost, and only the messages in flight at that instant can repeat (no messaging API takes an idempotency
- * key). Pacing per channel and per chat is the senders' (see `paced`).
+ * key). Pacing per channel and per chat is the adapters' (see `paced`).
  */
 export interface ClaimedRow {
   id: string;
@@ -75,7 +76,8 @@ export type ChannelPauses = Map<string, number>;
 
 export interface EngineOptions {
   db: Db;
-  senders: Record<string, PushSender>;
+  /** The output adapters of the channels to send, by name; rows of other channels are left alone. */
+  senders: Record<string, Sender>;
   log?: Logger;
   /** Rows claimed at once (one statement) and then sent. */
   batchSize?: number;
@@ -132,7 +134,7 @@ export async function sendBatch<R extends ClaimedRow>(source: PushSource<R>, opt
     try {
       prepared = await prepare(row);
       if ('holdUntil' in prepared) return await source.hold(db, row, token, prepared.holdUntil);
-      await senders[row.channel]!.push(row.address, prepared.send);
+      await senders[row.channel]!.send(row.address, prepared.send);
     } catch (err) {
       return failed(row, err);
     }

@@ -4,7 +4,7 @@ import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import { redact } from '../text/redact.ts';
 import { sendBatch, storedError, type BatchResult, type ChannelPauses, type ClaimedRow, type PushSource } from './engine.ts';
-import type { PushSender } from './sender.ts';
+import type { Sender } from '../core/output.ts';
 import { runWorkers, type PeriodicTask } from './workers.ts';
 
 /**
@@ -96,7 +96,7 @@ export const pushSource: PushSource<PushRow> = {
 /** One batch of due pushes of the channels in `senders` (see the engine for the rules). */
 export function deliverPushes(
   db: Db,
-  senders: Record<string, PushSender>,
+  senders: Record<string, Sender>,
   options: { log?: Logger; now?: () => Date; limit?: number; stopping?: () => boolean; pauses?: ChannelPauses } = {},
 ): Promise<PushResult> {
   return sendBatch(pushSource, { db, senders, log: options.log, batchSize: options.limit ?? 50, stopping: options.stopping, pauses: options.pauses }, (options.now ?? (() => new Date()))());
@@ -132,7 +132,13 @@ export class PushSignal {
 /** The background task that sends `push_outbox` (name {@link PUSH_TASK}); kick it when something was queued. */
 export const PUSH_TASK = 'pushes';
 
-export function pushTask(options: { db: Db; senders: Record<string, PushSender>; log: Logger; pauses?: ChannelPauses; everyMs?: number }): PeriodicTask {
+export function pushTask(options: {
+  db: Db;
+  senders: Record<string, Sender>;
+  log: Logger;
+  pauses?: ChannelPauses;
+  everyMs?: number;
+}): PeriodicTask {
   return {
     name: PUSH_TASK,
     everyMs: options.everyMs ?? 2000,
@@ -155,7 +161,13 @@ export interface PushWorker {
   stop(): Promise<void>;
 }
 
-export function startPushWorker(options: { db: Db; senders: Record<string, PushSender>; log: Logger; signal?: PushSignal; intervalMs?: number }): PushWorker {
+export function startPushWorker(options: {
+  db: Db;
+  senders: Record<string, Sender>;
+  log: Logger;
+  signal?: PushSignal;
+  intervalMs?: number;
+}): PushWorker {
   const workers = runWorkers([pushTask({ ...options, pauses: new Map(), everyMs: options.intervalMs })], options.log);
   const kick = () => workers.kick(PUSH_TASK);
   const unsubscribe = options.signal?.on(kick);

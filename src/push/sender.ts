@@ -1,52 +1,32 @@
-import type { Reply } from '../core/message.ts';
-
-/** Why a push failed, as the channel saw it. */
-export class DeliveryError extends Error {
-  constructor(
-    readonly kind: 'rate-limited' | 'blocked' | 'transient' | 'permanent',
-    message: string,
-    /** For `rate-limited`: how long the platform asked us to wait. */
-    readonly retryAfterMs?: number,
-  ) {
-    super(message);
-  }
-}
+import { DeliveryError, type Sender } from '../core/output.ts';
 
 /**
- * Sends on the bot's own initiative (a daily lesson, a volunteer's reply, an announcement) to a user or chat of one
- * channel, as opposed to answering an incoming message. Channels implement it; the outboxes call it. Throws
- * {@link DeliveryError}.
+ * An output adapter whose sends are spaced within this process: at most `messagesPerSecond` messages overall (Telegram
+ * allows about 30 per second for bulk sends; Zalo publishes no figure) and at least `perChatGapMs` between two messages
+ * to the same chat (Telegram: about one per second). A send of several replies sends them one by one, each in its own
+ * slot. Replies and pushes share the pacing, since they share the adapter.
  */
-export interface PushSender {
-  push(externalId: string, replies: Reply[]): Promise<void>;
-}
-
-/**
- * Spaces a channel's pushes within this process: at most `messagesPerSecond` messages overall (Telegram allows about
- * 30 per second for bulk sends; Zalo publishes no figure) and at least `perChatGapMs` between two messages to the same
- * chat (Telegram: about one per second). A push of several replies sends them one by one, each in its own slot.
- */
-export function paced(sender: PushSender, messagesPerSecond: number, perChatGapMs = 1000): PushSender {
+export function paced<A extends Sender>(adapter: A, messagesPerSecond: number, perChatGapMs = 1000): Omit<A, 'send'> & Sender {
   const gapMs = 1000 / messagesPerSecond;
   let nextFree = 0;
   /** When each recently served chat may get its next message. */
   const chatFree = new Map<string, number>();
   return {
-    async push(externalId: string, replies: Reply[]) {
+    ...adapter,
+    async send(address, replies) {
       for (const r of replies) {
         const now = Date.now();
         const slot = Math.max(now, nextFree);
         nextFree = slot + gapMs;
-        const start = Math.max(slot, chatFree.get(externalId) ?? 0);
-        chatFree.set(externalId, start + perChatGapMs);
+        const start = Math.max(slot, chatFree.get(address) ?? 0);
+        chatFree.set(address, start + perChatGapMs);
         if (chatFree.size > 10_000) for (const [chat, free] of chatFree) if (free < now) chatFree.delete(chat);
         if (start > now) await new Promise((ok) => setTimeout(ok, start - now));
-        await sender.push(externalId, [r]);
+        await adapter.send(address, [r]);
       }
     },
   };
 }
-
 
 /** What a failed send leads to: given up for good, or tried again after `waitMs`. */
 export interface FailureVerdict {

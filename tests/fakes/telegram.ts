@@ -10,7 +10,7 @@ import { waitUntil } from '../helpers/wait.ts';
 export interface SentCall {
   method: string;
   body: Record<string, any>;
-  /** false for calls the fake failed on purpose (failNext). */
+  /** false for calls the fake failed on purpose (failNext) or refused (a Bad Request, as the real API would). */
   ok: boolean;
 }
 
@@ -42,8 +42,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     const bytes = Buffer.concat(chunks);
     const raw = bytes.toString('utf8');
     const match = /^\/bot([^/]+)\/(\w+)/.exec(req.url ?? '');
+    let call: SentCall | undefined;
     const reply = (status: number, body: unknown) => {
       if (res.writableEnded) return;
+      if (call && status !== 200) call.ok = false;
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     };
     if (!match || match[1] !== token) return reply(401, { ok: false, error_code: 401, description: 'Unauthorized' });
@@ -57,7 +59,7 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     }
     const failure = failures.get(method);
     const failing = !!failure && failure.times > 0;
-    if (method !== 'getUpdates') calls.push({ method, body, ok: !failing });
+    if (method !== 'getUpdates') calls.push((call = { method, body, ok: !failing }));
     if (failure && failing) {
       failure.times--;
       const { retry_after, ...rest } = failure.error;
@@ -87,6 +89,18 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         if (!body.photo) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
         if (typeof body.caption === 'string' && visibleLength(body.caption, body.parse_mode) > 1024) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
         return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, photo: [] } });
+      case 'setMyCommands': {
+        // the Bot API's rules for a command menu
+        const bad = (what: string) => reply(400, { ok: false, error_code: 400, description: `Bad Request: ${what}` });
+        const commands = body.commands as { command?: unknown; description?: unknown }[] | undefined;
+        if (!Array.isArray(commands) || commands.length > 100) return bad('BOT_COMMANDS_TOO_MUCH');
+        for (const c of commands) {
+          if (typeof c.command !== 'string' || !/^[a-z0-9_]{1,32}$/.test(c.command)) return bad('BOT_COMMAND_INVALID');
+          const description = typeof c.description === 'string' ? c.description.trim() : '';
+          if (!description || description.length > 256) return bad('BOT_COMMAND_DESCRIPTION_INVALID');
+        }
+        return reply(200, { ok: true, result: true });
+      }
       default:
         return reply(200, { ok: true, result: true });
     }

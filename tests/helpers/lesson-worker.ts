@@ -3,7 +3,7 @@
  * database in DATABASE_URL through the Telegram Bot API at TELEGRAM_API_ROOT until none are left (waiting for the
  * leases of a killed worker's rows to end), then exits.
  */
-import { TelegramChannel, telegramPusher } from '../../src/channels/telegram.ts';
+import { TelegramChannel } from '../../src/channels/telegram.ts';
 import { Conversation } from '../../src/core/conversation.ts';
 import { openPostgres } from '../../src/db/postgres.ts';
 import { deliverBatch } from '../../src/learn/delivery.ts';
@@ -19,7 +19,7 @@ const tg = new TelegramChannel({
 });
 const now = new Date(process.env.NOW!);
 for (;;) {
-  const r = await deliverBatch({ db, senders: { telegram: telegramPusher(tg) }, batchSize: 10, concurrency: 2, leaseMs: 1500 }, now);
+  const r = await deliverBatch({ db, senders: { telegram: tg.output }, batchSize: 10, concurrency: 2, leaseMs: 1500 }, now);
   if (r.sent + r.retried + r.failed > 0) continue;
   // rows a killed worker claimed come back when their lease ends
   const [left] = await db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'pending'`);

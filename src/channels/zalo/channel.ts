@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Conversation } from '../../core/conversation.ts';
 import type { Reply } from '../../core/message.ts';
+import { DeliveryError, type OutputAdapter } from '../../core/output.ts';
 import type { Db } from '../../db/index.ts';
 import { ChannelIntake } from '../../intake/channel-intake.ts';
-import type { Intake, IntakeEntry, IntakeItem } from '../../intake/intake.ts';
+import type { Intake, IntakeEntry } from '../../intake/intake.ts';
 import type { Logger } from '../../log.ts';
-import { DeliveryError, type PushSender } from '../../push/sender.ts';
 import { cleanText } from '../../text/clean.ts';
+import { runPolling, type PollingLoop } from '../polling.ts';
 import { plainReply } from '../render.ts';
 import { sameSecret } from '../secret.ts';
 import { splitMessage } from '../split.ts';
@@ -43,9 +44,13 @@ export interface ZaloOptions {
  * `message_id`. In groups the bot answers only messages that start with its name (`@Bot…`).
  */
 export class ZaloChannel {
+  /**
+   * Everything this bot sends — replies and pushes alike — goes through this: plain text with numbered choices, split
+   * under 2,000 characters, pictures by public URL; Zalo's errors mapped to {@link DeliveryError}.
+   */
+  readonly output: OutputAdapter;
   private botName = '';
-  private polling = false;
-  private loop?: Promise<void>;
+  private poller?: PollingLoop;
   private readonly intake: Intake;
   private readonly intakes: ChannelIntake;
 
@@ -55,8 +60,12 @@ export class ZaloChannel {
     this.intake.register(ZALO_CHANNEL, {
       conversation: options.conversation,
       begin: (item) => void options.client.sendChatAction(item.address).catch(() => {}),
-      after: (item) => this.after(item),
     });
+    this.output = {
+      name: ZALO_CHANNEL,
+      capabilities: { buttons: false, maxText: ZALO_MAX_TEXT, photos: options.publicUrl !== undefined },
+      send: (address, replies) => this.deliver(address, replies),
+    };
   }
 
   async init(): Promise<string> {
@@ -71,7 +80,7 @@ export class ZaloChannel {
    */
   async startWebhook(server: FastifyInstance, publicUrl: string, secret: string): Promise<string> {
     const path = `/zalo/${createHash('sha256').update(secret).digest('hex').slice(0, 16)}`;
-    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
+    await this.intakes.startOwn(this.output);
     server.post(path, async (req, res) => {
       if (!sameSecret(req.headers[ZALO_SECRET_HEADER], secret)) return res.code(401).send({ ok: false });
       await this.accept(req.body);
@@ -88,32 +97,34 @@ export class ZaloChannel {
    * and we had not recorded yet is gone.
    */
   startPolling(): void {
-    this.polling = true;
-    void this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
-    this.loop = (async () => {
-      await this.options.client.deleteWebhook().catch((err: Error) => this.options.log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
-      let backoffMs = 1000;
-      while (this.polling) {
-        try {
-          const body = await this.options.client.getUpdates(this.options.pollSeconds ?? 30);
-          backoffMs = 1000;
-          await this.accept(body);
-        } catch (err) {
-          if (err instanceof ZaloApiError && err.isPollTimeout) continue;
-          if (!this.polling) break;
-          this.options.log.warn({ err: (err as Error).message, retryInMs: backoffMs }, 'zalo: polling failed');
-          await new Promise((r) => setTimeout(r, backoffMs));
-          backoffMs = Math.min(backoffMs * 2, 30_000);
+    if (this.poller) return;
+    void this.intakes.startOwn(this.output);
+    const { client, log } = this.options;
+    let webhookDeleted = false;
+    this.poller = runPolling({
+      channel: ZALO_CHANNEL,
+      log,
+      quiet: (err) => err instanceof ZaloApiError && err.isPollTimeout,
+      round: async (signal) => {
+        if (!webhookDeleted) {
+          webhookDeleted = true;
+          await client.deleteWebhook().catch((err: Error) => log.warn({ err: err.message }, 'zalo: deleteWebhook failed'));
         }
-      }
-    })();
+        await this.accept(await client.getUpdates(this.options.pollSeconds ?? 30, signal));
+      },
+    });
   }
 
+  /**
+   * Ends the polling loop (its request in flight aborted, the loop awaited), then the channel's own intake and push
+   * worker if it has them, then closes the client.
+   */
   async stop(): Promise<void> {
-    this.polling = false;
-    await this.options.client.close();
-    await this.loop?.catch(() => {});
+    const poller = this.poller;
+    this.poller = undefined;
+    await poller?.stop();
     await this.intakes.stopOwn();
+    await this.options.client.close();
   }
 
   /** Work of this channel's own intake and push worker, if it has them (tests). */
@@ -126,7 +137,7 @@ export class ZaloChannel {
    * tools. Production goes through {@link startWebhook} or {@link startPolling}.
    */
   async handle(update: ZaloUpdate): Promise<void> {
-    await this.intakes.startOwn(ZALO_CHANNEL, () => this.pusher());
+    await this.intakes.startOwn(this.output);
     const entry = this.entryOf(update);
     if (!entry) return;
     await this.intake.record(ZALO_CHANNEL, [entry]);
@@ -154,10 +165,11 @@ export class ZaloChannel {
     }
     const displayName = update.displayName === undefined ? undefined : cleanText(update.displayName);
     // ids are strings on Zalo: cleaned too, so that no body can make the row impossible to record
+    const chat = cleanText(update.chatId);
     return {
       key: cleanText(update.messageId),
       item: {
-        address: cleanText(update.chatId),
+        address: chat,
         own: !update.group,
         inbound: {
           channel: ZALO_CHANNEL,
@@ -166,52 +178,41 @@ export class ZaloChannel {
           ...(displayName ? { displayName } : {}),
           ...(text !== undefined ? { text } : {}),
           ...(update.mediaType ? { mediaType: update.mediaType } : {}),
-          ...(update.group ? { inGroup: true } : {}),
+          // a private chat's id can differ from the user's: pushes (lessons) go to the chat
+          ...(update.group ? { inGroup: true } : { address: chat }),
         },
       },
     };
   }
 
-  /** A private chat whose id differs from the user's: pushes (lessons) go to the chat. */
-  private async after(item: IntakeItem): Promise<void> {
-    if (item.own && item.address !== item.inbound.userId) {
-      await this.options.db.query(`update users set push_address = $2 where channel = $3 and external_id = $1`, [item.inbound.userId, item.address, ZALO_CHANNEL]);
+  /** The output adapter's send: numbered choices, split under 2,000 characters; Zalo's errors mapped. */
+  private async deliver(chatId: string, replies: readonly Reply[]): Promise<void> {
+    try {
+      for (const r of replies) await this.sendOne(chatId, r);
+    } catch (err) {
+      if (!(err instanceof ZaloApiError)) throw new DeliveryError('transient', (err as Error).message);
+      if (err.code === 429) throw new DeliveryError('rate-limited', err.description, 5000);
+      if (err.code === 0 || err.code >= 500 || err.code === 408) throw new DeliveryError('transient', err.message);
+      if (err.code === 403) throw new DeliveryError('blocked', err.message);
+      throw new DeliveryError('permanent', err.message);
     }
   }
 
-
-  /** Sends replies to a chat: numbered choices, split under 2,000 characters. */
-  async send(chatId: string, replies: Reply[]): Promise<void> {
-    for (const r of replies) {
-      const text = plainReply(r);
-      if (r.image && this.options.publicUrl) {
-        const url = `${this.options.publicUrl.replace(/\/$/, '')}${r.image.path}`;
-        // the text rides as the caption when it fits: one message
-        if (text.length <= ZALO_MAX_TEXT) {
-          await this.options.client.sendPhoto(chatId, url, text);
-          continue;
-        }
-        await this.options.client.sendPhoto(chatId, url);
+  /** One reply; with a picture (and a public address to show it at), the photo with the text as its caption when it fits. */
+  private async sendOne(chatId: string, r: Reply): Promise<void> {
+    const { client, publicUrl } = this.options;
+    const { maxText } = this.output.capabilities;
+    const text = plainReply(r);
+    if (r.image && publicUrl) {
+      const url = `${publicUrl.replace(/\/$/, '')}${r.image.path}`;
+      // the text rides as the caption when it fits: one message
+      if (text.length <= maxText) {
+        await client.sendPhoto(chatId, url, text);
+        return;
       }
-      for (const part of splitMessage(text, ZALO_MAX_TEXT)) await this.options.client.sendMessage(chatId, part);
+      await client.sendPhoto(chatId, url);
     }
-  }
-
-  /** Pushes (daily lessons), with Zalo's errors mapped for the delivery engine. */
-  pusher(): PushSender {
-    return {
-      push: async (externalId, replies) => {
-        try {
-          await this.send(externalId, replies);
-        } catch (err) {
-          if (!(err instanceof ZaloApiError)) throw new DeliveryError('transient', (err as Error).message);
-          if (err.code === 429) throw new DeliveryError('rate-limited', err.description, 5000);
-          if (err.code === 0 || err.code >= 500 || err.code === 408) throw new DeliveryError('transient', err.message);
-          if (err.code === 403) throw new DeliveryError('blocked', err.message);
-          throw new DeliveryError('permanent', err.message);
-        }
-      },
-    };
+    for (const part of splitMessage(text, maxText)) await client.sendMessage(chatId, part);
   }
 }
 

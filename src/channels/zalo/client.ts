@@ -52,8 +52,17 @@ export class ZaloClient {
     this.base = (options.baseUrl ?? 'https://bot-api.zaloplatforms.com').replace(/\/$/, '');
   }
 
-  async call<T>(method: string, body: Record<string, unknown> = {}, timeoutMs = this.options.timeoutMs ?? 15_000): Promise<T> {
+  /** One API call; `signal` aborts it (a long poll when the channel stops). */
+  async call<T>(
+    method: string,
+    body: Record<string, unknown> = {},
+    timeoutMs = this.options.timeoutMs ?? 15_000,
+    signal?: AbortSignal,
+  ): Promise<T> {
+    // whatever Zalo or the network says back may quote the URL, and the token is in it
+    const hidden = (text: string) => text.replaceAll(this.options.token, '[hidden]');
     let res;
+    let text;
     try {
       res = await request(`${this.base}/bot${this.options.token}/${method}`, {
         method: 'POST',
@@ -62,27 +71,30 @@ export class ZaloClient {
         dispatcher: this.agent,
         headersTimeout: timeoutMs,
         bodyTimeout: timeoutMs,
+        ...(signal ? { signal } : {}),
       });
+      text = await res.body.text();
     } catch (err) {
-      throw new ZaloApiError(method, 0, `network error: ${(err as Error).message.replaceAll(this.options.token, '[hidden]')}`);
+      throw new ZaloApiError(method, 0, `network error: ${hidden((err as Error).message)}`);
     }
-    const text = await res.body.text();
     let json: { ok?: boolean; result?: T; error_code?: number; description?: string };
     try {
       json = JSON.parse(text) as typeof json;
     } catch {
       throw new ZaloApiError(method, res.statusCode, `not JSON (HTTP ${res.statusCode})`);
     }
-    if (json.ok !== true) throw new ZaloApiError(method, json.error_code ?? res.statusCode, json.description ?? `HTTP ${res.statusCode}`);
+    if (json.ok !== true) {
+      throw new ZaloApiError(method, json.error_code ?? res.statusCode, hidden(String(json.description ?? `HTTP ${res.statusCode}`)));
+    }
     return json.result as T;
   }
 
   getMe = () => this.call<ZaloUser>('getMe');
   /** One update, or a {@link ZaloApiError} with `isPollTimeout` when none came within `timeoutSeconds`. */
-  getUpdates = (timeoutSeconds = 30) => this.call<unknown>('getUpdates', { timeout: String(timeoutSeconds) }, (timeoutSeconds + 5) * 1000);
+  getUpdates = (timeoutSeconds = 30, signal?: AbortSignal) =>
+    this.call<unknown>('getUpdates', { timeout: String(timeoutSeconds) }, (timeoutSeconds + 5) * 1000, signal);
   setWebhook = (url: string, secretToken: string) => this.call<{ url: string; updated_at: number }>('setWebhook', { url, secret_token: secretToken });
   deleteWebhook = () => this.call<{ url: string; updated_at: number }>('deleteWebhook');
-  getWebhookInfo = () => this.call<{ url: string; updated_at: number }>('getWebhookInfo');
   sendMessage = (chatId: string, text: string) => this.call<ZaloSent>('sendMessage', { chat_id: chatId, text });
   sendPhoto = (chatId: string, photo: string, caption?: string) =>
     this.call<ZaloSent>('sendPhoto', { chat_id: chatId, photo, ...(caption ? { caption } : {}) });
