@@ -66,7 +66,7 @@ async function startApp(env: Record<string, string>, wrap: (db: Db) => Db): Prom
   await releaseOrphanClaims(app.db);
   const background = startBackgroundWork({
     db: app.db,
-    senders: channels.pushers,
+    senders: channels.adapters,
     log,
     pushSignal: app.pushSignal,
     handoff: app.handoff,
@@ -78,7 +78,7 @@ async function startApp(env: Record<string, string>, wrap: (db: Db) => Db): Prom
     runLessonScheduler: () => background.kick(LESSON_SCHEDULE_TASK),
     async stop() {
       await background.stop();
-      await Promise.allSettled(channels.stops.map((stop) => stop()));
+      for (const stop of channels.stops) await stop();
       await server.close();
       await app.close();
       await raw.close();
