@@ -7,6 +7,7 @@ import type { Logger } from './log.ts';
 import type { ChannelPauses } from './push/engine.ts';
 import { PUSH_TASK, pushTask, type PushSignal } from './push/outbox.ts';
 import { pruneTask } from './push/prune.ts';
+import { UNOPENED_BEFORE_PAUSE } from './learn/subscriptions.ts';
 import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
 
 /**
@@ -47,7 +48,8 @@ export function startBackgroundWork(options: {
       ? [...lessonTasks({ db, senders, log, pauses, scheduled: kick(LESSON_DELIVERY_TASK) }), pushTask({ db, senders, log, pauses })]
       : []),
     ticketSweepTask({ db, settings: options.handoff, log, kick: pushing ? kick(PUSH_TASK) : () => {} }),
-    pruneTask({ db, log, pullChannels: options.pullChannels }),
+    // the scheduler counts the lessons sent since the citizen's last message: those rows must still be there
+    pruneTask({ db, log, pullChannels: options.pullChannels, minDays: UNOPENED_BEFORE_PAUSE + 1 }),
   ];
   const workers = runWorkers(tasks, log);
   const unsubscribe = pushing ? options.pushSignal.on(kick(PUSH_TASK)) : () => {};

@@ -1,4 +1,5 @@
 import type { Choice, Reply } from '../core/message.ts';
+import { escapeHtml } from '../text/html.ts';
 
 /** Reply markup (`**bold**`) → plain text, for channels without formatting. */
 export function plainText(text: string): string {
@@ -8,10 +9,6 @@ export function plainText(text: string): string {
 /** Reply markup → HTML (escaped), for the web chat and Telegram's HTML parse mode. */
 export function htmlText(text: string): string {
   return escapeHtml(text).replace(/\*\*(.+?)\*\*/gs, '<b>$1</b>');
-}
-
-export function escapeHtml(text: string): string {
-  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Choices as a numbered list, for channels without buttons: the user answers "1", "2"… */

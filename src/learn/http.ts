@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { escapeHtml } from '../channels/render.ts';
+import { escapeHtml } from '../text/html.ts';
 import type { Queryable } from '../db/index.ts';
 import { certificatePath, findCertificate, viDateOf } from './certificate.ts';
 import { pictureType, type Pictures } from './pictures.ts';

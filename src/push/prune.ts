@@ -1,12 +1,11 @@
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
-import { UNOPENED_BEFORE_PAUSE } from '../learn/subscriptions.ts';
 import type { PeriodicTask } from './workers.ts';
 
 /**
- * How long delivered and failed rows of both outboxes are kept, in days. The lesson scheduler looks back at the
- * lessons sent since the citizen's last message ({@link UNOPENED_BEFORE_PAUSE} daily lessons) and enqueueing is
- * idempotent per local date, so anything above a few days is safe.
+ * How long delivered and failed rows of both outboxes are kept, in days, by default. The lesson scheduler looks back
+ * at the lessons sent since the citizen's last message (a few daily lessons: the caller passes that as `minDays`) and
+ * enqueueing is idempotent per local date, so anything above a few days is safe.
  */
 export const PUSH_RETENTION_DAYS = 7;
 
@@ -21,8 +20,11 @@ export interface PruneResult {
  * that time — the page that would show them is gone. Pending rows of pushing channels are never deleted. Bounded
  * batches, so a large backlog never holds a long statement.
  */
-export async function prunePushes(db: Db, options: { days?: number; now?: Date; pullChannels?: string[]; batch?: number } = {}): Promise<PruneResult> {
-  const days = Math.max(options.days ?? PUSH_RETENTION_DAYS, UNOPENED_BEFORE_PAUSE + 1);
+export async function prunePushes(
+  db: Db,
+  options: { days?: number; minDays?: number; now?: Date; pullChannels?: string[]; batch?: number } = {},
+): Promise<PruneResult> {
+  const days = Math.max(options.days ?? PUSH_RETENTION_DAYS, options.minDays ?? 0);
   const before = new Date((options.now ?? new Date()).getTime() - days * 86_400_000);
   const batch = options.batch ?? 5000;
   const result: PruneResult = { outbox: 0, pushes: 0 };
@@ -49,7 +51,15 @@ export async function prunePushes(db: Db, options: { days?: number; now?: Date; 
 export const PRUNE_TASK = 'prune';
 
 /** The pruner as a background task: hourly by default. */
-export function pruneTask(options: { db: Db; log: Logger; days?: number; pullChannels?: string[]; everyMs?: number }): PeriodicTask {
+export function pruneTask(options: {
+  db: Db;
+  log: Logger;
+  days?: number;
+  /** Rows younger than this are kept whatever `days` says (what the lesson scheduler still reads). */
+  minDays?: number;
+  pullChannels?: string[];
+  everyMs?: number;
+}): PeriodicTask {
   return {
     name: PRUNE_TASK,
     everyMs: options.everyMs ?? 3600_000,
