@@ -8,7 +8,7 @@ import type { Feature, Turn } from './feature.ts';
 import { parseCommand, Registry } from './registry.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { reply, type Choice, type Inbound, type Reply } from './message.ts';
-import { logMessage, showChoices, upsertUser } from './users.ts';
+import { logMessages, showReplies, upsertUser } from './users.ts';
 
 export type { Command, ChoiceRoute, Feature, Handler, Screening, Turn } from './feature.ts';
 export { on } from './feature.ts';
@@ -64,24 +64,33 @@ export class Conversation {
     return this.options.features;
   }
 
+  /** Answers one incoming message. */
   async handle(inbound: Inbound): Promise<Reply[]> {
+    return (await this.respond(inbound)).replies;
+  }
+
+  /**
+   * Answers one incoming message and says whose it was: channels that queue the replies (the intake) address them
+   * to that user. The replies' choices are recorded here — the last ones as pending, all as shown — so whoever
+   * sends the replies need not record them again.
+   */
+  async respond(inbound: Inbound): Promise<{ userId: number; replies: Reply[] }> {
     const { db } = this.options;
     const user = await upsertUser(db, inbound.channel, inbound.userId, inbound.displayName?.toWellFormed(), inbound.address);
     // every channel cleans at its edge; the core cleans again for callers that are not channels (tests, the terminal)
     const text = cleanText(inbound.text ?? '').trim();
     const redacted = redact(text.slice(0, this.maxChars)).text;
     const logged = inbound.kind === 'text' || inbound.kind === 'choice' ? redacted || '[choice]' : `[${inbound.mediaType ?? inbound.kind}]`;
-    await logMessage(db, user.id, 'in', logged);
+    await logMessages(db, user.id, 'in', [logged]);
 
     const command = inbound.kind === 'text' && text.length <= this.maxChars ? parseCommand(text) : undefined;
     const turn: Turn = { user, inbound, text, redacted, ...(command ? { command } : {}) };
     const replies = !this.limiter || this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
-    const lastChoices = [...replies].reverse().find((r) => r.choices?.length)?.choices ?? null;
-    if (replies.length) await showChoices(db, user.id, lastChoices);
-    for (const r of replies) await logMessage(db, user.id, 'out', redact(r.text).text);
-    return replies;
+    if (replies.length) await showReplies(db, user.id, replies);
+    if (replies.length) await logMessages(db, user.id, 'out', replies.map((r) => redact(r.text).text));
+    return { userId: user.id, replies };
   }
 
   /** Observers, then routing; a handler that throws gets the citizen an apology and the error a log line. */

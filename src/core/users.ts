@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.ts';
-import type { Choice } from './message.ts';
+import type { Choice, Reply } from './message.ts';
 
 /** How many recently shown choice ids are remembered per user: a press of an older button is answered as stale. */
 export const SHOWN_CHOICES_KEPT = 120;
@@ -58,6 +58,16 @@ export async function showChoices(db: Queryable, userId: number, choices: readon
 }
 
 /**
+ * Remembers what the replies of one turn showed: every choice becomes shown (each message keeps its buttons), the
+ * last reply with choices becomes pending — none clears them.
+ */
+export async function showReplies(db: Queryable, userId: number, replies: readonly Reply[]): Promise<void> {
+  const last = [...replies].reverse().find((r) => r.choices?.length)?.choices;
+  const ids = replies.flatMap((r) => (r.choices ?? []).map((c) => c.id));
+  await db.query(showChoicesSql('$1', '$2', '$3'), [userId, last ? JSON.stringify(last) : null, ids]);
+}
+
+/**
  * Records choices offered to a user without making them the pending ones (a push queued, not yet sent): a press of
  * them counts once it arrives. Nothing happens for a reply without choices.
  */
@@ -66,8 +76,13 @@ export async function offerChoices(db: Queryable, userId: number, choices: reado
   await db.query(showChoicesSql('$1', 'users.pending', '$2'), [userId, choices.map((c) => c.id)]);
 }
 
-export async function logMessage(db: Queryable, userId: number, direction: 'in' | 'out', text: string): Promise<void> {
-  await db.query('insert into messages (user_id, direction, text) values ($1, $2, $3)', [userId, direction, text]);
+/** Stores messages of one user (already redacted), in order, in one statement. */
+export async function logMessages(db: Queryable, userId: number, direction: 'in' | 'out', texts: readonly string[]): Promise<void> {
+  await db.query('insert into messages (user_id, direction, text) select $1, $2, t from unnest($3::text[]) with ordinality as m(t, n) order by n', [
+    userId,
+    direction,
+    texts,
+  ]);
 }
 
 /** A user who blocked the bot: no more pushes are tried (a message from them makes them reachable again). */

@@ -287,8 +287,9 @@ export class Intake {
       } catch {
         // best effort
       }
-      const replies = await handler.conversation.handle(item.inbound);
-      const userId = item.own ? await this.userIdOf(row.channel, item.inbound.userId) : undefined;
+      const turn = await handler.conversation.respond(item.inbound);
+      const { replies } = turn;
+      const userId = item.own ? turn.userId : undefined;
       await db.transaction(async (tx) => {
         const done = await tx.query(
           `update inbound_updates set status = 'handled', handled_at = now(), lease_until = null, error = null
@@ -296,7 +297,7 @@ export class Intake {
           [id, this.token],
         );
         if (!done.length) throw new LostLease();
-        await enqueuePush(tx, ...replies.map((r) => ({ channel: row.channel, address: item.address, reply: r, ...(userId ? { userId } : {}) })));
+        await enqueuePush(tx, ...replies.map((r) => ({ channel: row.channel, address: item.address, reply: r, recorded: true, ...(userId ? { userId } : {}) })));
       });
       this.raw.delete(id);
       if (replies.length) this.options.signal?.kick();

@@ -23,16 +23,30 @@ export interface Push {
   reply: Reply;
   /** The user it goes to, when the address is a user's own chat: their choices are remembered (a typed "1" works). */
   userId?: number;
+  /** Its choices are already the user's pending and shown ones: a reply the conversation core recorded as it answered. */
+  recorded?: boolean;
 }
 
-/** Queues pushes; their choices count as shown to the user at once (a press may come before the send returns). */
+/**
+ * Queues pushes, in order, in one statement; their choices count as shown to the user at once (a press may come
+ * before the send returns), unless the core recorded them already.
+ */
 export async function enqueuePush(db: Queryable, ...pushes: Push[]): Promise<void> {
-  for (const p of pushes) {
-    await db.query('insert into push_outbox (channel, address, reply, user_id) values ($1, $2, $3, $4)', [
-      p.channel, p.address, JSON.stringify({ ...p.reply, text: redact(p.reply.text).text }), p.userId ?? null,
-    ]);
-    if (p.userId !== undefined) await offerChoices(db, p.userId, p.reply.choices);
-  }
+  if (!pushes.length) return;
+  const rows = pushes.map((p) => ({
+    channel: p.channel,
+    address: p.address,
+    reply: { ...p.reply, text: redact(p.reply.text).text },
+    user_id: p.userId ?? null,
+    remember: !p.recorded,
+  }));
+  await db.query(
+    `insert into push_outbox (channel, address, reply, user_id, remember_choices)
+     select r->>'channel', r->>'address', r->'reply', (r->>'user_id')::bigint, (r->>'remember')::boolean
+       from jsonb_array_elements($1::jsonb) with ordinality as e(r, n) order by n`,
+    [JSON.stringify(rows)],
+  );
+  for (const p of pushes) if (p.userId !== undefined && !p.recorded) await offerChoices(db, p.userId, p.reply.choices);
 }
 
 export type PushResult = BatchResult;
@@ -40,6 +54,7 @@ export type PushResult = BatchResult;
 interface PushRow extends ClaimedRow {
   reply: Reply;
   user_id: string | null;
+  remember_choices: boolean;
 }
 
 /**
@@ -62,13 +77,13 @@ export const pushSource: PushSource<PushRow> = {
           for update skip locked)
        update push_outbox p set claimed_until = now() + make_interval(secs => $4), claim_token = $5
          from picked where p.id = picked.id
-       returning p.id, p.channel, p.address, p.reply, p.user_id, p.attempts`,
+       returning p.id, p.channel, p.address, p.reply, p.user_id, p.remember_choices, p.attempts`,
       [channels, now, limit, leaseMs / 1000, token],
     ),
   prepare: (db) => async (row) => {
     // The choices it shows are the ones a typed "1" answers — remembered before the send, since the person can
     // answer as soon as it arrives, before the send has even returned to us.
-    if (row.user_id && row.reply.choices?.length) await showChoices(db, Number(row.user_id), row.reply.choices);
+    if (row.user_id && row.remember_choices && row.reply.choices?.length) await showChoices(db, Number(row.user_id), row.reply.choices);
     return { send: [row.reply] };
   },
   async markSent(db, row, _sent, token, now) {
