@@ -22,7 +22,13 @@ const staleQuiz = (course: string, next: number | 'done') =>
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
  * quiz score and the streak of learning days. /dangky subscribes to a lesson a day at a chosen hour, /huy stops it.
  */
-export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channel: string) => boolean; publicBase?: string }): Feature {
+export function learnFeature(deps: {
+  db: Db;
+  /** Whether daily lessons can be pushed to users of this channel now (a channel that connected and can push). */
+  canPush: (channel: string) => boolean;
+  now?: () => Date;
+  publicBase?: string;
+}): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
 
@@ -99,7 +105,7 @@ export function learnFeature(deps: { db: Db; now?: () => Date; canPush?: (channe
   };
 
   /** /dangky: pick a course, then an hour (buttons for common hours, or typed like "7h30"). */
-  const canPush = deps.canPush ?? ((channel: string) => channel === 'telegram' || channel === 'zalo');
+  const { canPush } = deps;
 
   const subscribeStart: Handler = async (turn) => {
     if (!canPush(turn.inbound.channel)) {
