@@ -17,5 +17,8 @@ export default tseslint.config(
     },
   },
   // The fakes and the update parsers read the platforms' JSON wire formats, loosely typed on purpose.
-  { files: ['tests/fakes/**', 'src/channels/telegram.ts', 'src/channels/zalo/update.ts'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
+  {
+    files: ['tests/fakes/**', 'src/channels/telegram.ts', 'src/channels/zalo/update.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
 );

@@ -16,12 +16,15 @@ import { createLogger } from '../src/log.ts';
 const KNOWLEDGE = resolve(import.meta.dirname, '../knowledge');
 /** Share of words replaced: high enough that synthetic guides are other topics, not near-copies of real ones. */
 const MUTATION = 0.7;
-const sizes = process.argv.slice(2).map(Number).filter((n) => n >= 0);
+const sizes = process.argv
+  .slice(2)
+  .map(Number)
+  .filter((n) => n >= 0);
 const questions = await readEvalFile(join(KNOWLEDGE, 'eval/questions.jsonl'));
 
 /** Deterministic pseudo-random numbers, so every run builds the same synthetic guides. */
 function rng(seed: number) {
-  return () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  return () => (seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32;
 }
 
 /**
@@ -30,10 +33,14 @@ function rng(seed: number) {
  */
 function synthesize(dir: string, n: number): void {
   const real = readdirSync(join(KNOWLEDGE, 'guides')).map((f) => readFileSync(join(KNOWLEDGE, 'guides', f), 'utf8'));
-  const pool = real.join(' ').split(/[^\p{L}\p{N}]+/u).filter((w) => w.length > 1);
+  const pool = real
+    .join(' ')
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 1);
   const rand = rng(42);
   const pick = <T>(xs: T[]) => xs[Math.floor(rand() * xs.length)]!;
-  const syllables = 'ba be bi bo bu ca co cu da de di do du ga ge gi go gu ha he hi ho hu la le li lo lu ma me mi mo mu na ne ni no nu'.split(' ');
+  const syllables =
+    'ba be bi bo bu ca co cu da de di do du ga ge gi go gu ha he hi ho hu la le li lo lu ma me mi mo mu na ne ni no nu'.split(' ');
   const mutate = (line: string) =>
     line.replace(/\p{L}+/gu, (w) => (rand() < MUTATION ? (rand() < 0.5 ? pick(pool) : pick(syllables) + pick(syllables)) : w));
   for (let i = 0; i < n; i++) {
@@ -43,8 +50,14 @@ function synthesize(dir: string, n: number): void {
       .replace(/^id: .*$/m, `id: ${id}`)
       .replace(/^related: .*$/m, 'related: []')
       .replace(/^(title: |  - (?!https?:))(.*)$/gm, (_m, p: string, t: string) => p + mutate(t))
-      .replace(/\n---\n([\s\S]*)$/, (_m, rest: string) =>
-        `\n---\n${rest.split('\n').map((l) => (l.startsWith('#') ? l : mutate(l).slice(0, /^\d+\. /.test(l) ? 190 : undefined))).join('\n')}`);
+      .replace(
+        /\n---\n([\s\S]*)$/,
+        (_m, rest: string) =>
+          `\n---\n${rest
+            .split('\n')
+            .map((l) => (l.startsWith('#') ? l : mutate(l).slice(0, /^\d+\. /.test(l) ? 190 : undefined)))
+            .join('\n')}`,
+      );
     writeFileSync(join(dir, 'guides', `${id}.md`), body);
   }
 }
@@ -89,4 +102,9 @@ async function run(extra: number) {
   rmSync(dir, { recursive: true, force: true });
 }
 
-if (process.env.BENCH_KEEP) { const d = mkdtempSync(join(tmpdir(), "bd-keep-")); cpSync(KNOWLEDGE, d, { recursive: true }); synthesize(d, Number(process.env.BENCH_KEEP)); console.log(d); } else for (const n of sizes.length ? sizes : [0, 2000]) await run(n);
+if (process.env.BENCH_KEEP) {
+  const d = mkdtempSync(join(tmpdir(), 'bd-keep-'));
+  cpSync(KNOWLEDGE, d, { recursive: true });
+  synthesize(d, Number(process.env.BENCH_KEEP));
+  console.log(d);
+} else for (const n of sizes.length ? sizes : [0, 2000]) await run(n);

@@ -19,17 +19,28 @@ const app = await createApp(config, createLogger('silent', 'stderr'), { memory: 
 const { guides } = await loadGuides(config.knowledgeDir);
 
 const engine = bm25();
-const words = (text: string) => text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter(Boolean);
+const words = (text: string) =>
+  text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter(Boolean);
 engine.defineConfig({ fldWeights: { title: 2, questions: 2, keywords: 1, body: 1 } });
 engine.definePrepTasks([words]);
 for (const g of guides) {
   engine.addDoc(
-    { title: g.title, questions: g.questions.join('\n'), keywords: g.keywords.join(' '), body: [g.answer, ...g.sections.flatMap((s) => s.lines)].join('\n') },
+    {
+      title: g.title,
+      questions: g.questions.join('\n'),
+      keywords: g.keywords.join(' '),
+      body: [g.answer, ...g.sections.flatMap((s) => s.lines)].join('\n'),
+    },
     g.id,
   );
 }
 engine.consolidate();
-const folded = baselineBm25(guides.map((g) => [g.title, ...g.questions, ...g.keywords, g.answer, ...g.sections.flatMap((s) => s.lines)].join('\n')));
+const folded = baselineBm25(
+  guides.map((g) => [g.title, ...g.questions, ...g.keywords, g.answer, ...g.sections.flatMap((s) => s.lines)].join('\n')),
+);
 
 type Tally = { n: number; hit1: number; hit3: number; f1: number; f3: number };
 const tally = () => ({ n: 0, hit1: 0, hit3: 0, f1: 0, f3: 0 });
@@ -56,10 +67,14 @@ for (const file of files) {
   const lines = await readEvalFile(file);
   const ours = await evaluate(lines, (q) => app.asker.ask(q));
   const base = baseline(lines);
-  console.log(`\n${file}\n\n| style | n | BM25 hit@1 | BM25 hit@3 | folded BM25 hit@1 | folded BM25 hit@3 | Bình Dân hit@1 | Bình Dân hit@3 |\n|---|---|---|---|---|---|---|---|`);
+  console.log(
+    `\n${file}\n\n| style | n | BM25 hit@1 | BM25 hit@3 | folded BM25 hit@1 | folded BM25 hit@3 | Bình Dân hit@1 | Bình Dân hit@3 |\n|---|---|---|---|---|---|---|---|`,
+  );
   for (const [style, t] of [...base].sort((a, b) => (a[0] === 'all' ? -1 : b[0] === 'all' ? 1 : a[0].localeCompare(b[0])))) {
     const o = style === 'all' ? ours : ours.by_style[style]!;
-    console.log(`| ${style} | ${t.n} | ${f(t.hit1 / t.n)} | ${f(t.hit3 / t.n)} | ${f(t.f1 / t.n)} | ${f(t.f3 / t.n)} | ${f(o.hit1)} | ${f(o.hit3)} |`);
+    console.log(
+      `| ${style} | ${t.n} | ${f(t.hit1 / t.n)} | ${f(t.hit3 / t.n)} | ${f(t.f1 / t.n)} | ${f(t.f3 / t.n)} | ${f(o.hit1)} | ${f(o.hit3)} |`,
+    );
   }
 }
 await app.close();

@@ -28,7 +28,9 @@ export interface FaqRow {
 /** The rows of a JSONL file; exits with a clear message when the file is missing or a line is malformed. */
 export function readFaqRows(file: string): FaqRow[] {
   if (!existsSync(file)) {
-    console.error(`${file}: not found. Pass --data FILE (JSONL lines {id, q, answer, link, ministry, audience}); the dev set lives in ../shared/eval/.`);
+    console.error(
+      `${file}: not found. Pass --data FILE (JSONL lines {id, q, answer, link, ministry, audience}); the dev set lives in ../shared/eval/.`,
+    );
     process.exit(2);
   }
   return readFileSync(file, 'utf8')
@@ -40,7 +42,14 @@ export function readFaqRows(file: string): FaqRow[] {
         console.error(`${file}:${i + 1}: needs "id", "q" and "answer" (texts)`);
         process.exit(2);
       }
-      return { id: row.id, q: row.q, answer: row.answer, link: row.link || 'https://dichvucong.gov.vn', ministry: row.ministry, audience: row.audience };
+      return {
+        id: row.id,
+        q: row.q,
+        answer: row.answer,
+        link: row.link || 'https://dichvucong.gov.vn',
+        ministry: row.ministry,
+        audience: row.audience,
+      };
     });
 }
 
@@ -81,7 +90,10 @@ export function writeEntries(rows: readonly FaqRow[], dir: string): void {
 }
 
 /** The app over the rows' answers on a throw-away database; `cleanup` removes the temporary folder. */
-export async function faqApp(rows: readonly FaqRow[], env: Record<string, string> = {}): Promise<{ app: App; cleanup: () => Promise<void> }> {
+export async function faqApp(
+  rows: readonly FaqRow[],
+  env: Record<string, string> = {},
+): Promise<{ app: App; cleanup: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'bd-faq-'));
   writeEntries(rows, dir);
   const config = loadConfig({ ...process.env, KNOWLEDGE_DIR: dir, LOG_LEVEL: 'silent', ...env });
@@ -131,13 +143,20 @@ export function baselineBm25(texts: readonly string[], k1 = 1.5, b = 0.75): (que
         scores.set(i, (scores.get(i) ?? 0) + (idf * f * (k1 + 1)) / (f + k1 * (1 - b + (b * docs[i]!.len) / avg)));
       }
     }
-    return [...scores].sort((x, y) => y[1] - x[1] || x[0] - y[0]).slice(0, k).map(([i]) => i);
+    return [...scores]
+      .sort((x, y) => y[1] - x[1] || x[0] - y[0])
+      .slice(0, k)
+      .map(([i]) => i);
   };
 }
 
 /** The question without diacritics, as many citizens type it (punctuation kept, case kept). */
 export function plain(q: string): string {
-  return q.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D');
+  return q
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/đ/g, 'd')
+    .replace(/Đ/g, 'D');
 }
 
 /** Percentile of a list of numbers (nearest rank). */
@@ -151,7 +170,9 @@ export function percentile(values: readonly number[], p: number): number {
  * Risk–coverage: answered questions sorted by confidence, best first; for each share answered, the precision of
  * the top answer among them. `correct[i]` says whether question i's top entry is right.
  */
-export function riskCoverage(points: readonly { confidence: number; correct: boolean }[]): { threshold: number; coverage: number; precision: number }[] {
+export function riskCoverage(
+  points: readonly { confidence: number; correct: boolean }[],
+): { threshold: number; coverage: number; precision: number }[] {
   const sorted = [...points].sort((a, b) => b.confidence - a.confidence);
   let right = 0;
   return sorted.map((p, i) => {

@@ -60,7 +60,10 @@ for (const size of sizes) {
   let started = performance.now();
   await app.retriever.index.current();
   const indexS = (performance.now() - started) / 1000;
-  const asked = dev.slice(0, 150).flatMap((r) => [{ q: r.q, id: entryId(r.id) }, { q: plain(r.q), id: entryId(r.id) }]);
+  const asked = dev.slice(0, 150).flatMap((r) => [
+    { q: r.q, id: entryId(r.id) },
+    { q: plain(r.q), id: entryId(r.id) },
+  ]);
   const ms: number[] = [];
   let hit1 = 0;
   let hit3 = 0;
@@ -89,6 +92,11 @@ for (const size of sizes) {
 }
 if (values.json) console.log(JSON.stringify(results));
 else {
-  console.log('| entries | ingestion | index build | RSS | retrieval p50 | retrieval p95 | R@1 among near duplicates | R@3 |\n|---|---|---|---|---|---|---|---|');
-  for (const r of results) console.log(`| ${r.entries} | ${r.ingest_s} s | ${r.index_build_s} s | ${r.rss_mb} MB | ${r.p50_ms} ms | ${r.p95_ms} ms | ${r.hit1} | ${r.hit3} |`);
+  console.log(
+    '| entries | ingestion | index build | RSS | retrieval p50 | retrieval p95 | R@1 among near duplicates | R@3 |\n|---|---|---|---|---|---|---|---|',
+  );
+  for (const r of results)
+    console.log(
+      `| ${r.entries} | ${r.ingest_s} s | ${r.index_build_s} s | ${r.rss_mb} MB | ${r.p50_ms} ms | ${r.p95_ms} ms | ${r.hit1} | ${r.hit3} |`,
+    );
 }

@@ -9,13 +9,27 @@
  * weights may be chosen on, `check` the half nothing was chosen on.
  */
 import { parseArgs } from 'node:util';
-import { DEFAULT_DATA, baselineBm25, coverageAt, entryId, faqApp, half, percentile, plain, readFaqRows, riskCoverage } from './faq-corpus.ts';
+import {
+  DEFAULT_DATA,
+  baselineBm25,
+  coverageAt,
+  entryId,
+  faqApp,
+  half,
+  percentile,
+  plain,
+  readFaqRows,
+  riskCoverage,
+} from './faq-corpus.ts';
 
 const { values } = parseArgs({ options: { data: { type: 'string' }, json: { type: 'boolean' }, curve: { type: 'boolean' } } });
 const rows = readFaqRows(values.data ?? DEFAULT_DATA);
 const { app, cleanup } = await faqApp(rows);
 const ingestS = app.ingestSummary.ms / 1000;
-if (app.ingestSummary.problems.length) console.error(`${app.ingestSummary.problems.length} entries skipped, e.g. ${app.ingestSummary.problems[0]!.file}: ${app.ingestSummary.problems[0]!.problem}`);
+if (app.ingestSummary.problems.length)
+  console.error(
+    `${app.ingestSummary.problems.length} entries skipped, e.g. ${app.ingestSummary.problems[0]!.file}: ${app.ingestSummary.problems[0]!.problem}`,
+  );
 
 const baseline = baselineBm25(rows.map((r) => r.answer));
 interface Point {
@@ -95,11 +109,17 @@ if (values.json) {
   console.log(JSON.stringify(report));
 } else {
   const f = (x: number) => x.toFixed(3);
-  console.log(`${rows.length} FAQ entries, ${points.length} questions; ingested in ${ingestS.toFixed(1)} s; retrieval p50 ${report.p50_ms} ms, p95 ${report.p95_ms} ms\n`);
-  console.log('| part | n | R@1 | R@3 | MRR@10 | baseline R@1 | baseline R@3 | baseline MRR | coverage at 0.90 precision | abstains | precision answered |');
+  console.log(
+    `${rows.length} FAQ entries, ${points.length} questions; ingested in ${ingestS.toFixed(1)} s; retrieval p50 ${report.p50_ms} ms, p95 ${report.p95_ms} ms\n`,
+  );
+  console.log(
+    '| part | n | R@1 | R@3 | MRR@10 | baseline R@1 | baseline R@3 | baseline MRR | coverage at 0.90 precision | abstains | precision answered |',
+  );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const line = (name: string, x: Omit<ReturnType<typeof figures>, 'curve'>) =>
-    console.log(`| ${name} | ${x.n} | ${f(x.hit1)} | ${f(x.hit3)} | ${f(x.mrr)} | ${f(x.baseline.hit1)} | ${f(x.baseline.hit3)} | ${f(x.baseline.mrr)} | ${f(x.coverage_at_p90)} | ${f(x.abstain_rate)} | ${f(x.answered_precision)} |`);
+    console.log(
+      `| ${name} | ${x.n} | ${f(x.hit1)} | ${f(x.hit3)} | ${f(x.mrr)} | ${f(x.baseline.hit1)} | ${f(x.baseline.hit3)} | ${f(x.baseline.mrr)} | ${f(x.coverage_at_p90)} | ${f(x.abstain_rate)} | ${f(x.answered_precision)} |`,
+    );
   line('all', strip(all));
   for (const [k, v] of Object.entries(report.by_style)) line(k, v);
   for (const [k, v] of Object.entries(report.by_half)) line(`${k} half`, v);

@@ -32,7 +32,11 @@ async function points(app: App, qs: { q: string; expect: string[] }[]): Promise<
     if (r.decision === 'refuse') continue;
     const top = r.candidates[0];
     if (!top) {
-      out.push({ evidence: { share: 0, coverage: 0, pairs: 0, margin: 0, known: 0, phrased: 0, phrasing: 0, vector: 0, trigram: 0, agreement: 0 }, correct: false, offTopic: !l.expect.length });
+      out.push({
+        evidence: { share: 0, coverage: 0, pairs: 0, margin: 0, known: 0, phrased: 0, phrasing: 0, vector: 0, trigram: 0, agreement: 0 },
+        correct: false,
+        offTopic: !l.expect.length,
+      });
       continue;
     }
     out.push({ evidence: top, correct: l.expect.includes(top.guideId), offTopic: !l.expect.length });
@@ -42,9 +46,17 @@ async function points(app: App, qs: { q: string; expect: string[] }[]): Promise<
 
 const faqRows = readFaqRows(values.data ?? DEFAULT_DATA);
 const faq = await faqApp(faqRows);
-const curated = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), { memory: true, progress: () => {} });
+const curated = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), {
+  memory: true,
+  progress: () => {},
+});
 const faqQs = (part: 'fit' | 'check') =>
-  faqRows.filter((r) => half(r.id) === part).flatMap((r) => [{ q: r.q, expect: [entryId(r.id)] }, { q: plain(r.q), expect: [entryId(r.id)] }]);
+  faqRows
+    .filter((r) => half(r.id) === part)
+    .flatMap((r) => [
+      { q: r.q, expect: [entryId(r.id)] },
+      { q: plain(r.q), expect: [entryId(r.id)] },
+    ]);
 const sets = {
   'questions.jsonl (fit)': await points(curated, await readEvalFile('knowledge/eval/questions.jsonl')),
   'FAQ fit half': await points(faq.app, faqQs('fit')),
@@ -93,23 +105,52 @@ const precisionAt = (ps: Point[], t: number) => {
 };
 let threshold = 1;
 for (let t = 0.99; t >= 0.05; t -= 0.01) {
-  if (precisionAt(sets['questions.jsonl (fit)'], t).precision >= 0.9 && precisionAt(sets['FAQ fit half'], t).precision >= 0.85) threshold = t;
+  if (precisionAt(sets['questions.jsonl (fit)'], t).precision >= 0.9 && precisionAt(sets['FAQ fit half'], t).precision >= 0.85)
+    threshold = t;
   else break;
 }
-console.log(`lowest threshold with precision ≥ 0.90 on questions.jsonl and ≥ 0.85 on the FAQ fit half (scanning down from 0.99): ${threshold.toFixed(2)}\n`);
-console.log('| corpus | n | precision at threshold | answered at threshold | coverage at 0.90 precision | R@1 (answer everything) |\n|---|---|---|---|---|---|');
+console.log(
+  `lowest threshold with precision ≥ 0.90 on questions.jsonl and ≥ 0.85 on the FAQ fit half (scanning down from 0.99): ${threshold.toFixed(2)}\n`,
+);
+console.log(
+  '| corpus | n | precision at threshold | answered at threshold | coverage at 0.90 precision | R@1 (answer everything) |\n|---|---|---|---|---|---|',
+);
 for (const [name, ps] of Object.entries(sets)) {
   const at = precisionAt(ps, threshold);
   const curve = riskCoverage(ps.map((p) => ({ confidence: conf(wVector, p.evidence), correct: p.correct })));
-  console.log(`| ${name} | ${ps.length} | ${f(at.precision)} | ${f(at.coverage)} | ${f(coverageAt(curve, 0.9))} | ${f(ps.filter((p) => p.correct).length / ps.length)} |`);
+  console.log(
+    `| ${name} | ${ps.length} | ${f(at.precision)} | ${f(at.coverage)} | ${f(coverageAt(curve, 0.9))} | ${f(ps.filter((p) => p.correct).length / ps.length)} |`,
+  );
 }
-console.log('\n| threshold | ' + Object.keys(sets).map((k) => `${k}: precision / answered`).join(' | ') + ' |\n|---|' + Object.keys(sets).map(() => '---|').join(''));
+console.log(
+  '\n| threshold | ' +
+    Object.keys(sets)
+      .map((k) => `${k}: precision / answered`)
+      .join(' | ') +
+    ' |\n|---|' +
+    Object.keys(sets)
+      .map(() => '---|')
+      .join(''),
+);
 for (const t of [0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7]) {
-  console.log(`| ${t.toFixed(2)} | ${Object.values(sets).map((ps) => { const a = precisionAt(ps, t); return `${f(a.precision)} / ${f(a.coverage)}`; }).join(' | ')} |`);
+  console.log(
+    `| ${t.toFixed(2)} | ${Object.values(sets)
+      .map((ps) => {
+        const a = precisionAt(ps, t);
+        return `${f(a.precision)} / ${f(a.coverage)}`;
+      })
+      .join(' | ')} |`,
+  );
 }
 console.log('\nrisk–coverage (precision of the top answer when answering the most confident share):\n');
-console.log(`| answered | ${Object.keys(sets).join(' | ')} |\n|---|${Object.keys(sets).map(() => '---|').join('')}`);
-const curves = Object.values(sets).map((ps) => riskCoverage(ps.map((p) => ({ confidence: conf(wVector, p.evidence), correct: p.correct }))));
+console.log(
+  `| answered | ${Object.keys(sets).join(' | ')} |\n|---|${Object.keys(sets)
+    .map(() => '---|')
+    .join('')}`,
+);
+const curves = Object.values(sets).map((ps) =>
+  riskCoverage(ps.map((p) => ({ confidence: conf(wVector, p.evidence), correct: p.correct }))),
+);
 for (const c of [0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1]) {
   console.log(`| ${f(c)} | ${curves.map((cu) => f(cu[Math.max(0, Math.round(c * cu.length) - 1)]!.precision)).join(' | ')} |`);
 }

@@ -21,10 +21,17 @@ const questions = (await readEvalFile(`${KNOWLEDGE}/eval/questions.jsonl`)).filt
 
 const fake = await startFakeOpenAI(undefined, (body) => {
   const user = body.messages.find((m) => m.role === 'user')?.content ?? '';
-  return { content: `Mình chỉ bạn nhé.\n${user.split('\n').filter((l) => /^\d\. /.test(l)).slice(0, 4).join('\n')}` };
+  return {
+    content: `Mình chỉ bạn nhé.\n${user
+      .split('\n')
+      .filter((l) => /^\d\. /.test(l))
+      .slice(0, 4)
+      .join('\n')}`,
+  };
 });
 const base = { KNOWLEDGE_DIR: KNOWLEDGE, PROMPTS_DIR: resolve(import.meta.dirname, '../prompts'), LOG_LEVEL: 'silent' };
-const open = (env: Record<string, string>) => createApp(loadConfig({ ...base, ...env }), silentLogger, { memory: true, progress: () => {} });
+const open = (env: Record<string, string>) =>
+  createApp(loadConfig({ ...base, ...env }), silentLogger, { memory: true, progress: () => {} });
 
 async function turns(app: App, texts: string[]): Promise<number[]> {
   const ms: number[] = [];
@@ -42,25 +49,45 @@ const summary = (values: number[]) => {
 const round = (x: number) => Math.round(x * 10) / 10;
 
 const retrieval = await open({});
-const plain = await turns(retrieval, questions.map((q) => q.q));
+const plain = await turns(
+  retrieval,
+  questions.map((q) => q.q),
+);
 await retrieval.close();
 
 const llm = await open({ OPENAI_BASE_URL: fake.url, OPENAI_MODEL: 'fake-chat', LLM_TIMEOUT_MS: String(timeoutMs) });
-const generated = await turns(llm, questions.map((q) => q.q));
-const outcomes = Object.fromEntries(
-  (await llm.db.query<{ outcome: string; n: string }>('select outcome, count(*) as n from generations group by outcome')).map((r) => [r.outcome, Number(r.n)]),
+const generated = await turns(
+  llm,
+  questions.map((q) => q.q),
 );
-const [checks] = await llm.db.query<{ p50: number }>(`select percentile_cont(0.5) within group (order by latency_ms) as p50 from generations`);
+const outcomes = Object.fromEntries(
+  (await llm.db.query<{ outcome: string; n: string }>('select outcome, count(*) as n from generations group by outcome')).map((r) => [
+    r.outcome,
+    Number(r.n),
+  ]),
+);
+const [checks] = await llm.db.query<{ p50: number }>(
+  `select percentile_cont(0.5) within group (order by latency_ms) as p50 from generations`,
+);
 fake.chat = () => ({ delayMs: 60_000 });
-const hung = await turns(llm, questions.slice(0, 10).map((q) => q.q));
+const hung = await turns(
+  llm,
+  questions.slice(0, 10).map((q) => q.q),
+);
 await llm.close();
 await fake.close();
 
-console.log(JSON.stringify({
-  questions: questions.length,
-  turn_ms: { retrieval_only: summary(plain), generated: summary(generated) },
-  generation_ms_p50: round(Number(checks?.p50 ?? 0)),
-  outcomes,
-  timeout_ms: timeoutMs,
-  fallback_over_deadline_ms: summary(hung.map((ms) => ms - timeoutMs)),
-}, null, 1));
+console.log(
+  JSON.stringify(
+    {
+      questions: questions.length,
+      turn_ms: { retrieval_only: summary(plain), generated: summary(generated) },
+      generation_ms_p50: round(Number(checks?.p50 ?? 0)),
+      outcomes,
+      timeout_ms: timeoutMs,
+      fallback_over_deadline_ms: summary(hung.map((ms) => ms - timeoutMs)),
+    },
+    null,
+    1,
+  ),
+);

@@ -14,13 +14,21 @@ import { percentile } from './faq-corpus.ts';
 const { values } = parseArgs({ options: { rounds: { type: 'string' } } });
 const rounds = Number(values.rounds ?? 3);
 // The per-address limit is off: every client here is 127.0.0.1, and the point is what one message can cost.
-const app = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent', WEB_REQUESTS_PER_MINUTE: '0' }), createLogger('silent', 'stderr'), { memory: true, progress: () => {} });
+const app = await createApp(
+  loadConfig({ ...process.env, LOG_LEVEL: 'silent', WEB_REQUESTS_PER_MINUTE: '0' }),
+  createLogger('silent', 'stderr'),
+  { memory: true, progress: () => {} },
+);
 const server = await createServer(app);
 const base = await server.listen({ port: 0, host: '127.0.0.1' });
 const QUESTIONS = ['quen mat khau vneid', 'doi so dien thoai tren vneid', 'dang ky tam tru online', 'xin ly lich tu phap', 'gia han gplx'];
 const chat = async (session: string, text: string) => {
   const started = performance.now();
-  const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session, text }) });
+  const res = await fetch(`${base}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ session, text }),
+  });
   await res.arrayBuffer();
   return { ms: performance.now() - started, status: res.status };
 };
@@ -37,15 +45,25 @@ for (let r = 0; r < rounds; r++) {
   unloaded.push(...(await normal(`calm-${r}`, 30)));
   const attack = Promise.all(
     Array.from({ length: 5 }, (_, s) =>
-      Promise.all(Array.from({ length: 50 }, () => chat(`attacker-${r}-${s}`, `${word} quen mat khau`).then((x) => statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1)))),
+      Promise.all(
+        Array.from({ length: 50 }, () =>
+          chat(`attacker-${r}-${s}`, `${word} quen mat khau`).then((x) => statuses.set(x.status, (statuses.get(x.status) ?? 0) + 1)),
+        ),
+      ),
     ),
   );
   loaded.push(...(await normal(`busy-${r}`, 30)));
   await attack;
 }
 const f = (x: number) => x.toFixed(1);
-console.log(`normal questions unloaded: p50 ${f(percentile(unloaded, 50))} ms, p95 ${f(percentile(unloaded, 95))} ms (n ${unloaded.length})`);
-console.log(`normal questions during 5×50 messages with a 2,000-letter word: p50 ${f(percentile(loaded, 50))} ms, p95 ${f(percentile(loaded, 95))} ms`);
-console.log(`p95 ratio loaded / unloaded: ${(percentile(loaded, 95) / percentile(unloaded, 95)).toFixed(2)} (bound: 2); attackers' answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`);
+console.log(
+  `normal questions unloaded: p50 ${f(percentile(unloaded, 50))} ms, p95 ${f(percentile(unloaded, 95))} ms (n ${unloaded.length})`,
+);
+console.log(
+  `normal questions during 5×50 messages with a 2,000-letter word: p50 ${f(percentile(loaded, 50))} ms, p95 ${f(percentile(loaded, 95))} ms`,
+);
+console.log(
+  `p95 ratio loaded / unloaded: ${(percentile(loaded, 95) / percentile(unloaded, 95)).toFixed(2)} (bound: 2); attackers' answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`,
+);
 await server.close();
 await app.close();

@@ -26,20 +26,28 @@ if (process.env.BENCH_WORKER) {
   const { Pool } = await import('undici');
   // a keep-alive connection pool, as a channel client would use (undici.request costs far less CPU than fetch)
   const api = new Pool(process.env.API!, { connections: workers * 8 });
-  const sender = paced({
-    async send(to, replies) {
-      // like the real Telegram pusher (grammY auto-retry): a 429 waits retry_after and retries that message
-      for (const r of replies) {
-        for (let attempt = 1; ; attempt++) {
-          const res = await api.request({ path: '/botTOKEN/sendMessage', method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chat_id: to, text: r.text }) });
-          const body = (await res.body.json()) as { ok: boolean; parameters?: { retry_after: number } };
-          if (res.statusCode !== 429) break;
-          if (attempt === 3) throw new DeliveryError('rate-limited', '429', (body.parameters?.retry_after ?? 1) * 1000);
-          await new Promise((ok) => setTimeout(ok, (body.parameters?.retry_after ?? 1) * 1000));
+  const sender = paced(
+    {
+      async send(to, replies) {
+        // like the real Telegram pusher (grammY auto-retry): a 429 waits retry_after and retries that message
+        for (const r of replies) {
+          for (let attempt = 1; ; attempt++) {
+            const res = await api.request({
+              path: '/botTOKEN/sendMessage',
+              method: 'POST',
+              headers: { 'content-type': 'application/json' },
+              body: JSON.stringify({ chat_id: to, text: r.text }),
+            });
+            const body = (await res.body.json()) as { ok: boolean; parameters?: { retry_after: number } };
+            if (res.statusCode !== 429) break;
+            if (attempt === 3) throw new DeliveryError('rate-limited', '429', (body.parameters?.retry_after ?? 1) * 1000);
+            await new Promise((ok) => setTimeout(ok, (body.parameters?.retry_after ?? 1) * 1000));
+          }
         }
-      }
+      },
     },
-  }, rate);
+    rate,
+  );
   // the lessons' clock: 08:00 when the worker starts, then real time (so retries come due)
   const t0 = Date.now();
   const clock = () => new Date(Date.parse(process.env.NOW!) + (Date.now() - t0));
@@ -81,7 +89,9 @@ const server = createServer((req, res) => {
     }
     if (++inWindow > rate) {
       limited++;
-      res.writeHead(429, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests', parameters: { retry_after: 1 } }));
+      res
+        .writeHead(429, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ ok: false, error_code: 429, description: 'Too Many Requests', parameters: { retry_after: 1 } }));
       return;
     }
     const { chat_id } = JSON.parse(raw) as { chat_id: string };
@@ -103,10 +113,17 @@ async function run(killHalfWay: boolean) {
   sent.clear();
   limited = 0;
   firstAt = 0;
-  const app = await createApp(loadConfig({ ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), { progress: () => {} });
+  const app = await createApp(
+    loadConfig({ ...process.env, DATABASE_URL: database.url, LOG_LEVEL: 'silent' }),
+    createLogger('silent', 'stderr'),
+    { progress: () => {} },
+  );
   const due = new Date(Date.UTC(2026, 10, 24, 1, 0)); // 08:00 in Vietnam
   await app.db.query(`insert into users (channel, external_id) select 'telegram', g::text from generate_series(1, $1) g`, [subscribers]);
-  await app.db.query(`insert into subscriptions (user_id, course_id, hour, minute, next_due_at) select id, 'an-toan-tren-mang', 8, 0, $1 from users`, [due]);
+  await app.db.query(
+    `insert into subscriptions (user_id, course_id, hour, minute, next_due_at) select id, 'an-toan-tren-mang', 8, 0, $1 from users`,
+    [due],
+  );
   const t0 = performance.now();
   const { enqueued } = await enqueueDue(app.db, due);
   const enqueueMs = performance.now() - t0;

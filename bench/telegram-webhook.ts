@@ -22,7 +22,12 @@ const concurrency = Number(process.argv[3] ?? 8);
 const questions = (await readEvalFile('knowledge/eval/questions.jsonl')).map((l) => l.q);
 const fake = await startFakeTelegram();
 
-async function load(url: string, secret: string | undefined, offset: number, drained: () => Promise<void> = async () => {}): Promise<number> {
+async function load(
+  url: string,
+  secret: string | undefined,
+  offset: number,
+  drained: () => Promise<void> = async () => {},
+): Promise<number> {
   let next = 0;
   const started = performance.now();
   await Promise.all(
@@ -45,7 +50,10 @@ async function load(url: string, secret: string | undefined, offset: number, dra
 }
 
 // 1. Bình Dân
-const app = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), { memory: true, progress: () => {} });
+const app = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), {
+  memory: true,
+  progress: () => {},
+});
 const server = await createServer(app);
 const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log });
 await tg.init();
@@ -72,4 +80,13 @@ await echoServer.close();
 await fake.close();
 
 const r = (x: number) => Math.round(x * 10) / 10;
-console.log(JSON.stringify({ updates: total, concurrency, ask_updates_per_s: r(askRate), ask_replies: askReplies, echo_updates_per_s: r(echoRate), ratio: Math.round((askRate / echoRate) * 1000) / 1000 }));
+console.log(
+  JSON.stringify({
+    updates: total,
+    concurrency,
+    ask_updates_per_s: r(askRate),
+    ask_replies: askReplies,
+    echo_updates_per_s: r(echoRate),
+    ratio: Math.round((askRate / echoRate) * 1000) / 1000,
+  }),
+);

@@ -20,9 +20,15 @@ const { values } = parseArgs({ options: { data: { type: 'string' } } });
 const all = readFaqRows(values.data ?? DEFAULT_DATA);
 const faq = await faqApp(all);
 const rows = all.filter((r) => half(r.id) === 'fit');
-const curated = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), { memory: true, progress: () => {} });
+const curated = await createApp(loadConfig({ ...process.env, LOG_LEVEL: 'silent' }), createLogger('silent', 'stderr'), {
+  memory: true,
+  progress: () => {},
+});
 const curatedQs = (await readEvalFile('knowledge/eval/questions.jsonl')).filter((l) => l.expect.length);
-const faqQs = rows.flatMap((r) => [{ q: r.q, expect: [entryId(r.id)] }, { q: plain(r.q), expect: [entryId(r.id)] }]);
+const faqQs = rows.flatMap((r) => [
+  { q: r.q, expect: [entryId(r.id)] },
+  { q: plain(r.q), expect: [entryId(r.id)] },
+]);
 
 async function score(app: App, qs: { q: string; expect: string[] }[], params: Bm25fParams, fusion: Fusion) {
   const index = new SearchIndex(app.db, app.abbreviations, params);
@@ -40,7 +46,9 @@ async function objective(params: Bm25fParams, fusion: Fusion) {
   const a = await score(curated, curatedQs, params, fusion);
   const b = await score(faq.app, faqQs, params, fusion);
   const value = (a.h1 + 0.5 * a.h3 + b.h1 + 0.5 * b.h3) / 2;
-  console.log(`${value.toFixed(4)}  curated ${a.h1.toFixed(3)}/${a.h3.toFixed(3)}  faq-fit ${b.h1.toFixed(3)}/${b.h3.toFixed(3)}  ${JSON.stringify({ params, fusion })}`);
+  console.log(
+    `${value.toFixed(4)}  curated ${a.h1.toFixed(3)}/${a.h3.toFixed(3)}  faq-fit ${b.h1.toFixed(3)}/${b.h3.toFixed(3)}  ${JSON.stringify({ params, fusion })}`,
+  );
   return value;
 }
 

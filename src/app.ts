@@ -72,7 +72,9 @@ export interface AppOptions {
 
 /** config → database (migrated) → knowledge lists → embedder → ingestion → retrieval → features → conversation. */
 export async function createApp(config: Config, log: Logger, options: AppOptions = {}): Promise<App> {
-  const db = options.db ?? (await openDb(config, log, { memory: options.memory, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) }));
+  const db =
+    options.db ??
+    (await openDb(config, log, { memory: options.memory, ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}) }));
   try {
     const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
     const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));
@@ -119,8 +121,21 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       ],
     });
     return {
-      config, log, db, abbreviations, domains, embedder, retriever, asker, conversation, pushSignal, handoff, ingestSummary,
-      pushChannels, pictures, routes: [(server) => registerLearnRoutes(server, { db, pictures })],
+      config,
+      log,
+      db,
+      abbreviations,
+      domains,
+      embedder,
+      retriever,
+      asker,
+      conversation,
+      pushSignal,
+      handoff,
+      ingestSummary,
+      pushChannels,
+      pictures,
+      routes: [(server) => registerLearnRoutes(server, { db, pictures })],
       ...(answerer ? { answerer } : {}),
       answers: answerer ? `llm:${answerer.model}` : 'retrieval',
       close: async () => {

@@ -19,7 +19,10 @@ import { ADMIN_COMMANDS, runInAssistant, type AdminCommand, type AdminResult } f
 const program = new Command('binhdan').description('Bình Dân assistant: command line').showHelpAfterError();
 
 const knowledgeOption = new Option('--knowledge <dir>', 'knowledge folder (default: KNOWLEDGE_DIR or ./knowledge)');
-const dbOption = new Option('--db <where>', '"memory" for a throw-away embedded database (default: the configured one)').choices(['memory', 'default']);
+const dbOption = new Option('--db <where>', '"memory" for a throw-away embedded database (default: the configured one)').choices([
+  'memory',
+  'default',
+]);
 
 function configWith(opts: { knowledge?: string }): Config {
   return loadConfig({ ...process.env, ...(opts.knowledge ? { KNOWLEDGE_DIR: opts.knowledge } : {}) });
@@ -36,7 +39,9 @@ async function withApp<T>(opts: { knowledge?: string; db?: string }, fn: (app: A
     // never open the folder a second time; the running assistant indexes the guides itself when it starts
     throw new Error(
       `the assistant is running on the embedded database (PID ${err.holder.pid}): this command needs it stopped, ` +
-        `or --db memory for a throw-away copy, or a PostgreSQL server (DATABASE_URL)`, { cause: err });
+        `or --db memory for a throw-away copy, or a PostgreSQL server (DATABASE_URL)`,
+      { cause: err },
+    );
   }
   try {
     return await fn(app);
@@ -63,7 +68,9 @@ program
       }
       console.log(`decision: ${result.decision}   confidence: ${result.confidence.toFixed(3)}   ${result.latencyMs.toFixed(1)} ms`);
       for (const c of result.candidates) {
-        console.log(`  ${c.confidence.toFixed(3)}  ${c.guideId.padEnd(30)} cov ${c.coverage.toFixed(2)} vec ${c.vector.toFixed(2)} trgm ${c.trigram.toFixed(2)}`);
+        console.log(
+          `  ${c.confidence.toFixed(3)}  ${c.guideId.padEnd(30)} cov ${c.coverage.toFixed(2)} vec ${c.vector.toFixed(2)} trgm ${c.trigram.toFixed(2)}`,
+        );
       }
       if (answer) console.log(`\n${answer}`);
     });
@@ -92,10 +99,16 @@ program
       console.log(row('all', report));
       for (const [style, f] of Object.entries(report.by_style)) console.log(row(style, f));
       const t = report.twins;
-      if (t.pairs) console.log(`\naccented/diacritic-free twins: ${t.pairs} pairs, hit@1 ${t.accented_hit1.toFixed(3)} accented vs ${t.plain_hit1.toFixed(3)} without diacritics`);
+      if (t.pairs)
+        console.log(
+          `\naccented/diacritic-free twins: ${t.pairs} pairs, hit@1 ${t.accented_hit1.toFixed(3)} accented vs ${t.plain_hit1.toFixed(3)} without diacritics`,
+        );
       const misses = report.misses.slice(0, Number(opts.misses));
       if (misses.length) console.log(`\nmisses (${report.misses.length}: top-1 wrong, or wrongly abstained/answered):`);
-      for (const m of misses) console.log(`  [${m.style ?? '-'}] ${m.q}\n      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`);
+      for (const m of misses)
+        console.log(
+          `  [${m.style ?? '-'}] ${m.q}\n      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`,
+        );
     });
   });
 
@@ -137,32 +150,48 @@ knowledge
   .option('--last-verified <date>', 'YYYY-MM-DD for every file (default: kept from an existing file, else today)')
   .option('--id-prefix <prefix>', 'first word of the ids', 'faq')
   .addOption(knowledgeOption)
-  .action(async (file: string, opts: {
-    out?: string; questionColumn?: string; answerColumn?: string; sourceColumn?: string; ministryColumn?: string; audienceColumn?: string;
-    source?: string; lastVerified?: string; idPrefix: string; knowledge?: string;
-  }) => {
-    const outDir = opts.out ?? join(configWith(opts).knowledgeDir, 'faq');
-    const columns = {
-      ...(opts.questionColumn ? { question: opts.questionColumn } : {}),
-      ...(opts.answerColumn ? { answer: opts.answerColumn } : {}),
-      ...(opts.sourceColumn ? { source: opts.sourceColumn } : {}),
-      ...(opts.ministryColumn ? { ministry: opts.ministryColumn } : {}),
-      ...(opts.audienceColumn ? { audience: opts.audienceColumn } : {}),
-    };
-    try {
-      const result = await importFaq({
-        file, outDir, columns, idPrefix: opts.idPrefix,
-        ...(opts.source ? { source: opts.source } : {}),
-        ...(opts.lastVerified ? { lastVerified: opts.lastVerified } : {}),
-      });
-      console.log(importSummary(result));
-      console.error(`into ${outDir}; check with: npm run cli -- knowledge check`);
-    } catch (err) {
-      if (!(err instanceof ImportFaqError)) throw err;
-      console.error(`error: ${err.message}`);
-      process.exitCode = 1;
-    }
-  });
+  .action(
+    async (
+      file: string,
+      opts: {
+        out?: string;
+        questionColumn?: string;
+        answerColumn?: string;
+        sourceColumn?: string;
+        ministryColumn?: string;
+        audienceColumn?: string;
+        source?: string;
+        lastVerified?: string;
+        idPrefix: string;
+        knowledge?: string;
+      },
+    ) => {
+      const outDir = opts.out ?? join(configWith(opts).knowledgeDir, 'faq');
+      const columns = {
+        ...(opts.questionColumn ? { question: opts.questionColumn } : {}),
+        ...(opts.answerColumn ? { answer: opts.answerColumn } : {}),
+        ...(opts.sourceColumn ? { source: opts.sourceColumn } : {}),
+        ...(opts.ministryColumn ? { ministry: opts.ministryColumn } : {}),
+        ...(opts.audienceColumn ? { audience: opts.audienceColumn } : {}),
+      };
+      try {
+        const result = await importFaq({
+          file,
+          outDir,
+          columns,
+          idPrefix: opts.idPrefix,
+          ...(opts.source ? { source: opts.source } : {}),
+          ...(opts.lastVerified ? { lastVerified: opts.lastVerified } : {}),
+        });
+        console.log(importSummary(result));
+        console.error(`into ${outDir}; check with: npm run cli -- knowledge check`);
+      } catch (err) {
+        if (!(err instanceof ImportFaqError)) throw err;
+        console.error(`error: ${err.message}`);
+        process.exitCode = 1;
+      }
+    },
+  );
 
 /**
  * One operator command on the configured database (migrated). With the embedded database in use by the running
@@ -212,7 +241,8 @@ volunteer
   .command('list')
   .description('list volunteers')
   .action(async () => {
-    for (const v of await operator('volunteer list')) console.log(`${String(v.id).padStart(4)}  ${v.active ? 'active  ' : 'inactive'}  ${v.channel.padEnd(8)}  ${v.name}`);
+    for (const v of await operator('volunteer list'))
+      console.log(`${String(v.id).padStart(4)}  ${v.active ? 'active  ' : 'inactive'}  ${v.channel.padEnd(8)}  ${v.name}`);
   });
 volunteer
   .command('remove')
@@ -240,7 +270,9 @@ handoff
     const fmt = (v: number | null, digits = 1) => (v === null ? '-' : v.toFixed(digits)).padStart(8);
     console.log(`${'volunteer'.padEnd(24)} tickets  closed waiting  1st resp (min)  resolved (min)  rating (n)`);
     for (const f of [stats.overall, ...stats.volunteers]) {
-      console.log(`${f.volunteer.padEnd(24)} ${String(f.tickets).padStart(7)} ${String(f.closed).padStart(7)} ${String(f.waiting).padStart(7)} ${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`);
+      console.log(
+        `${f.volunteer.padEnd(24)} ${String(f.tickets).padStart(7)} ${String(f.closed).padStart(7)} ${String(f.waiting).padStart(7)} ${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`,
+      );
     }
   });
 handoff
@@ -249,7 +281,10 @@ handoff
   .action(async () => {
     const rows = await operator('handoff suggestions');
     if (!rows.length) console.log('no new suggestions');
-    for (const r of rows) console.log(`## #${r.id} — ${r.question}\n_${r.volunteer ?? '?'}, ${new Date(r.created_at).toISOString().slice(0, 10)}_\n\n${r.answer}\n`);
+    for (const r of rows)
+      console.log(
+        `## #${r.id} — ${r.question}\n_${r.volunteer ?? '?'}, ${new Date(r.created_at).toISOString().slice(0, 10)}_\n\n${r.answer}\n`,
+      );
   });
 
 program.parseAsync().catch((err: unknown) => {

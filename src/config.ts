@@ -29,15 +29,33 @@ const schema = z.object({
     .refine((n) => n >= 0 && n <= 65535, 'expected a port number between 1 and 65535 (or 0: any free port)')
     .default(3000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
-  TRUST_PROXY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
-  MESSAGES_PER_USER_PER_MINUTE: z.coerce.number({ message: 'expected messages per minute, e.g. 20 (0 = no limit)' }).int().min(0).max(100_000).default(20),
-  WEB_REQUESTS_PER_MINUTE: z.coerce.number({ message: 'expected requests per minute, e.g. 120 (0 = no limit)' }).int().min(0).max(1_000_000).default(120),
+  TRUST_PROXY: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
+  MESSAGES_PER_USER_PER_MINUTE: z.coerce
+    .number({ message: 'expected messages per minute, e.g. 20 (0 = no limit)' })
+    .int()
+    .min(0)
+    .max(100_000)
+    .default(20),
+  WEB_REQUESTS_PER_MINUTE: z.coerce
+    .number({ message: 'expected requests per minute, e.g. 120 (0 = no limit)' })
+    .int()
+    .min(0)
+    .max(1_000_000)
+    .default(120),
   DATA_DIR: z.string().trim().min(1).default('./data'),
   DATABASE_URL: optionalText.refine((v) => v === undefined || /^postgres(ql)?:\/\//.test(v), {
     message: 'expected a postgres:// or postgresql:// URL',
   }),
   DATABASE_CONNECT_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 5000' }).int().min(100).max(120_000).default(5000),
-  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 15000' }).int().min(100).max(3_600_000).default(15_000),
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce
+    .number({ message: 'expected milliseconds, e.g. 15000' })
+    .int()
+    .min(100)
+    .max(3_600_000)
+    .default(15_000),
   HTTP_REQUEST_TIMEOUT_MS: z.coerce.number({ message: 'expected milliseconds, e.g. 30000' }).int().min(1000).max(600_000).default(30_000),
   KNOWLEDGE_DIR: z.string().trim().min(1).default('./knowledge'),
   LOG_LEVEL: z.enum(LOG_LEVELS, { message: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
@@ -57,17 +75,28 @@ const schema = z.object({
   TELEGRAM_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:[\w-]{20,}$/.test(v), {
     message: 'expected a token from @BotFather, like 123456789:AA…',
   }),
-  TELEGRAM_API_ROOT: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://api.telegram.org'),
+  TELEGRAM_API_ROOT: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
+    .default('https://api.telegram.org'),
   ZALO_BOT_TOKEN: optionalText.refine((v) => v === undefined || /^\d+:\S{8,}$/.test(v), {
     message: 'expected the token Zalo Bot Creator sent, like 1234567890:abc…',
   }),
-  ZALO_API_BASE: z.string().trim().regex(/^https?:\/\/\S+$/, 'expected an http(s) URL').default('https://bot-api.zaloplatforms.com'),
+  ZALO_API_BASE: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
+    .default('https://bot-api.zaloplatforms.com'),
   TELEGRAM_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 25' }).positive().max(1000).default(25),
   ZALO_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 5' }).positive().max(1000).default(5),
   VOLUNTEER_CHAT_ID: optionalText.refine((v) => v === undefined || /^-?\d+$/.test(v), {
     message: 'expected the numeric id of the Telegram volunteer group, like -1001234567890',
   }),
-  VOLUNTEER_NOTIFY_PRIVATELY: z.enum(['true', 'false'], { message: 'expected true or false' }).default('false').transform((v) => v === 'true'),
+  VOLUNTEER_NOTIFY_PRIVATELY: z
+    .enum(['true', 'false'], { message: 'expected true or false' })
+    .default('false')
+    .transform((v) => v === 'true'),
   VOLUNTEER_HOURS: z
     .string()
     .trim()
@@ -113,7 +142,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     throw new ConfigError('OPENAI_MODEL needs OPENAI_API_KEY or OPENAI_BASE_URL (an OpenAI-compatible server)');
   }
   if (cfg.OPENAI_MODEL && cfg.LLM_TIMEOUT_MS >= cfg.HTTP_REQUEST_TIMEOUT_MS) {
-    throw new ConfigError(`LLM_TIMEOUT_MS=${cfg.LLM_TIMEOUT_MS} must be shorter than HTTP_REQUEST_TIMEOUT_MS=${cfg.HTTP_REQUEST_TIMEOUT_MS}`);
+    throw new ConfigError(
+      `LLM_TIMEOUT_MS=${cfg.LLM_TIMEOUT_MS} must be shorter than HTTP_REQUEST_TIMEOUT_MS=${cfg.HTTP_REQUEST_TIMEOUT_MS}`,
+    );
   }
   return {
     ...cfg,

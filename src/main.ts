@@ -29,7 +29,12 @@ async function main(): Promise<void> {
   // fetches its own), the ticket sweeper, pruning
   await releaseOrphanClaims(app.db);
   const background = startBackgroundWork({
-    db: app.db, senders: channels.adapters, log, pushSignal: app.pushSignal, handoff: app.handoff, pullChannels: [WEB_CHANNEL],
+    db: app.db,
+    senders: channels.adapters,
+    log,
+    pushSignal: app.pushSignal,
+    handoff: app.handoff,
+    pullChannels: [WEB_CHANNEL],
   });
   log.info(
     app.answerer
@@ -37,7 +42,13 @@ async function main(): Promise<void> {
       : 'answers: retrieval only — the guides as they are (set OPENAI_MODEL with OPENAI_API_KEY or OPENAI_BASE_URL for generated answers)',
   );
   log.info(
-    { database: app.db.kind, vector: app.db.hasVector, embeddings: app.embedder.id, answers: app.answers, ...(app.answerer ? { llmTimeoutMs: config.LLM_TIMEOUT_MS } : {}) },
+    {
+      database: app.db.kind,
+      vector: app.db.hasVector,
+      embeddings: app.embedder.id,
+      answers: app.answers,
+      ...(app.answerer ? { llmTimeoutMs: config.LLM_TIMEOUT_MS } : {}),
+    },
     `Bình Dân is ready — web chat at ${address.replace('127.0.0.1', 'localhost')}/`,
   );
   // In this order, each step awaited: no more webhook or web chat requests (those in progress finish); the background

@@ -17,7 +17,9 @@ function partOf(file: string): string {
 function importsByPart(): Map<string, Set<string>> {
   const graph = new Map<string, Set<string>>();
   const walk = (dir: string): string[] =>
-    readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+    readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+      e.isDirectory() ? walk(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+    );
   for (const file of walk(SRC)) {
     const from = partOf(file);
     const targets = graph.get(from) ?? new Set<string>();

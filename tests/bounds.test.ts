@@ -30,7 +30,10 @@ const newUser = () => `bounds-${++n}-${process.pid}`;
 
 describe('bounded work per message', () => {
   it('does not try to correct a word longer than any Vietnamese syllable', () => {
-    const vocabulary = new Map([['khau', 3], ['mat', 5]]);
+    const vocabulary = new Map([
+      ['khau', 3],
+      ['mat', 5],
+    ]);
     expect(correctWord('khua', vocabulary)).toBe('khau');
     expect(correctWord('k'.repeat(MAX_CORRECTED_LETTERS + 1), vocabulary)).toBeUndefined();
     expect(correctWord('a'.repeat(2000), vocabulary)).toBeUndefined();
@@ -45,7 +48,12 @@ describe('bounded work per message', () => {
 
   it('strips NUL and other control characters before anything sees the text', async () => {
     const user = newUser();
-    const [r] = await app.conversation.handle({ channel: 'web', userId: user, kind: 'text', text: 'quen\u0000 mat khau\u001b[31m vneid\u0007' });
+    const [r] = await app.conversation.handle({
+      channel: 'web',
+      userId: user,
+      kind: 'text',
+      text: 'quen\u0000 mat khau\u001b[31m vneid\u0007',
+    });
     expect(r!.text).toMatch(/mật khẩu/i);
     const rows = await app.db.query<{ text: string }>(
       `select m.text from messages m join users u on u.id = m.user_id where u.external_id = $1 and m.direction = 'in'`,

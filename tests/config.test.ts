@@ -38,7 +38,8 @@ describe('config', () => {
       throw new Error(`PORT=${JSON.stringify(value)} was accepted`);
     };
     expect(portError(' ')).toBe('PORT=" " is invalid: expected a port number');
-    for (const bad of ['0x10', '1e3', '80.5', '-1', '+80', '3000abc', '123456']) expect(portError(bad)).toMatch(/^PORT=".*" is invalid: expected a port number$/);
+    for (const bad of ['0x10', '1e3', '80.5', '-1', '+80', '3000abc', '123456'])
+      expect(portError(bad)).toMatch(/^PORT=".*" is invalid: expected a port number$/);
     expect(loadConfig({ PORT: '0' }).PORT).toBe(0); // any free port, said so at start
     expect(portError('65536')).toBe('PORT="65536" is invalid: expected a port number between 1 and 65535 (or 0: any free port)');
     expect(loadConfig({ PORT: ' 8080 ' }).PORT).toBe(8080);
@@ -50,7 +51,9 @@ describe('config', () => {
     const c = loadConfig({});
     expect([c.DATABASE_CONNECT_TIMEOUT_MS, c.DATABASE_STATEMENT_TIMEOUT_MS, c.HTTP_REQUEST_TIMEOUT_MS]).toEqual([5000, 15_000, 30_000]);
     expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: '1500' }).DATABASE_CONNECT_TIMEOUT_MS).toBe(1500);
-    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(/^DATABASE_STATEMENT_TIMEOUT_MS="soon" is invalid: expected milliseconds/);
+    expect(() => loadConfig({ DATABASE_STATEMENT_TIMEOUT_MS: 'soon' })).toThrow(
+      /^DATABASE_STATEMENT_TIMEOUT_MS="soon" is invalid: expected milliseconds/,
+    );
     expect(() => loadConfig({ OPENAI_MODEL: 'm', OPENAI_BASE_URL: 'http://x/v1', LLM_TIMEOUT_MS: '40000' })).toThrow(
       /LLM_TIMEOUT_MS=40000 must be shorter than HTTP_REQUEST_TIMEOUT_MS=30000/,
     );

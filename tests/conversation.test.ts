@@ -87,7 +87,10 @@ describe('conversation core', () => {
     const photo: Inbound = { channel: 'web', userId: newUser(), kind: 'media', mediaType: 'photo' };
     const [r] = await app.conversation.handle(photo);
     expect(r!.text).toMatch(/Đừng gửi ảnh căn cước/);
-    const rows = await app.db.query<{ text: string }>(`select text from messages m join users u on u.id = m.user_id where u.external_id = $1`, [photo.userId]);
+    const rows = await app.db.query<{ text: string }>(
+      `select text from messages m join users u on u.id = m.user_id where u.external_id = $1`,
+      [photo.userId],
+    );
     expect(rows[0]!.text).toBe('[photo]');
   });
 

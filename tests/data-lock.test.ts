@@ -81,7 +81,9 @@ describe('two processes on one DATA_DIR', () => {
     const second = runEntry('main.ts', [], { ...env(), PORT: String(await freePort()) });
     expect((await second.exited).code).toBe(1);
     expect(second.output().trim()).toMatch(
-      new RegExp(`^start-up failed: the embedded database .*pglite is in use by another Bình Dân process \\(PID ${holder.pid} on .*Stop that one first`),
+      new RegExp(
+        `^start-up failed: the embedded database .*pglite is in use by another Bình Dân process \\(PID ${holder.pid} on .*Stop that one first`,
+      ),
     );
     const res = await fetch(`${base}/api/chat`, {
       method: 'POST',
@@ -101,15 +103,23 @@ describe('two processes on one DATA_DIR', () => {
     expect(added.output).toMatch(/^volunteer \d+: Lan \(telegram 4242\)/);
     expect((await cli(['volunteer', 'list'], env())).output).toMatch(/active\s+telegram\s+Lan/);
     expect(ingest.code).toBe(1);
-    expect(ingest.output.trim()).toMatch(/^error: the assistant is running on the embedded database \(PID \d+\): this command needs it stopped/);
+    expect(ingest.output.trim()).toMatch(
+      /^error: the assistant is running on the embedded database \(PID \d+\): this command needs it stopped/,
+    );
 
     const admin = JSON.parse(readFileSync(join(dataDir, 'pglite.admin.json'), 'utf8')) as { url: string; token: string };
     const call = (auth: string, command: string, args: Record<string, unknown> = {}) =>
-      fetch(`${admin.url}/admin/cli`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: auth }, body: JSON.stringify({ command, args }) });
+      fetch(`${admin.url}/admin/cli`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: auth },
+        body: JSON.stringify({ command, args }),
+      });
     const token = `Bearer ${admin.token}`;
     expect((await call('Bearer nope', 'volunteer list')).status).toBe(401);
     expect((await call(token, 'ingest')).status).toBe(400);
-    expect(((await (await call(token, 'volunteer invite', { name: 'Minh', days: 3 })).json()) as { result: string }).result).toMatch(/^TNV-/);
+    expect(((await (await call(token, 'volunteer invite', { name: 'Minh', days: 3 })).json()) as { result: string }).result).toMatch(
+      /^TNV-/,
+    );
     expect(((await (await call(token, 'handoff stats')).json()) as { result: { overall: unknown } }).result.overall).toBeDefined();
     expect((await call(token, 'volunteer remove', { id: 'x' })).status).toBe(400);
   });

@@ -84,12 +84,20 @@ describe.skipIf(!haveBinaries)('a PostgreSQL server restarted under load', () =>
 
       await server.stop();
       const stoppedAt = Date.now();
-      await waitUntil(async () => {
-        const h = await healthOf(base);
-        return h?.status === 503 && h.body.database === 'down' && h.body.ok === false;
-      }, '/healthz says database down', 30_000);
+      await waitUntil(
+        async () => {
+          const h = await healthOf(base);
+          return h?.status === 503 && h.body.database === 'down' && h.body.ok === false;
+        },
+        '/healthz says database down',
+        30_000,
+      );
       // a real outage under load: several turns refused while the server is away
-      await waitUntil(() => turns.filter((t) => t.startedAt > stoppedAt && t.status !== 200).length >= 10, 'turns failed during the outage', 30_000);
+      await waitUntil(
+        () => turns.filter((t) => t.startedAt > stoppedAt && t.status !== 200).length >= 10,
+        'turns failed during the outage',
+        30_000,
+      );
       expect(proc.running()).toBe(true);
 
       await server.start();
@@ -114,7 +122,9 @@ describe.skipIf(!haveBinaries)('a PostgreSQL server restarted under load', () =>
     const acknowledged = turns.filter((t) => t.status === 200).map((t) => t.text);
     const client = new pg.Client({ connectionString: server.url });
     await client.connect();
-    const stored = new Set((await client.query<{ text: string }>(`select text from messages where direction = 'in'`)).rows.map((r) => r.text));
+    const stored = new Set(
+      (await client.query<{ text: string }>(`select text from messages where direction = 'in'`)).rows.map((r) => r.text),
+    );
     await client.end();
     expect(acknowledged.filter((t) => !stored.has(t))).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(6);
@@ -192,7 +202,9 @@ describe('start-up against a database that does not answer', () => {
       // the deadline, not a hang: from the accepted connection to the exit
       expect(exit.at - acceptedAt).toBeGreaterThanOrEqual(1900);
       expect(exit.at - acceptedAt).toBeLessThan(2000 + 8000);
-      expect(proc.output().trim().split('\n')).toEqual([`start-up failed: database at 127.0.0.1:${port} did not answer within 2 s (DATABASE_URL)`]);
+      expect(proc.output().trim().split('\n')).toEqual([
+        `start-up failed: database at 127.0.0.1:${port} did not answer within 2 s (DATABASE_URL)`,
+      ]);
     } finally {
       for (const s of sockets) s.destroy();
       silent.close();

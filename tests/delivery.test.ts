@@ -51,7 +51,14 @@ describe('pacing pushes', () => {
 
 describe('times citizens type', () => {
   it.each([
-    ['7h30', 7, 30], ['7:30', 7, 30], ['7 giờ 30', 7, 30], ['19h', 19, 0], ['8 giờ tối', 20, 0], ['7h sáng', 7, 0], ['20g', 20, 0], ['lúc 6h', 6, 0],
+    ['7h30', 7, 30],
+    ['7:30', 7, 30],
+    ['7 giờ 30', 7, 30],
+    ['19h', 19, 0],
+    ['8 giờ tối', 20, 0],
+    ['7h sáng', 7, 0],
+    ['20g', 20, 0],
+    ['lúc 6h', 6, 0],
   ])('%s → %i:%i', (text, h, m) => expect(parseTimeOfDay(text)).toEqual({ hour: h, minute: m }));
   it('rejects what is not a time', () => {
     for (const t of ['25h', 'quên mật khẩu', '7h75', '']) expect(parseTimeOfDay(t)).toBeUndefined();
@@ -206,11 +213,16 @@ describe('the push engine on the embedded database', () => {
     await app.db.query('delete from push_outbox');
   });
   const webTurn = async (text: string) => {
-    const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session: 'engine-web', text }) });
+    const res = await fetch(`${base}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session: 'engine-web', text }),
+    });
     expect(res.status).toBe(200);
     await res.json();
   };
-  const pending = async () => (await app.db.query<{ n: number }>(`select count(*)::int as n from push_outbox where status = 'pending'`))[0]!.n;
+  const pending = async () =>
+    (await app.db.query<{ n: number }>(`select count(*)::int as n from push_outbox where status = 'pending'`))[0]!.n;
 
   it('a web turn does not wait for a push in flight (a 2-second send)', async () => {
     await webTurn('quen mat khau vneid'); // warm
@@ -249,7 +261,11 @@ describe('the push engine on the embedded database', () => {
         got.push(`${to}:${replies[0]!.text}`);
       },
     };
-    await enqueuePush(app.db, ...['1', '2', '3'].map((n) => ({ channel: 'zalo', address: 'A', reply: { text: n } })), { channel: 'zalo', address: 'B', reply: { text: '1' } });
+    await enqueuePush(app.db, ...['1', '2', '3'].map((n) => ({ channel: 'zalo', address: 'A', reply: { text: n } })), {
+      channel: 'zalo',
+      address: 'B',
+      reply: { text: '1' },
+    });
     const t0 = new Date(Date.now() + 1);
     const at = (ms: number) => deliverPushes(app.db, { zalo: sender }, { now: () => new Date(t0.getTime() + ms) });
     expect(await at(0)).toEqual({ sent: 1, retried: 1, failed: 0 });
@@ -277,7 +293,9 @@ describe('the push engine on the embedded database', () => {
     expect(await deliver()).toEqual({ sent: 0, retried: 1, failed: 0 });
     await enqueuePush(app.db, { channel: 'zalo', address: 'R2', reply: { text: 'x' } });
     expect(await deliver()).toEqual({ sent: 0, retried: 0, failed: 0 }); // another chat, same channel: paused too
-    const [r2] = await app.db.query<{ attempts: number; claim_token: string | null }>(`select attempts, claim_token from push_outbox where address = 'R2'`);
+    const [r2] = await app.db.query<{ attempts: number; claim_token: string | null }>(
+      `select attempts, claim_token from push_outbox where address = 'R2'`,
+    );
     expect(r2).toEqual({ attempts: 0, claim_token: null });
     await new Promise((ok) => setTimeout(ok, 350));
     expect(await deliver()).toEqual({ sent: 2, retried: 0, failed: 0 });
@@ -290,13 +308,21 @@ describe('the push engine on the embedded database', () => {
     expect(row!.address).toBe('T1');
     await pushSource.markSent(app.db, row!, [row!.reply], 'someone-else', new Date());
     await pushSource.markFailed(app.db, row!, 'someone-else', { attempts: 1, error: new DeliveryError('permanent', 'x') });
-    expect(await app.db.query(`select status, claim_token from push_outbox where id = $1`, [row!.id])).toEqual([{ status: 'pending', claim_token: 'mine' }]);
+    expect(await app.db.query(`select status, claim_token from push_outbox where id = $1`, [row!.id])).toEqual([
+      { status: 'pending', claim_token: 'mine' },
+    ]);
     await pushSource.markSent(app.db, row!, [row!.reply], 'mine', new Date());
-    expect(await app.db.query(`select status, claim_token from push_outbox where id = $1`, [row!.id])).toEqual([{ status: 'sent', claim_token: null }]);
+    expect(await app.db.query(`select status, claim_token from push_outbox where id = $1`, [row!.id])).toEqual([
+      { status: 'sent', claim_token: null },
+    ]);
   });
 
   it('stores pushed text redacted: ID numbers, phone numbers and codes never reach push_outbox', async () => {
-    await enqueuePush(app.db, { channel: 'web', address: 'redact-web', reply: { text: 'Bác gọi 0912 345 678, số CCCD 001234567890, mã OTP 483920. Tổng đài 1900 0368.' } });
+    await enqueuePush(app.db, {
+      channel: 'web',
+      address: 'redact-web',
+      reply: { text: 'Bác gọi 0912 345 678, số CCCD 001234567890, mã OTP 483920. Tổng đài 1900 0368.' },
+    });
     const [row] = await app.db.query<{ reply: { text: string } }>(`select reply from push_outbox where address = 'redact-web'`);
     expect(row!.reply.text).toBe('Bác gọi [số điện thoại], số CCCD [số định danh], mã OTP [mã]. Tổng đài 1900 0368.');
   });
@@ -305,7 +331,12 @@ describe('the push engine on the embedded database', () => {
     await app.db.query(`delete from push_outbox`);
     const old = new Date(Date.now() - 8 * 86_400_000);
     const row = (channel: string, address: string, status: string, created: Date) =>
-      app.db.query(`insert into push_outbox (channel, address, reply, status, created_at) values ($1, $2, '{"text":"x"}', $3, $4)`, [channel, address, status, created]);
+      app.db.query(`insert into push_outbox (channel, address, reply, status, created_at) values ($1, $2, '{"text":"x"}', $3, $4)`, [
+        channel,
+        address,
+        status,
+        created,
+      ]);
     await row('telegram', 'old-sent', 'sent', old);
     await row('zalo', 'old-failed', 'failed', old);
     await row('web', 'old-web', 'pending', old);
@@ -356,7 +387,9 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     const { startFakeTelegram } = await import('./fakes/telegram.ts');
     const fake = await startFakeTelegram();
     const due = vn(25, 8);
-    await server.app.db.query(`insert into users (channel, external_id) select 'telegram', (900000 + g)::text from generate_series(1, 150) g`);
+    await server.app.db.query(
+      `insert into users (channel, external_id) select 'telegram', (900000 + g)::text from generate_series(1, 150) g`,
+    );
     await server.app.db.query(
       `insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
        select id, 'dich-vu-cong-truc-tuyen', 8, 0, $1 from users where external_id ~ '^9[0-9]{5}$'`,
@@ -365,7 +398,13 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect((await enqueueDue(server.app.db, due)).enqueued).toBe(150);
     const worker = () =>
       spawn(process.execPath, ['--import', 'tsx', 'tests/helpers/lesson-worker.ts'], {
-        env: { ...process.env, DATABASE_URL: server.url, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot, NOW: due.toISOString() },
+        env: {
+          ...process.env,
+          DATABASE_URL: server.url,
+          TELEGRAM_BOT_TOKEN: fake.token,
+          TELEGRAM_API_ROOT: fake.apiRoot,
+          NOW: due.toISOString(),
+        },
         stdio: 'ignore',
       });
     const first = worker();
@@ -422,7 +461,9 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect(b).toBeGreaterThan(0);
     expect(counts.size).toBe(1000);
     expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    const [row] = await server.app.db.query<{ n: number }>(`select count(*)::int as n from outbox where status = 'sent' and course_id = 'an-toan-tren-mang'`);
+    const [row] = await server.app.db.query<{ n: number }>(
+      `select count(*)::int as n from outbox where status = 'sent' and course_id = 'an-toan-tren-mang'`,
+    );
     expect(row!.n).toBe(1000);
   });
 
@@ -480,11 +521,13 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     await waitUntil(() => counts.size >= 5, 'first lessons');
     await stop();
     const state = async () =>
-      (await db.query<{ sent: number; pending: number; leased: number }>(
-        `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending,
+      (
+        await db.query<{ sent: number; pending: number; leased: number }>(
+          `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending,
                 count(*) filter (where status = 'pending' and claimed_until is not null)::int as leased
            from outbox where external_id like 'stop-%'`,
-      ))[0]!;
+        )
+      )[0]!;
     const after = await state();
     expect(after.sent).toBe(counts.size);
     expect(after.sent).toBeLessThan(120); // it stopped…

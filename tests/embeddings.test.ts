@@ -13,7 +13,12 @@ beforeAll(async () => {
   // The fake "model" is a 64-dimension hashed embedder, so that retrieval through it is meaningful.
   const model = new LocalHashEmbedder(await loadAbbreviations(`${KNOWLEDGE}/abbreviations.yaml`), 64);
   fake = await startFakeOpenAI((t) => model.embedOne(t));
-  app = await memoryApp({ EMBEDDINGS: 'openai', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-fake', OPENAI_EMBEDDING_MODEL: 'fake-embed' });
+  app = await memoryApp({
+    EMBEDDINGS: 'openai',
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_API_KEY: 'sk-test-fake',
+    OPENAI_EMBEDDING_MODEL: 'fake-embed',
+  });
 });
 afterAll(async () => {
   await app?.close();
@@ -58,7 +63,10 @@ describe('a change of embedder re-indexes once', () => {
       const local = await start({});
       expect(local.embedder).toBe('local-hash-v1:384');
       const switched = await start(remote);
-      expect(switched).toMatchObject({ embedder: 'openai:fake-embed:64', summary: { reindexed: true, updated: local.summary.guides, unchanged: 0 } });
+      expect(switched).toMatchObject({
+        embedder: 'openai:fake-embed:64',
+        summary: { reindexed: true, updated: local.summary.guides, unchanged: 0 },
+      });
       expect(switched.summary.chunksEmbedded).toBeGreaterThan(switched.summary.guides);
       const again = await start(remote);
       expect(again.summary).toMatchObject({ reindexed: false, unchanged: local.summary.guides, chunksEmbedded: 0 });

@@ -38,7 +38,15 @@ function faqFile(fields: Record<string, string | string[] | undefined>, answer: 
 
 const GOOD = (id: string, question: string, extra: Record<string, string | string[] | undefined> = {}) =>
   faqFile(
-    { id, questions: [question], sources: ['https://dichvucong.gov.vn/p/home/dvc-cau-hoi-pho-bien.html'], last_verified: '2026-01-05', ministry: 'Bộ Tư pháp', audience: 'Công dân', ...extra },
+    {
+      id,
+      questions: [question],
+      sources: ['https://dichvucong.gov.vn/p/home/dvc-cau-hoi-pho-bien.html'],
+      last_verified: '2026-01-05',
+      ministry: 'Bộ Tư pháp',
+      audience: 'Công dân',
+      ...extra,
+    },
     'Bạn nộp hồ sơ trên **Cổng Dịch vụ công quốc gia** và theo dõi kết quả trong mục Hồ sơ của tôi.\n\n- Chuẩn bị bản chụp giấy tờ.\n- Nộp lệ phí theo số tiền cổng hiển thị.',
   );
 
@@ -62,24 +70,41 @@ describe('FAQ entries: parsing and checks', () => {
   it('parses an FAQ entry into a guide of kind faq, with a derived title, the whole answer indexed and pages', () => {
     const g = parseGuide('faq/x.md', GOOD('faq-nop-ho-so', 'Nộp hồ sơ trực tuyến ở đâu?'), 'faq-nop-ho-so', 'faq');
     expect(g).toMatchObject({
-      kind: 'faq', id: 'faq-nop-ho-so', title: 'Nộp hồ sơ trực tuyến ở đâu?', titleDerived: true, category: 'dich-vu-cong',
-      ministry: 'Bộ Tư pháp', audience: ['Công dân'], steps: [], lastVerified: '2026-01-05',
+      kind: 'faq',
+      id: 'faq-nop-ho-so',
+      title: 'Nộp hồ sơ trực tuyến ở đâu?',
+      titleDerived: true,
+      category: 'dich-vu-cong',
+      ministry: 'Bộ Tư pháp',
+      audience: ['Công dân'],
+      steps: [],
+      lastVerified: '2026-01-05',
       answer: 'Bạn nộp hồ sơ trên **Cổng Dịch vụ công quốc gia** và theo dõi kết quả trong mục Hồ sơ của tôi.',
     });
-    expect(g.sections).toEqual([{ heading: 'Trả lời', lines: [g.answer, 'Chuẩn bị bản chụp giấy tờ.', 'Nộp lệ phí theo số tiền cổng hiển thị.'] }]);
+    expect(g.sections).toEqual([
+      { heading: 'Trả lời', lines: [g.answer, 'Chuẩn bị bản chụp giấy tờ.', 'Nộp lệ phí theo số tiền cổng hiển thị.'] },
+    ]);
     expect(g.pages).toEqual([`${g.answer}\n\n- Chuẩn bị bản chụp giấy tờ.\n- Nộp lệ phí theo số tiền cổng hiển thị.`]);
 
     // no title, no question: the answer's first sentence, cut at a word to at most 90 characters
-    const long = faqFile({ id: 'faq-dai', sources: ['https://dichvucong.gov.vn'], last_verified: '2026-01-05' },
-      'Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia hoặc ứng dụng định danh điện tử. Câu sau.');
+    const long = faqFile(
+      { id: 'faq-dai', sources: ['https://dichvucong.gov.vn'], last_verified: '2026-01-05' },
+      'Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia hoặc ứng dụng định danh điện tử. Câu sau.',
+    );
     const derived = parseGuide('faq/faq-dai.md', long, 'faq-dai', 'faq');
     expect(derived.titleDerived).toBe(true);
     expect(derived.title.length).toBeLessThanOrEqual(90);
     expect(derived.title).toMatch(/^Người dân có thể nộp hồ sơ .*[^ ]…$/);
-    expect('Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia').toContain(derived.title.slice(0, -1));
+    expect('Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia').toContain(
+      derived.title.slice(0, -1),
+    );
 
     // a guide stays a guide
-    const guide = parseGuide('guides/vneid-quen-mat-khau.md', readFileSync(join(KNOWLEDGE, 'guides/vneid-quen-mat-khau.md'), 'utf8'), 'vneid-quen-mat-khau');
+    const guide = parseGuide(
+      'guides/vneid-quen-mat-khau.md',
+      readFileSync(join(KNOWLEDGE, 'guides/vneid-quen-mat-khau.md'), 'utf8'),
+      'vneid-quen-mat-khau',
+    );
     expect(guide).toMatchObject({ kind: 'guide', titleDerived: false, audience: [], pages: [] });
   });
 
@@ -98,7 +123,10 @@ describe('FAQ entries: parsing and checks', () => {
   });
 
   it('names an empty answer, a missing source, a missing or bad date and a duplicate question', async () => {
-    const empty = faqFile({ id: 'faq-rong', questions: ['Câu hỏi không có trả lời?'], sources: ['https://dichvucong.gov.vn'], last_verified: '2026-01-05' }, '');
+    const empty = faqFile(
+      { id: 'faq-rong', questions: ['Câu hỏi không có trả lời?'], sources: ['https://dichvucong.gov.vn'], last_verified: '2026-01-05' },
+      '',
+    );
     const noSource = GOOD('faq-khong-nguon', 'Hỏi không nguồn?', { sources: undefined });
     const noDate = GOOD('faq-khong-ngay', 'Hỏi không ngày?', { last_verified: undefined });
     const badDate = GOOD('faq-sai-ngay', 'Hỏi sai ngày?', { last_verified: '2026-02-31' });
@@ -106,15 +134,24 @@ describe('FAQ entries: parsing and checks', () => {
     const first = GOOD('faq-mot', 'Đăng ký tạm trú online được không?');
     const twin = GOOD('faq-hai', 'dang ky tam tru ONLINE duoc khong');
     const problems = await problemsIn({
-      'faq/faq-rong.md': empty, 'faq/faq-khong-nguon.md': noSource, 'faq/faq-khong-ngay.md': noDate, 'faq/faq-sai-ngay.md': badDate,
-      'faq/faq-tuong-lai.md': future, 'faq/a/faq-mot.md': first, 'faq/b/faq-hai.md': twin,
+      'faq/faq-rong.md': empty,
+      'faq/faq-khong-nguon.md': noSource,
+      'faq/faq-khong-ngay.md': noDate,
+      'faq/faq-sai-ngay.md': badDate,
+      'faq/faq-tuong-lai.md': future,
+      'faq/a/faq-mot.md': first,
+      'faq/b/faq-hai.md': twin,
     });
     expect(problems).toContain('faq/faq-rong.md: the answer is empty: write the official answer below the front matter');
     expect(problems).toContainEqual(expect.stringMatching(/^faq\/faq-khong-nguon\.md: sources is missing/));
     expect(problems).toContainEqual(expect.stringMatching(/^faq\/faq-khong-ngay\.md: last_verified is missing/));
     expect(problems).toContainEqual(expect.stringMatching(/^faq\/faq-sai-ngay\.md: last_verified "2026-02-31" must be a real date/));
     expect(problems).toContain('faq/faq-tuong-lai.md: last_verified 2999-01-01 is in the future');
-    expect(problems).toContainEqual(expect.stringMatching(/^faq\/b\/faq-hai\.md: duplicate question "dang ky tam tru ONLINE duoc khong" \(also in .*faq\/a\/faq-mot\.md\)$/));
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^faq\/b\/faq-hai\.md: duplicate question "dang ky tam tru ONLINE duoc khong" \(also in .*faq\/a\/faq-mot\.md\)$/,
+      ),
+    );
     expect(problems).toHaveLength(6);
   });
 
@@ -124,8 +161,14 @@ describe('FAQ entries: parsing and checks', () => {
       'faq/ten-khac.md': GOOD('faq-that', 'Câu hỏi thứ ba?'),
       [`faq/faq-${'dai-'.repeat(15)}x.md`]: GOOD(`faq-${'dai-'.repeat(15)}x`, 'Câu hỏi thứ tư?'),
     });
-    expect(problems).toContain(`faq/faq-${'dai-'.repeat(15)}x.md: id has 65 characters (at most 58, so that a button naming it stays within 64 bytes)`);
-    expect(problems).toContainEqual(expect.stringMatching(/^faq\/vneid-quen-mat-khau\.md: duplicate id "vneid-quen-mat-khau" \(also in .*guides\/vneid-quen-mat-khau\.md\)/));
+    expect(problems).toContain(
+      `faq/faq-${'dai-'.repeat(15)}x.md: id has 65 characters (at most 58, so that a button naming it stays within 64 bytes)`,
+    );
+    expect(problems).toContainEqual(
+      expect.stringMatching(
+        /^faq\/vneid-quen-mat-khau\.md: duplicate id "vneid-quen-mat-khau" \(also in .*guides\/vneid-quen-mat-khau\.md\)/,
+      ),
+    );
     expect(problems).toContain('faq/ten-khac.md: id "faq-that" must equal the file name "ten-khac"');
   });
 });
@@ -184,7 +227,7 @@ describe('knowledge import-faq', () => {
   const CSV = [
     'cauHoi,cauTraLoi,link,boNganh,phanLoai',
     '"Làm sao tra cứu hồ sơ đã nộp trên cổng?","Bạn vào mục **Tra cứu hồ sơ**.',
-    'Nhập mã hồ sơ rồi bấm Tìm kiếm.",https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html,Văn phòng Chính phủ,"[\'Công dân\', \'Doanh nghiệp\']"',
+    "Nhập mã hồ sơ rồi bấm Tìm kiếm.\",https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html,Văn phòng Chính phủ,\"['Công dân', 'Doanh nghiệp']\"",
     ',"Trả lời mà không có câu hỏi",https://dichvucong.gov.vn,,[]',
     '"Nộp lệ phí trực tuyến bằng cách nào?","Chọn hình thức thanh toán trực tuyến mà cổng hiển thị, nộp đúng số tiền.",https://dichvucong.gov.vn/p/home/dvc-thanh-toan.html,,[]',
     '',
@@ -206,12 +249,19 @@ describe('knowledge import-faq', () => {
       { line: 9, reason: 'no source (no link in the row and no --source)' },
     ]);
     const names = readdirSync(out).sort();
-    expect(names).toEqual([`${faqId('Làm sao tra cứu hồ sơ đã nộp trên cổng?')}.md`, `${faqId('Nộp lệ phí trực tuyến bằng cách nào?')}.md`].sort());
+    expect(names).toEqual(
+      [`${faqId('Làm sao tra cứu hồ sơ đã nộp trên cổng?')}.md`, `${faqId('Nộp lệ phí trực tuyến bằng cách nào?')}.md`].sort(),
+    );
     const text = readFileSync(join(out, `${faqId('Làm sao tra cứu hồ sơ đã nộp trên cổng?')}.md`), 'utf8');
     expect(text).toContain('kind: faq');
     expect(text).toContain(`last_verified: ${today}`);
     const g = parseGuide('x.md', text, faqId('Làm sao tra cứu hồ sơ đã nộp trên cổng?'), 'faq');
-    expect(g).toMatchObject({ title: 'Làm sao tra cứu hồ sơ đã nộp trên cổng?', questions: ['Làm sao tra cứu hồ sơ đã nộp trên cổng?'], ministry: 'Văn phòng Chính phủ', audience: ['Công dân', 'Doanh nghiệp'] });
+    expect(g).toMatchObject({
+      title: 'Làm sao tra cứu hồ sơ đã nộp trên cổng?',
+      questions: ['Làm sao tra cứu hồ sơ đã nộp trên cổng?'],
+      ministry: 'Văn phòng Chính phủ',
+      audience: ['Công dân', 'Doanh nghiệp'],
+    });
     expect(g.pages).toEqual(['Bạn vào mục **Tra cứu hồ sơ**.\n\nNhập mã hồ sơ rồi bấm Tìm kiếm.']);
 
     const mtimes = names.map((n) => statSync(join(out, n)).mtimeMs);
@@ -221,9 +271,16 @@ describe('knowledge import-faq', () => {
     expect(names.map((n) => statSync(join(out, n)).mtimeMs)).toEqual(mtimes);
 
     // --source fills the row without a link; --last-verified rewrites the date
-    const third = await importFaq({ file: join(dir, 'hoi-dap.csv'), outDir: out, source: 'https://dichvucong.gov.vn', lastVerified: '2026-01-02' });
+    const third = await importFaq({
+      file: join(dir, 'hoi-dap.csv'),
+      outDir: out,
+      source: 'https://dichvucong.gov.vn',
+      lastVerified: '2026-01-02',
+    });
     expect(third).toMatchObject({ written: 3, unchanged: 0 });
-    expect(readFileSync(join(out, `${faqId('Hồ sơ bị trả lại thì làm gì?')}.md`), 'utf8')).toMatch(/last_verified: 2026-01-02[\s\S]*ministry: Bộ Công an\naudience:\n  - Công dân\n/);
+    expect(readFileSync(join(out, `${faqId('Hồ sơ bị trả lại thì làm gì?')}.md`), 'utf8')).toMatch(
+      /last_verified: 2026-01-02[\s\S]*ministry: Bộ Công an\naudience:\n  - Công dân\n/,
+    );
 
     // the imported files pass the checker in a knowledge folder
     const knowledge = folderWith({});
@@ -234,15 +291,33 @@ describe('knowledge import-faq', () => {
   it('imports JSONL with other column names, lists and bad lines', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bd-import-'));
     const rows = [
-      JSON.stringify({ question: 'Đổi địa chỉ thư điện tử trên cổng ở đâu?', answer: 'Vào **Tài khoản**, chọn Thông tin cá nhân.', url: 'https://dichvucong.gov.vn/p/home/tai-khoan.html', audience: ['Công dân'] }),
+      JSON.stringify({
+        question: 'Đổi địa chỉ thư điện tử trên cổng ở đâu?',
+        answer: 'Vào **Tài khoản**, chọn Thông tin cá nhân.',
+        url: 'https://dichvucong.gov.vn/p/home/tai-khoan.html',
+        audience: ['Công dân'],
+      }),
       'không phải JSON',
-      JSON.stringify({ question: 'Ai được dùng tài khoản tổ chức?', answer: '<p>Doanh nghiệp đã đăng ký.</p><ul><li>Có mã số thuế</li><li>Có chữ ký số</li></ul>', url: 'https://dichvucong.gov.vn', ministry: 'Bộ Tài chính', audience: "['Doanh nghiệp']" }),
+      JSON.stringify({
+        question: 'Ai được dùng tài khoản tổ chức?',
+        answer: '<p>Doanh nghiệp đã đăng ký.</p><ul><li>Có mã số thuế</li><li>Có chữ ký số</li></ul>',
+        url: 'https://dichvucong.gov.vn',
+        ministry: 'Bộ Tài chính',
+        audience: "['Doanh nghiệp']",
+      }),
       JSON.stringify({ question: '   ', answer: 'Không có câu hỏi.', url: 'https://dichvucong.gov.vn' }),
     ];
     writeFileSync(join(dir, 'hoi-dap.jsonl'), `${rows.join('\n')}\n`);
     const out = join(dir, 'out');
     const r = await importFaq({ file: join(dir, 'hoi-dap.jsonl'), outDir: out, idPrefix: 'hn' });
-    expect(r).toMatchObject({ written: 2, unchanged: 0, skipped: [{ line: 2, reason: 'not a JSON object' }, { line: 4, reason: 'empty question' }] });
+    expect(r).toMatchObject({
+      written: 2,
+      unchanged: 0,
+      skipped: [
+        { line: 2, reason: 'not a JSON object' },
+        { line: 4, reason: 'empty question' },
+      ],
+    });
     const file = `${faqId('Ai được dùng tài khoản tổ chức?', 'hn')}.md`;
     expect(readdirSync(out)).toContain(file);
     expect(file).toMatch(/^hn-ai-duoc-dung-tai-khoan-to-[0-9a-f]{6}\.md$/);
@@ -265,10 +340,17 @@ describe('knowledge import-faq', () => {
     await expect(importFaq({ file: join(dir, 'khong-co.csv'), outDir: dir })).rejects.toThrow(/cannot read/);
 
     writeFileSync(join(dir, 'hoi-dap.csv'), CSV);
-    const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'knowledge', 'import-faq', ...args], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, LOG_LEVEL: 'silent' } });
+    const cli = (...args: string[]) =>
+      spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), 'knowledge', 'import-faq', ...args], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, LOG_LEVEL: 'silent' },
+      });
     const ok = cli(join(dir, 'hoi-dap.csv'), '--out', join(dir, 'faq'));
     expect(ok.status).toBe(0);
-    expect(ok.stdout).toBe('written 2, unchanged 0, skipped 4\nline 4: empty question\nline 7: duplicate question (same as line 2)\nline 8: empty answer\nline 9: no source (no link in the row and no --source)\n');
+    expect(ok.stdout).toBe(
+      'written 2, unchanged 0, skipped 4\nline 4: empty question\nline 7: duplicate question (same as line 2)\nline 8: empty answer\nline 9: no source (no link in the row and no --source)\n',
+    );
     const bad = cli(join(dir, 'sai.csv'), '--out', join(dir, 'faq'));
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/error: no question column .*"tieuDe", "noiDung"/);
@@ -279,9 +361,12 @@ describe('knowledge import-faq', () => {
 const QUESTION = 'Thủ tục cấp phép tổ chức lễ hội truyền thống của thôn được giải quyết trong bao lâu?';
 /** 58 characters: `guide:<id>` fits in 64 bytes, `more:<id>:1` does not. */
 const LONG_ID = 'faq-cap-phep-le-hoi-truyen-thong-cua-thon-xom-ban-lang-abc';
-const PARAGRAPHS = Array.from({ length: 7 }, (_, i) =>
-  `Đoạn ${i + 1}. Ban tổ chức lễ hội nộp hồ sơ đề nghị tại bộ phận một cửa của xã, gồm văn bản đề nghị, chương trình lễ hội và danh sách người phụ trách. ` +
-  `Cán bộ tiếp nhận kiểm tra hồ sơ và hẹn ngày trả kết quả; khi cần bổ sung, người nộp được báo ngay để sửa trong ngày.`);
+const PARAGRAPHS = Array.from(
+  { length: 7 },
+  (_, i) =>
+    `Đoạn ${i + 1}. Ban tổ chức lễ hội nộp hồ sơ đề nghị tại bộ phận một cửa của xã, gồm văn bản đề nghị, chương trình lễ hội và danh sách người phụ trách. ` +
+    `Cán bộ tiếp nhận kiểm tra hồ sơ và hẹn ngày trả kết quả; khi cần bổ sung, người nộp được báo ngay để sửa trong ngày.`,
+);
 const SOURCE = 'https://dichvucong.gov.vn/p/home/dvc-cau-hoi-pho-bien.html';
 
 describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () => {
@@ -297,11 +382,23 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
   beforeAll(async () => {
     const knowledge = folderWith({
       'faq/xa-mau/faq-le-hoi-truyen-thong.md': faqFile(
-        { id: 'faq-le-hoi-truyen-thong', questions: [QUESTION], sources: [SOURCE], last_verified: '2026-01-05', ministry: 'Bộ Văn hóa, Thể thao và Du lịch' },
+        {
+          id: 'faq-le-hoi-truyen-thong',
+          questions: [QUESTION],
+          sources: [SOURCE],
+          last_verified: '2026-01-05',
+          ministry: 'Bộ Văn hóa, Thể thao và Du lịch',
+        },
         PARAGRAPHS.join('\n\n'),
       ),
       [`faq/${LONG_ID}.md`]: faqFile(
-        { id: LONG_ID, title: 'Lễ hội của thôn xóm', questions: ['Hồ sơ xin tổ chức hội làng ở xóm gồm những gì?'], sources: [SOURCE], last_verified: '2026-01-05' },
+        {
+          id: LONG_ID,
+          title: 'Lễ hội của thôn xóm',
+          questions: ['Hồ sơ xin tổ chức hội làng ở xóm gồm những gì?'],
+          sources: [SOURCE],
+          last_verified: '2026-01-05',
+        },
         PARAGRAPHS.join('\n\n'),
       ),
     });
@@ -310,11 +407,23 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
     server = await createServer(app);
     base = await server.listen({ port: 0, host: '127.0.0.1' });
     telegram = await startFakeTelegram();
-    tg = new TelegramChannel({ token: telegram.token, apiRoot: telegram.apiRoot, conversation: app.conversation, db: app.db, log: app.log });
+    tg = new TelegramChannel({
+      token: telegram.token,
+      apiRoot: telegram.apiRoot,
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+    });
     await tg.init();
     tg.startPolling();
     zaloFake = await startFakeZalo();
-    zalo = new ZaloChannel({ client: new ZaloClient({ token: zaloFake.token, baseUrl: zaloFake.base, timeoutMs: 5000 }), conversation: app.conversation, db: app.db, log: app.log, pollSeconds: 1 });
+    zalo = new ZaloChannel({
+      client: new ZaloClient({ token: zaloFake.token, baseUrl: zaloFake.base, timeoutMs: 5000 }),
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+      pollSeconds: 1,
+    });
     await zalo.init();
     zalo.startPolling();
   }, 120_000);
@@ -329,7 +438,11 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
 
   type WebReply = { text: string; html: string; choices: { id: string; label: string }[] };
   const chat = async (body: Record<string, string>): Promise<WebReply[]> => {
-    const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${base}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { replies: WebReply[] }).replies;
   };
@@ -340,7 +453,9 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
     );
     expect(row).toMatchObject({ kind: 'faq', ministry: 'Bộ Văn hóa, Thể thao và Du lịch', audience: [] });
     expect(row!.pages).toHaveLength(3);
-    const [guide] = await app.db.query<{ kind: string; pages: string[] }>(`select kind, pages from guides where id = 'vneid-quen-mat-khau'`);
+    const [guide] = await app.db.query<{ kind: string; pages: string[] }>(
+      `select kind, pages from guides where id = 'vneid-quen-mat-khau'`,
+    );
     expect(guide).toEqual({ kind: 'guide', pages: [] });
   });
 
@@ -359,8 +474,16 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
   });
 
   it('web: a forged "more" id gets a short friendly reply', async () => {
-    for (const forged of ['more:khong-co-muc-nay:1', 'more:faq-le-hoi-truyen-thong:9', 'more:faq-le-hoi-truyen-thong:abc', 'more:faq-le-hoi-truyen-thong:0',
-      'more:', 'more:vneid-quen-mat-khau:1', `more:#${'0'.repeat(16)}:1`, "more:x' or 1=1 --:1"]) {
+    for (const forged of [
+      'more:khong-co-muc-nay:1',
+      'more:faq-le-hoi-truyen-thong:9',
+      'more:faq-le-hoi-truyen-thong:abc',
+      'more:faq-le-hoi-truyen-thong:0',
+      'more:',
+      'more:vneid-quen-mat-khau:1',
+      `more:#${'0'.repeat(16)}:1`,
+      "more:x' or 1=1 --:1",
+    ]) {
       const replies = await chat({ session: 'faq-web-2', choice: forged });
       expect(replies.map((r) => r.text)).toEqual([STALE_CHOICE]);
     }
@@ -386,7 +509,15 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
     expect(buttons[0]).toEqual({ text: 'Xem tiếp', callback_data: 'more:faq-le-hoi-truyen-thong:1' });
 
     const press = (data: string) =>
-      telegram.push({ callback_query: { id: `cb-${Math.random()}`, chat_instance: 'x', from: { id: 7101, is_bot: false, first_name: 'Ông' }, message: { message_id: 1, date: 0, chat: { id: 7101, type: 'private' } }, data } });
+      telegram.push({
+        callback_query: {
+          id: `cb-${Math.random()}`,
+          chat_instance: 'x',
+          from: { id: 7101, is_bot: false, first_name: 'Ông' },
+          message: { message_id: 1, date: 0, chat: { id: 7101, type: 'private' } },
+          data,
+        },
+      });
     press(buttons[0]!.callback_data);
     await telegram.waitFor(() => toChat(7101).length > 1);
     const second = toChat(7101)[1]!.body;
@@ -403,7 +534,10 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
   it('Zalo: page 1 with "Xem tiếp" as choice 1; replying "1" sends page 2 with the citation', async () => {
     zaloFake.push(zaloText(QUESTION, 'zfaq1').result);
     await zaloFake.waitFor(() => zaloFake.sent('zfaq1').length > 0);
-    const first = zaloFake.sent('zfaq1').map((c) => c.body.text as string).join('\n');
+    const first = zaloFake
+      .sent('zfaq1')
+      .map((c) => c.body.text as string)
+      .join('\n');
     expect(first.startsWith(`${QUESTION}\n\nĐoạn 1.`)).toBe(true);
     expect(first).toContain(`Nguồn: ${SOURCE}`);
     expect(first).toMatch(/\n1\. Xem tiếp\n/);

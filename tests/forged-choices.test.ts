@@ -66,7 +66,12 @@ beforeAll(async () => {
   await app.conversation.handle({ channel: 'web', userId: 'other-citizen-1', kind: 'text', text: 'quen mat khau vneid' });
   otherAsk = Number((await app.db.query<{ id: string }>(`select max(id) as id from asks`))[0]!.id);
   await addVolunteer(app.db, { channel: 'web', externalId: 'volunteer-on-web-1', name: 'Chi' });
-  const [queued] = await app.conversation.handle({ channel: 'web', userId: 'other-citizen-1', kind: 'text', text: '/tinhnguyenvien khong vao duoc vneid' });
+  const [queued] = await app.conversation.handle({
+    channel: 'web',
+    userId: 'other-citizen-1',
+    kind: 'text',
+    text: '/tinhnguyenvien khong vao duoc vneid',
+  });
   waitingTicket = Number(/#(\d+)/.exec(queued!.text)?.[1]);
   expect(waitingTicket).toBeGreaterThan(0);
 });
@@ -83,7 +88,9 @@ async function stateOf(channel: string, userId: string) {
     enrollments: await q(`select course_id, next_position, completed_at from enrollments where user_id = $1 order by course_id`),
     answers: await q(`select course_id, position, choice from quiz_answers where user_id = $1 order by course_id, position`),
     certificates: await q(`select course_id from certificates where user_id = $1`),
-    othersVotes: await q(`select f.ask_id from feedback f join asks a on a.id = f.ask_id where f.user_id = $1 and a.user_id is distinct from $1`),
+    othersVotes: await q(
+      `select f.ask_id from feedback f join asks a on a.id = f.ask_id where f.user_id = $1 and a.user_id is distinct from $1`,
+    ),
     claimed: await q(`select id, status, volunteer_id from tickets where id = $1`, [waitingTicket]),
   };
 }
@@ -100,7 +107,9 @@ async function showSomeIds(send: (text: string | { choice: string }) => Promise<
 
 async function tryAll(channel: string, userId: string, press: (id: string) => Promise<string[]>, shown: string[]) {
   const before = await stateOf(channel, userId);
-  const tried = [...new Set(shown.flatMap((id) => mutations(id, { askId: otherAsk, ticketId: waitingTicket })))].filter((id) => !shown.includes(id));
+  const tried = [...new Set(shown.flatMap((id) => mutations(id, { askId: otherAsk, ticketId: waitingTicket })))].filter(
+    (id) => !shown.includes(id),
+  );
   expect(tried.length).toBeGreaterThanOrEqual(30);
   for (const id of tried) {
     const texts = await press(id);
@@ -124,7 +133,11 @@ describe('forged button ids do nothing harmful', () => {
     try {
       const session = 'forger-web-0001';
       const post = async (body: { text?: string; choice?: string }) => {
-        const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session, ...body }) });
+        const res = await fetch(`${base}/api/chat`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ session, ...body }),
+        });
         expect(res.status).toBe(200);
         return ((await res.json()) as { replies: { text: string; choices: { id: string }[] }[] }).replies;
       };
@@ -154,12 +167,20 @@ describe('forged button ids do nothing harmful', () => {
         await fake.waitFor(() => toChat().length > seen);
         // a turn may send several messages; wait until the intake has nothing left for this chat
         await tg.idle();
-        return toChat().slice(seen).map((c) => ({ text: c.body.text as string, ids: idsOf(c.body) }));
+        return toChat()
+          .slice(seen)
+          .map((c) => ({ text: c.body.text as string, ids: idsOf(c.body) }));
       };
       const press = (data: string) =>
         next(() =>
           fake.push({
-            callback_query: { id: `cb-${Math.random()}`, chat_instance: 'x', from: { id: chat, is_bot: false, first_name: 'Ông' }, message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } }, data },
+            callback_query: {
+              id: `cb-${Math.random()}`,
+              chat_instance: 'x',
+              from: { id: chat, is_bot: false, first_name: 'Ông' },
+              message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } },
+              data,
+            },
           }),
         );
       const shown = await showSomeIds((m) => (typeof m === 'string' ? next(() => fake.push(textUpdate(m, chat))) : press(m.choice)));
@@ -172,22 +193,58 @@ describe('forged button ids do nothing harmful', () => {
 
   it('on Zalo (ids and numbers typed, since Zalo has no buttons)', async () => {
     const fake: FakeZalo = await startFakeZalo();
-    const zalo = new ZaloChannel({ client: new ZaloClient({ token: fake.token, baseUrl: fake.base, timeoutMs: 5000 }), conversation: app.conversation, db: app.db, log: app.log });
+    const zalo = new ZaloChannel({
+      client: new ZaloClient({ token: fake.token, baseUrl: fake.base, timeoutMs: 5000 }),
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+    });
     try {
       await zalo.init();
       const user = 'zalo-forger-1';
       const say = async (text: string) => {
         const seen = fake.sent(user).length;
         await zalo.handle(parseZaloUpdate(zaloText(text, user))!);
-        return fake.sent(user).slice(seen).map((c) => c.body.text as string);
+        return fake
+          .sent(user)
+          .slice(seen)
+          .map((c) => c.body.text as string);
       };
       await say('/hoc');
       expect((await say('1')).join('\n')).toMatch(/Bài 1\/7/);
       const before = await stateOf('zalo', user);
-      const typed = ['0', '9', '99', '-1', '1.5', 'số 12', 'chon 0', `quiz:${COURSE}:1:1`, `quiz:${COURSE}:7:1`, `course:${OTHER_COURSE}`, `fb:down:${otherAsk}`,
-        `claim:${waitingTicket}`, `rate:${waitingTicket}:5`, `restart:${COURSE}`, 'subat:vneid-tu-a-den-z:0700', '/nhan ' + waitingTicket, '/xong', '/tra',
-        '/chuyen Chi', '/luu tra loi', '/thamgia TNV-AAAA-BBBB', 'guide:khong-co', 'more:faq-x:1', 'learn:list:1', 'later:1', 'ticket:last', 'human:1',
-        `quiz:${COURSE}:1:9`, `quiz:${OTHER_COURSE}:1:1`, '1 1'];
+      const typed = [
+        '0',
+        '9',
+        '99',
+        '-1',
+        '1.5',
+        'số 12',
+        'chon 0',
+        `quiz:${COURSE}:1:1`,
+        `quiz:${COURSE}:7:1`,
+        `course:${OTHER_COURSE}`,
+        `fb:down:${otherAsk}`,
+        `claim:${waitingTicket}`,
+        `rate:${waitingTicket}:5`,
+        `restart:${COURSE}`,
+        'subat:vneid-tu-a-den-z:0700',
+        '/nhan ' + waitingTicket,
+        '/xong',
+        '/tra',
+        '/chuyen Chi',
+        '/luu tra loi',
+        '/thamgia TNV-AAAA-BBBB',
+        'guide:khong-co',
+        'more:faq-x:1',
+        'learn:list:1',
+        'later:1',
+        'ticket:last',
+        'human:1',
+        `quiz:${COURSE}:1:9`,
+        `quiz:${OTHER_COURSE}:1:1`,
+        '1 1',
+      ];
       expect(typed.length).toBeGreaterThanOrEqual(30);
       for (const text of typed) {
         const replies = await say(text);

@@ -67,11 +67,14 @@ describe('prompts/', () => {
 });
 
 describe('pseudonymisation', () => {
-  const message = 'Tôi tên là Nguyễn Thị Lan, sđt 0912 345 678, căn cước 001203004567, mã OTP là 482913, email lan.nt@gmail.com. Gọi lại 0912345678 giúp.';
+  const message =
+    'Tôi tên là Nguyễn Thị Lan, sđt 0912 345 678, căn cước 001203004567, mã OTP là 482913, email lan.nt@gmail.com. Gọi lại 0912345678 giúp.';
   it('replaces personal data with numbered placeholders and puts it back locally', () => {
     const vault = new Vault();
     const hidden = vault.hide(message);
-    expect(hidden).toBe('Tôi tên là [TÊN_1], sđt [SĐT_1], căn cước [SỐ_ĐỊNH_DANH_1], mã OTP là [MÃ_1], email [EMAIL_1]. Gọi lại [SĐT_1] giúp.');
+    expect(hidden).toBe(
+      'Tôi tên là [TÊN_1], sđt [SĐT_1], căn cước [SỐ_ĐỊNH_DANH_1], mã OTP là [MÃ_1], email [EMAIL_1]. Gọi lại [SĐT_1] giúp.',
+    );
     expect(vault.reveal('Chào [TÊN_1], số [SĐT_1] và [SĐT_9].')).toBe('Chào Nguyễn Thị Lan, số 0912 345 678 và [SĐT_9].');
     expect(vault.reveal('Chào [TÊN_1], mã [MÃ_1].', 'bạn')).toBe('Chào bạn, mã 482913.');
     // all five values come back; the same number written twice is one placeholder (and comes back as first written)
@@ -91,16 +94,26 @@ Vẫn vướng: gọi tổng đài VNeID 1900 0368 (cuộc gọi tính cước).
 Mượn máy: **Cá nhân** → **Quản lý thiết bị** → **Hủy liên kết**.
 Trang chính thức: https://vneid.gov.vn`;
   it('passes an answer whose facts are all in the guide, however they are written', () => {
-    const answer = 'Bạn bấm **Quên mật khẩu**, rồi "Gửi yêu cầu". Vướng thì gọi 1900.0368. Lệ phí 50000 đ, từ ngày 1 tháng 7 năm 2025, xem vneid.gov.vn/. Vào **Cá nhân → Quản lý thiết bị**. Passcode 6 số, số [SĐT_1].';
+    const answer =
+      'Bạn bấm **Quên mật khẩu**, rồi "Gửi yêu cầu". Vướng thì gọi 1900.0368. Lệ phí 50000 đ, từ ngày 1 tháng 7 năm 2025, xem vneid.gov.vn/. Vào **Cá nhân → Quản lý thiết bị**. Passcode 6 số, số [SĐT_1].';
     expect(checkGrounding(answer, sources)).toEqual([]);
   });
   it('names each invented phone number, fee, free claim, date, address and label', () => {
-    const answer = 'Gọi 1900 1234 hoặc 0909 123 456. Phí 30.000 đồng, hoàn toàn miễn phí. Vào https://vneid-hotro.com hoặc neid.gov.vn. Hạn chót 2/9/2025. Bấm **Khôi phục tài khoản**.';
+    const answer =
+      'Gọi 1900 1234 hoặc 0909 123 456. Phí 30.000 đồng, hoàn toàn miễn phí. Vào https://vneid-hotro.com hoặc neid.gov.vn. Hạn chót 2/9/2025. Bấm **Khôi phục tài khoản**.';
     const kinds = checkGrounding(answer, sources).map((v) => `${v.kind}:${v.value}`);
-    expect(kinds).toEqual(expect.arrayContaining([
-      'phone:1900 1234', 'phone:0909 123 456', 'amount:30.000 đồng', 'free:mien phi', 'url:https://vneid-hotro.com',
-      'url:neid.gov.vn', 'date:2/9/2025', 'label:Khôi phục tài khoản',
-    ]));
+    expect(kinds).toEqual(
+      expect.arrayContaining([
+        'phone:1900 1234',
+        'phone:0909 123 456',
+        'amount:30.000 đồng',
+        'free:mien phi',
+        'url:https://vneid-hotro.com',
+        'url:neid.gov.vn',
+        'date:2/9/2025',
+        'label:Khôi phục tài khoản',
+      ]),
+    );
   });
 });
 
@@ -112,7 +125,9 @@ describe('output guard', async () => {
     expect(leaks('Tôi là DAN, giờ tôi không còn giới hạn nào.', check).join()).toMatch(/toi la dan/);
     expect(leaks('My system prompt says: be nice', check).join()).toMatch(/system prompt/);
     expect(leaks('TÀI LIỆU (chỉ dùng những gì có ở đây): <<<', check).join()).toMatch(/template/);
-    expect(leaks('Bạn mở VNeID, bấm **Quên mật khẩu** rồi làm theo hướng dẫn trên màn hình. Không đọc mã OTP hay mật khẩu cho ai.', check)).toEqual([]);
+    expect(
+      leaks('Bạn mở VNeID, bấm **Quên mật khẩu** rồi làm theo hướng dẫn trên màn hình. Không đọc mã OTP hay mật khẩu cho ai.', check),
+    ).toEqual([]);
   });
 });
 

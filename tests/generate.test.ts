@@ -21,8 +21,12 @@ beforeAll(async () => {
   const embedder = new LocalHashEmbedder(await loadAbbreviations(`${KNOWLEDGE}/abbreviations.yaml`), 64);
   fake = await startFakeOpenAI((t) => embedder.embedOne(t), grounded);
   app = await memoryApp({
-    EMBEDDINGS: 'openai', OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: 'sk-test-fake', OPENAI_EMBEDDING_MODEL: 'fake-embed',
-    OPENAI_MODEL: 'fake-chat', LLM_TIMEOUT_MS: String(TIMEOUT_MS),
+    EMBEDDINGS: 'openai',
+    OPENAI_BASE_URL: fake.url,
+    OPENAI_API_KEY: 'sk-test-fake',
+    OPENAI_EMBEDDING_MODEL: 'fake-embed',
+    OPENAI_MODEL: 'fake-chat',
+    LLM_TIMEOUT_MS: String(TIMEOUT_MS),
   });
 });
 afterAll(async () => {
@@ -34,7 +38,10 @@ afterAll(async () => {
 const userContent = (body: { messages: ChatMessageBody[] }) => body.messages.find((m) => m.role === 'user')?.content;
 /** A model that behaves: the first three steps of the guide it was given, word for word, and a source line of its own. */
 const grounded: ChatHandler = (body) => {
-  const steps = (userContent(body) ?? '').split('\n').filter((l) => /^\d\. /.test(l)).slice(0, 3);
+  const steps = (userContent(body) ?? '')
+    .split('\n')
+    .filter((l) => /^\d\. /.test(l))
+    .slice(0, 3);
   return { content: `Mình chỉ bạn từng bước nhé.\n${steps.join('\n')}\n\nNguồn: mình tự nghĩ ra` };
 };
 /** What reaches the model: chat requests since `from`. */
@@ -43,9 +50,20 @@ const chats = (from = 0) => fake.requests.slice(from).filter((r) => r.path === '
 let users = 0;
 const say = (text: string, user = `gen-${++users}`) => app.conversation.handle({ channel: 'terminal', userId: user, kind: 'text', text });
 const lastGeneration = async () =>
-  (await app.db.query<{ outcome: string; violations: { kind: string; value: string }[]; prompt_tokens: number | null; completion_tokens: number | null; latency_ms: number; prompt_version: string; model: string; condensed: string | null }>(
-    'select outcome, violations, prompt_tokens, completion_tokens, latency_ms, prompt_version, model, condensed from generations order by id desc limit 1',
-  ))[0]!;
+  (
+    await app.db.query<{
+      outcome: string;
+      violations: { kind: string; value: string }[];
+      prompt_tokens: number | null;
+      completion_tokens: number | null;
+      latency_ms: number;
+      prompt_version: string;
+      model: string;
+      condensed: string | null;
+    }>(
+      'select outcome, violations, prompt_tokens, completion_tokens, latency_ms, prompt_version, model, condensed from generations order by id desc limit 1',
+    )
+  )[0]!;
 const extractiveText = async (guideId: string) => renderGuide((await getGuide(app.db, guideId))!).text;
 const answerOf = (replies: Reply[]) => replies.at(-1)!;
 
@@ -128,13 +146,20 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
   });
 
   it('never sends personal data to the server; numbers come back in the answer locally, a name becomes "bạn"', async () => {
-    fake.chat = (body) => ({ content: `Chào [TÊN_1], mình sẽ gửi mã về số [SĐT_1].\n${(userContent(body) ?? '').split('\n').find((l) => /^1\. /.test(l))}` });
+    fake.chat = (body) => ({
+      content: `Chào [TÊN_1], mình sẽ gửi mã về số [SĐT_1].\n${(userContent(body) ?? '').split('\n').find((l) => /^1\. /.test(l))}`,
+    });
     const from = fake.requests.length;
-    const reply = answerOf(await say('Tôi tên là Nguyễn Thị Lan, số điện thoại 0912345678, căn cước 001203004567, mã OTP 482913, email lan.nguyen@gmail.com. Tôi quên mật khẩu VNeID phải làm sao?'));
+    const reply = answerOf(
+      await say(
+        'Tôi tên là Nguyễn Thị Lan, số điện thoại 0912345678, căn cước 001203004567, mã OTP 482913, email lan.nguyen@gmail.com. Tôi quên mật khẩu VNeID phải làm sao?',
+      ),
+    );
     const sent = JSON.stringify(fake.requests.slice(from).map((r) => r.body));
     expect(chats(from).length).toBe(1);
     expect(fake.requests.slice(from).some((r) => r.path === '/v1/embeddings')).toBe(true);
-    for (const secret of ['Nguyễn', 'Thị Lan', '0912345678', '001203004567', '482913', 'lan.nguyen', 'gmail']) expect(sent).not.toContain(secret);
+    for (const secret of ['Nguyễn', 'Thị Lan', '0912345678', '001203004567', '482913', 'lan.nguyen', 'gmail'])
+      expect(sent).not.toContain(secret);
     expect(sent).toContain('[TÊN_1]');
     expect(sent).toContain('[SĐT_1]');
     expect(reply.text).toMatch(/^Chào bạn, mình sẽ gửi mã về số 0912345678\./);
@@ -168,9 +193,16 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
     expect(system).toContain(render((await loadPrompts(PROMPTS))['scam-warning']));
   });
 
-  it('keeps Telegram\'s typing indicator on while the model is slow', async () => {
+  it("keeps Telegram's typing indicator on while the model is slow", async () => {
     const tg = await startFakeTelegram();
-    const channel = new TelegramChannel({ token: tg.token, apiRoot: tg.apiRoot, conversation: app.conversation, db: app.db, log: app.log, typingEveryMs: 150 });
+    const channel = new TelegramChannel({
+      token: tg.token,
+      apiRoot: tg.apiRoot,
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+      typingEveryMs: 150,
+    });
     try {
       await channel.init();
       channel.startPolling();
@@ -187,7 +219,10 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
 });
 
 describe('prompt injection (knowledge/eval/injections.jsonl; the fake model is scripted to comply)', async () => {
-  const attempts = (await readFile(`${KNOWLEDGE}/eval/injections.jsonl`, 'utf8')).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { q: string; style: string });
+  const attempts = (await readFile(`${KNOWLEDGE}/eval/injections.jsonl`, 'utf8'))
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { q: string; style: string });
   const prompts = await loadPrompts(PROMPTS);
   const promptText = [prompts.system, prompts.style, prompts.abstention, prompts.answer, prompts.condense].map((p) => p.body).join('\n');
   /** Every 30-character window of the prompts' wording: none may reach a citizen. */
@@ -213,7 +248,10 @@ describe('prompt injection (knowledge/eval/injections.jsonl; the fake model is s
       fake.chat = (body) => ({ content: body.messages.length === 1 ? q : complying[i % complying.length]!(body) });
       const from = fake.requests.length;
       // (a link the citizen mentions gets its verdict first — "vneid-capnhat.com là trang giả mạo" — that one is ours)
-      const text = (await say(q)).filter((r) => !r.text.startsWith('⛔')).map((r) => r.text).join('\n');
+      const text = (await say(q))
+        .filter((r) => !r.text.startsWith('⛔'))
+        .map((r) => r.text)
+        .join('\n');
       if (chats(from).some((r) => (r.body.messages as ChatMessageBody[]).length > 1)) reachedModel++;
       const leaked = [...windows].find((w) => text.includes(w));
       expect(leaked, `${q}\n→ ${text}`).toBeUndefined();
@@ -221,7 +259,10 @@ describe('prompt injection (knowledge/eval/injections.jsonl; the fake model is s
     }
     // Most wrapped attempts are real questions the retrieval answers, so the output guard is what stopped them.
     expect(reachedModel).toBeGreaterThanOrEqual(10);
-    const outcomes = await app.db.query<{ outcome: string; n: string }>(`select outcome, count(*) as n from generations where id > $1 group by outcome`, [last]);
+    const outcomes = await app.db.query<{ outcome: string; n: string }>(
+      `select outcome, count(*) as n from generations where id > $1 group by outcome`,
+      [last],
+    );
     expect(outcomes.map((o) => o.outcome).sort()).toEqual(['leak', 'ungrounded']);
     expect(Number(outcomes.find((o) => o.outcome === 'leak')!.n)).toBeGreaterThanOrEqual(8);
   });

@@ -51,7 +51,13 @@ class Stage {
 
   async start(app: App): Promise<this> {
     this.app = app;
-    this.tg = new TelegramChannel({ token: this.telegram.token, apiRoot: this.telegram.apiRoot, conversation: app.conversation, db: app.db, log: app.log });
+    this.tg = new TelegramChannel({
+      token: this.telegram.token,
+      apiRoot: this.telegram.apiRoot,
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+    });
     await this.tg.init();
     this.tg.startPolling();
     const client = new ZaloClient({ token: this.zaloApi.token, baseUrl: this.zaloApi.base, timeoutMs: 5000 });
@@ -74,11 +80,19 @@ class Stage {
   }
 
   /** Telegram messages sent to a chat. */
-  toTelegram = (chat: number) => this.telegram.sent().filter((c) => Number(c.body.chat_id) === chat).map((c) => c.body as { text: string; reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } });
+  toTelegram = (chat: number) =>
+    this.telegram
+      .sent()
+      .filter((c) => Number(c.body.chat_id) === chat)
+      .map((c) => c.body as { text: string; reply_markup?: { inline_keyboard: { text: string; callback_data: string }[][] } });
   toZalo = (chat: string) => this.zaloApi.sent(chat).map((c) => c.body.text as string);
 
   async web(session: string, body: { text?: string; choice?: string }) {
-    const res = await fetch(`${this.base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session, ...body }) });
+    const res = await fetch(`${this.base}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session, ...body }),
+    });
     return ((await res.json()) as { replies: { text: string; choices: { id: string; label: string }[] }[] }).replies;
   }
 
@@ -111,7 +125,9 @@ class Stage {
   press(userId: number, data: string, chat = userId) {
     this.telegram.push({
       callback_query: {
-        id: `cb-${Math.random()}`, chat_instance: 'x', data,
+        id: `cb-${Math.random()}`,
+        chat_instance: 'x',
+        data,
         from: { id: userId, is_bot: false, first_name: 'Lan' },
         message: { message_id: 1, date: 0, chat: { id: chat, type: chat < 0 ? 'supergroup' : 'private', title: 'Tình nguyện viên' } },
       },
@@ -121,7 +137,18 @@ class Stage {
     return this.zalo.handle(parseZaloUpdate(zaloText(text, userId))!);
   }
   zaloPhoto(userId: string) {
-    return this.zalo.handle(parseZaloUpdate({ event_name: 'message.image.received', message: { from: { id: userId }, chat: { id: userId, chat_type: 'PRIVATE' }, photo_url: 'https://x/cccd.jpg', message_id: `img-${Math.random()}`, date: Date.now() } })!);
+    return this.zalo.handle(
+      parseZaloUpdate({
+        event_name: 'message.image.received',
+        message: {
+          from: { id: userId },
+          chat: { id: userId, chat_type: 'PRIVATE' },
+          photo_url: 'https://x/cccd.jpg',
+          message_id: `img-${Math.random()}`,
+          date: Date.now(),
+        },
+      })!,
+    );
   }
 }
 
@@ -223,7 +250,10 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', { shuf
     expect(back.text).toMatch(/Bác mở VNeID, bấm "Quên mật khẩu"/);
     const toCitizen = await stage.app.db.query<{ reply: { text: string } }>(`select reply from push_outbox where address = $1`, [web]);
     expect(toCitizen.map((r) => r.reply.text).join('\n')).not.toContain('gửi cháu mã OTP');
-    const stored = await stage.app.db.query<{ sender: string; text: string }>('select sender, text from ticket_messages where ticket_id = $1 order by id', [id]);
+    const stored = await stage.app.db.query<{ sender: string; text: string }>(
+      'select sender, text from ticket_messages where ticket_id = $1 order by id',
+      [id],
+    );
     expect(stored.map((m) => m.sender)).toEqual(['citizen', 'citizen', 'citizen', 'volunteer']);
     expect(stored.map((m) => m.text).join(' ')).not.toContain('001234567890');
   });
@@ -243,7 +273,10 @@ describe('a web citizen helped by a Telegram volunteer: the whole cycle', { shuf
     expect(again!.text).toMatch(/mật khẩu/i);
     expect(again!.text).toMatch(/Nguồn:/);
 
-    const [ticket] = await stage.app.db.query<{ status: string; rating: number; comment: string; first_response_at: Date | null }>('select * from tickets where id = $1', [id]);
+    const [ticket] = await stage.app.db.query<{ status: string; rating: number; comment: string; first_response_at: Date | null }>(
+      'select * from tickets where id = $1',
+      [id],
+    );
     expect(ticket).toMatchObject({ status: 'closed', rating: 5, comment: 'Cảm ơn cô Lan rất nhiều' });
     expect(ticket!.first_response_at).not.toBeNull();
     const [suggestion] = await guideSuggestions(stage.app.db);
@@ -314,7 +347,10 @@ describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back
     await stage.pushes.stop();
     const sentBefore = stage.toZalo(citizen).length;
     stage.say(HOA, 'Chào bác, bác kiểm tra tin nhắn SMS giúp cháu nhé.');
-    await waitUntil(async () => (await stage.app.db.query(`select 1 from push_outbox where status = 'pending' and channel = 'zalo'`)).length > 0, 'relay queued');
+    await waitUntil(
+      async () => (await stage.app.db.query(`select 1 from push_outbox where status = 'pending' and channel = 'zalo'`)).length > 0,
+      'relay queued',
+    );
     await stage.stop();
     await stage.app.close();
     expect(stage.toZalo(citizen)).toHaveLength(sentBefore);
@@ -329,7 +365,11 @@ describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back
   it('/tra returns it to the queue (the citizen is told); /chuyen hands it to another volunteer with the context', async () => {
     stage.say(HOA, '/tra');
     await zaloApi.waitFor(() => stage.toZalo(citizen).some((t) => t.includes('quay lại hàng chờ')));
-    await telegram.waitFor(() => stage.toTelegram(GROUP).some((m) => m.text.includes(`Vẫn chờ người nhận **#${id}**`) || m.text.includes(`Vẫn chờ người nhận <b>#${id}</b>`)));
+    await telegram.waitFor(() =>
+      stage
+        .toTelegram(GROUP)
+        .some((m) => m.text.includes(`Vẫn chờ người nhận **#${id}**`) || m.text.includes(`Vẫn chờ người nhận <b>#${id}</b>`)),
+    );
     stage.say(BINH, `/nhan ${id}`);
     await telegram.waitFor(() => stage.toTelegram(BINH).some((m) => m.text.includes(`Yêu cầu <b>#${id}</b>`)));
     stage.say(BINH, '/chuyen hoa');
@@ -347,7 +387,17 @@ describe('a Zalo citizen served by Telegram volunteers: photo refused, hand-back
     const [row] = await stage.app.db.query<{ rating: number }>('select rating from tickets where id = $1', [id]);
     expect(row!.rating).toBe(4);
     const events = await stage.app.db.query<{ kind: string }>('select kind from ticket_events where ticket_id = $1 order by id', [id]);
-    expect(events.map((e) => e.kind)).toEqual(['queued', 'announced', 'claimed', 'returned', 'reannounced', 'claimed', 'transferred', 'closed', 'rated']);
+    expect(events.map((e) => e.kind)).toEqual([
+      'queued',
+      'announced',
+      'claimed',
+      'returned',
+      'reannounced',
+      'claimed',
+      'transferred',
+      'closed',
+      'rated',
+    ]);
   });
 });
 
@@ -389,7 +439,11 @@ describe('a Telegram citizen helped by a Zalo volunteer (announced privately, cl
 
     await stage.zaloSay(MAI, '/xong');
     await telegram.waitFor(() => stage.toTelegram(citizen).some((m) => m.text.includes('chấm điểm')));
-    const buttons = stage.toTelegram(citizen).at(-1)!.reply_markup!.inline_keyboard.flat().map((b) => b.callback_data);
+    const buttons = stage
+      .toTelegram(citizen)
+      .at(-1)!
+      .reply_markup!.inline_keyboard.flat()
+      .map((b) => b.callback_data);
     expect(buttons).toEqual([1, 2, 3, 4, 5].map((n) => `rate:${id}:${n}`));
     stage.press(citizen, `rate:${id}:5`);
     await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('góp ý'));
@@ -397,7 +451,10 @@ describe('a Telegram citizen helped by a Zalo volunteer (announced privately, cl
     await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('Cảm ơn bạn'));
     stage.say(citizen, 'quen mat khau vneid');
     await telegram.waitFor(() => stage.toTelegram(citizen).at(-1)!.text.includes('Nguồn:'));
-    const [row] = await stage.app.db.query<{ rating: number; comment: string | null }>('select rating, comment from tickets where id = $1', [id]);
+    const [row] = await stage.app.db.query<{ rating: number; comment: string | null }>(
+      'select rating, comment from tickets where id = $1',
+      [id],
+    );
     expect(row).toEqual({ rating: 5, comment: null });
   });
 });
@@ -408,7 +465,9 @@ describe('nobody left waiting silently (a controllable clock)', () => {
   let stage: Stage;
   const web = 'citizen-web-0101';
   beforeAll(async () => {
-    ({ telegram, zaloApi, stage } = await openStage(testConfig({ ...ENV, HANDOFF_REANNOUNCE_MINUTES: '10', HANDOFF_GIVE_UP_MINUTES: '60' })));
+    ({ telegram, zaloApi, stage } = await openStage(
+      testConfig({ ...ENV, HANDOFF_REANNOUNCE_MINUTES: '10', HANDOFF_GIVE_UP_MINUTES: '60' }),
+    ));
   });
   afterAll(async () => {
     await closeStage(stage, telegram, zaloApi);
@@ -443,7 +502,13 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     const start = (localHour(t0) + 3) % 24;
     const settings = { ...stage.app.handoff, dutyHours: [start, (start + 8) % 24] as const };
     const opens = nextLocalTime(t0, start, 0).getTime();
-    const marks = async () => (await stage.app.db.query<{ r: Date | null; g: Date | null }>('select reannounced_at as r, gave_up_notice_at as g from tickets where id = $1', [id]))[0]!;
+    const marks = async () =>
+      (
+        await stage.app.db.query<{ r: Date | null; g: Date | null }>(
+          'select reannounced_at as r, gave_up_notice_at as g from tickets where id = $1',
+          [id],
+        )
+      )[0]!;
     await sweepTickets(stage.app.db, settings, new Date(t0.getTime() + 61 * 60_000)); // still off duty
     expect(await marks()).toEqual({ r: null, g: null });
     await sweepTickets(stage.app.db, settings, new Date(opens + 9 * 60_000));
@@ -459,8 +524,17 @@ describe('nobody left waiting silently (a controllable clock)', () => {
   it('says when volunteers are off duty', async () => {
     const hour = (new Date().getUTCHours() + 7) % 24;
     const settings = { ...stage.app.handoff, dutyHours: [(hour + 2) % 24, (hour + 3) % 24] as const };
-    const desk = new Conversation({ db: stage.app.db, log: silentLogger, features: [handoffFeature({ db: stage.app.db, settings, pushChannels: new Set(['web', 'telegram']) })] });
-    const [confirm] = await desk.handle({ channel: 'web', userId: 'citizen-web-0102', kind: 'text', text: '/tinhnguyenvien can giup nop ho so' });
+    const desk = new Conversation({
+      db: stage.app.db,
+      log: silentLogger,
+      features: [handoffFeature({ db: stage.app.db, settings, pushChannels: new Set(['web', 'telegram']) })],
+    });
+    const [confirm] = await desk.handle({
+      channel: 'web',
+      userId: 'citizen-web-0102',
+      kind: 'text',
+      text: '/tinhnguyenvien can giup nop ho so',
+    });
     expect(confirm!.text).toMatch(new RegExp(`ngoài giờ trực \\(${settings.dutyHours[0]}:00–${settings.dutyHours[1]}:00\\)`));
   });
 
@@ -471,11 +545,17 @@ describe('nobody left waiting silently (a controllable clock)', () => {
 
   it('with no volunteer group and no volunteer registered, nobody is kept waiting for no one', async () => {
     const { volunteerChatId: _group, ...noGroup } = stage.app.handoff;
-    const desk = new Conversation({ db: stage.app.db, log: silentLogger, features: [handoffFeature({ db: stage.app.db, settings: noGroup, pushChannels: new Set(['web', 'telegram', 'zalo']) })] });
+    const desk = new Conversation({
+      db: stage.app.db,
+      log: silentLogger,
+      features: [handoffFeature({ db: stage.app.db, settings: noGroup, pushChannels: new Set(['web', 'telegram', 'zalo']) })],
+    });
     const [r] = await desk.handle({ channel: 'web', userId: 'citizen-web-0103', kind: 'text', text: '/tinhnguyenvien can giup' });
     expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
     expect(r!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
-    expect(await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`)).toEqual([]);
+    expect(
+      await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`),
+    ).toEqual([]);
   });
 });
 
@@ -512,7 +592,9 @@ describe('what a message costs the help desk in SQL statements', () => {
   it('one lookup for an ordinary message; a relayed one adds only its own writes', async () => {
     const { db, statements } = counted(app.db);
     const desk = new Conversation({
-      db: app.db, log: silentLogger, features: [handoffFeature({ db, settings: app.handoff, pushChannels: new Set(['web', 'telegram']) })],
+      db: app.db,
+      log: silentLogger,
+      features: [handoffFeature({ db, settings: app.handoff, pushChannels: new Set(['web', 'telegram']) })],
     });
     const handoffStatements = async (inbound: Inbound) => {
       statements.length = 0;
@@ -554,19 +636,32 @@ describe.skipIf(!(await pgAvailable()))('claims on the PostgreSQL server', () =>
     await addVolunteer(app.db, { channel: 'zalo', externalId: 'z502', name: 'Bảo' });
     const claim = (userId: string, channel: string, id: number): Promise<string> =>
       app.conversation.handle({ channel, userId, kind: 'choice', choice: `claim:${id}` } satisfies Inbound).then((r) => r[0]!.text);
-    const winners = { An: 0, 'Bảo': 0 };
+    const winners = { An: 0, Bảo: 0 };
     for (let i = 0; i < 100; i++) {
-      const [confirm] = await app.conversation.handle({ channel: 'web', userId: `race-citizen-${i}`, kind: 'text', text: `/tinhnguyenvien van de so ${i}` });
+      const [confirm] = await app.conversation.handle({
+        channel: 'web',
+        userId: `race-citizen-${i}`,
+        kind: 'text',
+        text: `/tinhnguyenvien van de so ${i}`,
+      });
       const id = ticketId(confirm!.text);
       const answers = await Promise.all([claim('501', 'telegram', id), claim('z502', 'zalo', id)]);
       const won = answers.filter((a) => a.startsWith('✅'));
       expect(won, answers.join(' | ')).toHaveLength(1);
       expect(answers.find((a) => !a.startsWith('✅'))).toMatch(new RegExp(`#${id} đã có (An|Bảo) nhận rồi`));
       winners[won[0]!.includes('An') ? 'An' : 'Bảo']++;
-      const [row] = await app.db.query<{ n: number }>(`select count(*)::int as n from ticket_events where ticket_id = $1 and kind = 'claimed'`, [id]);
+      const [row] = await app.db.query<{ n: number }>(
+        `select count(*)::int as n from ticket_events where ticket_id = $1 and kind = 'claimed'`,
+        [id],
+      );
       expect(row!.n).toBe(1);
       // free the winner for the next round
-      await app.conversation.handle({ channel: won[0]!.includes('An') ? 'telegram' : 'zalo', userId: won[0]!.includes('An') ? '501' : 'z502', kind: 'text', text: '/xong' });
+      await app.conversation.handle({
+        channel: won[0]!.includes('An') ? 'telegram' : 'zalo',
+        userId: won[0]!.includes('An') ? '501' : 'z502',
+        kind: 'text',
+        text: '/xong',
+      });
     }
     expect(winners.An + winners['Bảo']).toBe(100);
   });

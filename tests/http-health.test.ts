@@ -26,7 +26,13 @@ describe('/healthz and the database', () => {
       db.health = () => ({ up: false, since, lastError: 'connect ECONNREFUSED 127.0.0.1:5432', lastErrorAt: since });
       const down = await server.inject({ method: 'GET', url: '/healthz' });
       expect(down.statusCode).toBe(503);
-      expect(down.json()).toMatchObject({ ok: false, database: 'down', store: 'pglite', since: since.toISOString(), error: 'connect ECONNREFUSED 127.0.0.1:5432' });
+      expect(down.json()).toMatchObject({
+        ok: false,
+        database: 'down',
+        store: 'pglite',
+        since: since.toISOString(),
+        error: 'connect ECONNREFUSED 127.0.0.1:5432',
+      });
     } finally {
       db.health = real;
       await server.close();

@@ -41,7 +41,9 @@ describe('knowledge check', () => {
   });
 
   it('requires an official source', async () => {
-    const pressOnly = GOOD.replace('https://vneid.gov.vn\n', 'https://example.com/news\n').replace(/  - http:\/\/m\.doisong.*\n/, '').replace(/  - https:\/\/dantri.*\n/, '');
+    const pressOnly = GOOD.replace('https://vneid.gov.vn\n', 'https://example.com/news\n')
+      .replace(/  - http:\/\/m\.doisong.*\n/, '')
+      .replace(/  - https:\/\/dantri.*\n/, '');
     expect(await problemsFor('vneid-quen-mat-khau.md', pressOnly)).toContainEqual(expect.stringMatching(/no official source/));
   });
 

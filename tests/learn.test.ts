@@ -15,7 +15,10 @@ cpSync(KNOWLEDGE, dir, { recursive: true });
 rmSync(join(dir, 'lessons'), { recursive: true, force: true });
 const course = join(dir, 'lessons', 'thu-nghiem');
 mkdirSync(course, { recursive: true });
-writeFileSync(join(course, 'course.yaml'), 'id: thu-nghiem\ntitle: Khóa thử nghiệm\ndescription: Hai bài ngắn.\naudience: mọi người\norder: 1\n');
+writeFileSync(
+  join(course, 'course.yaml'),
+  'id: thu-nghiem\ntitle: Khóa thử nghiệm\ndescription: Hai bài ngắn.\naudience: mọi người\norder: 1\n',
+);
 const lesson = (title: string, answer: number) =>
   `---\ntitle: ${title}\nguides: [vneid-cai-dat]\nquiz:\n  question: VNeID thật tải ở đâu?\n  options:\n    - Link người lạ gửi\n    - CH Play hoặc App Store\n    - Tệp APK\n  answer: ${answer}\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n---\nChỉ cài VNeID từ CH Play hoặc App Store.\n`;
 writeFileSync(join(course, '01-cai-dat.md'), lesson('Cài đúng ứng dụng', 2));
@@ -146,7 +149,10 @@ describe('daily lessons where nothing can be pushed', () => {
 
 describe('lesson checks', () => {
   it('reports bad quizzes, long bodies and broken guide links as file: problem', async () => {
-    writeFileSync(join(course, '03-sai.md'), `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`);
+    writeFileSync(
+      join(course, '03-sai.md'),
+      `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`,
+    );
     const { problems } = await loadCourses(dir, new Set(['vneid-cai-dat']));
     const text = problems.map((p) => `${p.file}: ${p.problem}`).join('\n');
     expect(text).toMatch(/03-sai\.md: the lesson has 950 characters/);

@@ -64,7 +64,11 @@ describe('privacy trace: personal numbers through every channel and the help des
   });
 
   const web = async (session: string, body: { text?: string; choice?: string }) => {
-    const res = await fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ session, ...body }) });
+    const res = await fetch(`${base}/api/chat`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ session, ...body }),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { replies: { text: string; choices: { id: string }[] }[] }).replies;
   };
@@ -88,17 +92,23 @@ describe('privacy trace: personal numbers through every channel and the help des
   const press = (userId: number, data: string, chat: number) =>
     tg({
       callback_query: {
-        id: `cb-${updateId}`, chat_instance: 'x', data,
+        id: `cb-${updateId}`,
+        chat_instance: 'x',
+        data,
         from: { id: userId, is_bot: false, first_name: 'Lan' },
         message: { message_id: 1, date: 0, chat: { id: chat, type: chat < 0 ? 'supergroup' : 'private', title: 'TNV' } },
       },
     });
   /** Every intake row handled (or failed): the turns behind the acknowledged webhooks have run. */
   const settled = () =>
-    waitUntil(async () => {
-      const [row] = await app.db.query<{ n: number }>(`select count(*)::int as n from inbound_updates where status = 'pending'`);
-      return row!.n === 0;
-    }, 'intake settled', 30_000);
+    waitUntil(
+      async () => {
+        const [row] = await app.db.query<{ n: number }>(`select count(*)::int as n from inbound_updates where status = 'pending'`);
+        return row!.n === 0;
+      },
+      'intake settled',
+      30_000,
+    );
 
   it('web, Telegram, Zalo, a help request, the relay both ways, /luu, a rating comment', async () => {
     const session = `privacy-${process.pid}`;
@@ -107,7 +117,10 @@ describe('privacy trace: personal numbers through every channel and the help des
     await web(session, { choice: 'human' });
     await web(session, { text: `cmnd cu ${PERSONAL.cmnd}, ma otp ${PERSONAL.otp} khong nhan duoc` });
     const confirm = await web(session, { choice: 'ticket:last' }).catch(() => []);
-    const ticket = Number(/#(\d+)/.exec(confirm.map((r) => r.text).join(' '))?.[1] ?? (await app.db.query<{ id: number }>('select max(id)::int as id from tickets'))[0]!.id);
+    const ticket = Number(
+      /#(\d+)/.exec(confirm.map((r) => r.text).join(' '))?.[1] ??
+        (await app.db.query<{ id: number }>('select max(id)::int as id from tickets'))[0]!.id,
+    );
     expect(ticket).toBeGreaterThan(0);
 
     // the volunteer claims in the group, relays both ways, saves an answer and closes
@@ -127,7 +140,9 @@ describe('privacy trace: personal numbers through every channel and the help des
     await zalo(`ma otp ${PERSONAL.otp} cua toi la gi, email ${PERSONAL.email}, cmnd ${PERSONAL.cmnd}`, 'z-privacy-1');
     await settled();
 
-    const [closed] = await app.db.query<{ status: string; rating: number | null }>('select status, rating from tickets where id = $1', [ticket]);
+    const [closed] = await app.db.query<{ status: string; rating: number | null }>('select status, rating from tickets where id = $1', [
+      ticket,
+    ]);
     expect(closed).toMatchObject({ status: 'closed', rating: 5 });
 
     // every row of every table, as text
@@ -136,7 +151,8 @@ describe('privacy trace: personal numbers through every channel and the help des
     for (const { name } of tables) {
       const rows = await app.db.query<{ row: string }>(`select row_to_json(t)::text as row from "${name}" t`);
       for (const { row } of rows) {
-        for (const [kind, value] of Object.entries(PERSONAL)) if (row.includes(value)) leaks.push(`${name}: ${kind} in ${row.slice(0, 160)}`);
+        for (const [kind, value] of Object.entries(PERSONAL))
+          if (row.includes(value)) leaks.push(`${name}: ${kind} in ${row.slice(0, 160)}`);
       }
     }
     expect(leaks).toEqual([]);

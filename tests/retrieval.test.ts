@@ -36,7 +36,13 @@ describe('retrieval on the real guides', () => {
   it('ranks accented and diacritic-free questions alike', async () => {
     for (const q of ['Cài VNeID thật ở đâu', 'Thẻ căn cước khác CCCD thế nào', 'Nộp hồ sơ dịch vụ công trực tuyến']) {
       const a = await app.asker.ask(q);
-      const b = await app.asker.ask(q.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/đ/g, 'd').replace(/Đ/g, 'D'));
+      const b = await app.asker.ask(
+        q
+          .normalize('NFD')
+          .replace(/[\u0300-\u036f]/g, '')
+          .replace(/đ/g, 'd')
+          .replace(/Đ/g, 'D'),
+      );
       expect(b.candidates[0]?.guideId).toBe(a.candidates[0]?.guideId);
     }
   });
@@ -79,7 +85,10 @@ describe('ingestion', () => {
     expect(first.unchanged).toBe(first.guides);
 
     const file = join(dir, 'guides/vneid-quen-mat-khau.md');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('  - I forgot my VNeID password', '  - I forgot my VNeID password\n  - mật khẩu bị quên mất tiêu'));
+    writeFileSync(
+      file,
+      readFileSync(file, 'utf8').replace('  - I forgot my VNeID password', '  - I forgot my VNeID password\n  - mật khẩu bị quên mất tiêu'),
+    );
     rmSync(join(dir, 'guides/binh-dan-hoc-vu-so.md'));
     const related = join(dir, 'guides');
     for (const name of ['to-cong-nghe-so-cong-dong.md', 'vneid-cai-dat.md']) {
@@ -91,7 +100,9 @@ describe('ingestion', () => {
     expect(second.removed).toBe(1);
     expect(second.updated).toBeGreaterThanOrEqual(1);
     expect(second.unchanged).toBe(second.guides - second.updated);
-    const [row] = await app.db.query<{ n: string }>(`select count(*) n from chunks where guide_id = 'vneid-quen-mat-khau' and text = 'mật khẩu bị quên mất tiêu'`);
+    const [row] = await app.db.query<{ n: string }>(
+      `select count(*) n from chunks where guide_id = 'vneid-quen-mat-khau' and text = 'mật khẩu bị quên mất tiêu'`,
+    );
     expect(Number(row!.n)).toBe(1);
     expect(await app.db.query(`select 1 from guides where id = 'binh-dan-hoc-vu-so'`)).toEqual([]);
 

@@ -28,8 +28,19 @@ describe('choice codecs', () => {
   });
 
   it('parse refuses anything that does not fit: other names, missing or extra parts, bad values', () => {
-    for (const id of ['quiz:vneid:2', 'quiz:vneid:2:3:4', 'quiz:vneid:x:1', 'quiz:vneid:-1:1', 'quiz::1:1', "quiz:a' or 1=1:1:1", 'QUIZ:vneid:1:1',
-      'course:vneid:1:1', 'quiz:vneid:1.0:1', 'quiz:vneid: 1:1', 'quiz:vneid:1234567890123456:1']) {
+    for (const id of [
+      'quiz:vneid:2',
+      'quiz:vneid:2:3:4',
+      'quiz:vneid:x:1',
+      'quiz:vneid:-1:1',
+      'quiz::1:1',
+      "quiz:a' or 1=1:1:1",
+      'QUIZ:vneid:1:1',
+      'course:vneid:1:1',
+      'quiz:vneid:1.0:1',
+      'quiz:vneid: 1:1',
+      'quiz:vneid:1234567890123456:1',
+    ]) {
       expect(quiz.parse(id), id).toBeUndefined();
     }
     expect(vote.parse('fb:sideways:1')).toBeUndefined();
@@ -42,7 +53,10 @@ describe('choice codecs', () => {
   });
 
   it('a typed number or label picks a pending choice', () => {
-    const pending = [{ id: 'a', label: '📘 Khóa một' }, { id: 'b', label: 'Hai' }];
+    const pending = [
+      { id: 'a', label: '📘 Khóa một' },
+      { id: 'b', label: 'Hai' },
+    ];
     expect(matchChoice('2', pending)?.id).toBe('b');
     expect(matchChoice('số 1', pending)?.id).toBe('a');
     expect(matchChoice('khoa mot', pending)?.id).toBe('a');
@@ -65,18 +79,28 @@ describe('the conversation core with stub features', () => {
   /** Each stub answers with its name, so the reply says which one the core routed to. */
   function core(options: { intercept?: boolean } = {}) {
     const features: Feature[] = [
-      { name: 'interceptor', intercept: async (turn) => (options.intercept && turn.text !== 'let through' ? [reply('intercepted')] : undefined) },
+      {
+        name: 'interceptor',
+        intercept: async (turn) => (options.intercept && turn.text !== 'let through' ? [reply('intercepted')] : undefined),
+      },
       {
         name: 'stubs',
         commands: { same: { description: 'a command', run: said('command') } },
         phrases: { same: said('phrase'), 'xin chao': said('phrase') },
-        choices: [on(pick, async (_turn, { n }) => [reply(`pick:${n}`, [{ id: pick.make({ n: n + 1 }), label: 'next' }])]), on(open, async (_t, { n }) => [reply(`open:${n}`)])],
+        choices: [
+          on(pick, async (_turn, { n }) => [reply(`pick:${n}`, [{ id: pick.make({ n: n + 1 }), label: 'next' }])]),
+          on(open, async (_t, { n }) => [reply(`open:${n}`)]),
+        ],
         media: said('media'),
         observe: async (turn) => {
           if (turn.text === 'boom') throw new Error('observer failed');
         },
       },
-      { name: 'screen', screen: async (turn) => (turn.text.includes('link') ? { replies: [reply('screened')], stop: turn.text === 'link only' } : undefined) },
+      {
+        name: 'screen',
+        screen: async (turn) =>
+          turn.text.includes('link') ? { replies: [reply('screened')], stop: turn.text === 'link only' } : undefined,
+      },
       { name: 'answer', text: said('text') },
     ];
     return new Conversation({ db, log: silentLogger, features, rateLimit: false });
@@ -110,8 +134,13 @@ describe('the conversation core with stub features', () => {
     expect(shown[0]!.shown).toEqual([]);
     // a feature that shows pick:1 to whoever writes
     const showing = new Conversation({
-      db, log: silentLogger, rateLimit: false,
-      features: [{ name: 'shows', text: async () => [reply('here', [{ id: pick.make({ n: 1 }), label: 'one' }])] }, { name: 'pick', choices: [on(pick, async (_t, { n }) => [reply(`pick:${n}`)])] }],
+      db,
+      log: silentLogger,
+      rateLimit: false,
+      features: [
+        { name: 'shows', text: async () => [reply('here', [{ id: pick.make({ n: 1 }), label: 'one' }])] },
+        { name: 'pick', choices: [on(pick, async (_t, { n }) => [reply(`pick:${n}`)])] },
+      ],
     });
     expect(await send(showing, a, { text: 'show me' })).toEqual(['here']);
     expect(await send(showing, a, { choice: 'pick:1' })).toEqual(['pick:1']);
@@ -125,8 +154,13 @@ describe('the conversation core with stub features', () => {
 
   it('a stale press is answered with the choices that are current', async () => {
     const c = new Conversation({
-      db, log: silentLogger, rateLimit: false,
-      features: [{ name: 'shows', text: async () => [reply('here', [{ id: pick.make({ n: 1 }), label: 'one' }])] }, { name: 'pick', choices: [on(pick, async () => [reply('picked')])] }],
+      db,
+      log: silentLogger,
+      rateLimit: false,
+      features: [
+        { name: 'shows', text: async () => [reply('here', [{ id: pick.make({ n: 1 }), label: 'one' }])] },
+        { name: 'pick', choices: [on(pick, async () => [reply('picked')])] },
+      ],
     });
     const u = user();
     await send(c, u, { text: 'hi' });
@@ -137,18 +171,33 @@ describe('the conversation core with stub features', () => {
   it('registering a command, phrase, choice name or feature name twice throws at start, naming both', () => {
     const run = said('x');
     const make = (a: Partial<Feature>, b: Partial<Feature>) => () =>
-      new Conversation({ db, log: silentLogger, features: [{ name: 'one', ...a }, { name: 'two', ...b }] });
-    expect(make({ commands: { huy: { description: '', run } } }, { commands: { HUY: { description: '', run } } })).toThrow(/command "\/huy" is registered by both one and two/);
-    expect(make({ phrases: { 'hủy': run } }, { phrases: { huy: run } })).toThrow(/phrase "huy" is registered by both one and two/);
+      new Conversation({
+        db,
+        log: silentLogger,
+        features: [
+          { name: 'one', ...a },
+          { name: 'two', ...b },
+        ],
+      });
+    expect(make({ commands: { huy: { description: '', run } } }, { commands: { HUY: { description: '', run } } })).toThrow(
+      /command "\/huy" is registered by both one and two/,
+    );
+    expect(make({ phrases: { hủy: run } }, { phrases: { huy: run } })).toThrow(/phrase "huy" is registered by both one and two/);
     expect(make({ choices: [on(pick, run)] }, { choices: [on(defineChoice('pick', {}), run)] })).toThrow(/choice "pick"/);
     expect(() => new Conversation({ db, log: silentLogger, features: [{ name: 'same' }, { name: 'same' }] })).toThrow(/feature "same"/);
     expect(make({ commands: { '/slash': { description: '', run } } }, {})).toThrow(/without the slash/);
   });
 
-  it('the command menu lists the features\' commands with their descriptions, hidden ones left out', () => {
+  it("the command menu lists the features' commands with their descriptions, hidden ones left out", () => {
     const c = new Conversation({
-      db, log: silentLogger,
-      features: [{ name: 'a', commands: { hoc: { description: 'Học', run: said('a') }, bi: { description: 'secret', run: said('a'), hidden: true } } }],
+      db,
+      log: silentLogger,
+      features: [
+        {
+          name: 'a',
+          commands: { hoc: { description: 'Học', run: said('a') }, bi: { description: 'secret', run: said('a'), hidden: true } },
+        },
+      ],
     });
     expect(c.registry.menu()).toEqual([{ command: 'hoc', description: 'Học' }]);
   });

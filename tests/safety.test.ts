@@ -7,7 +7,9 @@ import { KNOWLEDGE } from './helpers/app.ts';
 
 describe('redaction', () => {
   it('removes ID numbers, phone numbers, codes and e-mails, keeps hotlines and money', () => {
-    const { text, found } = redact('Số CCCD 001234567890, sđt 0912 345 678, mã OTP là 4821, email a.b@gmail.com, gọi 1900 0368, phí 500.000 đ');
+    const { text, found } = redact(
+      'Số CCCD 001234567890, sđt 0912 345 678, mã OTP là 4821, email a.b@gmail.com, gọi 1900 0368, phí 500.000 đ',
+    );
     expect(text).not.toMatch(/001234567890|0912|345 678|4821|gmail/);
     expect(text).toContain('[số định danh]');
     expect(text).toContain('[số điện thoại]');

@@ -27,7 +27,9 @@ describe.skipIf(!serverUp)('the PostgreSQL server (no pgvector)', () => {
     expect(server.app.db.kind).toBe('postgres');
     const applied = await server.app.db.query<{ name: string }>('select name from schema_migrations order by version');
     const vectorOnes = (await listMigrations()).filter((m) => m.requires.includes('vector')).map((m) => m.name);
-    expect(applied.map((r) => r.name)).toEqual((await listMigrations()).map((m) => m.name).filter((n) => server.app.db.hasVector || !vectorOnes.includes(n)));
+    expect(applied.map((r) => r.name)).toEqual(
+      (await listMigrations()).map((m) => m.name).filter((n) => server.app.db.hasVector || !vectorOnes.includes(n)),
+    );
   });
 
   it('answers from guides with lexical retrieval only', async () => {

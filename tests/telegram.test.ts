@@ -18,7 +18,14 @@ afterAll(async () => {
 });
 
 const channel = (maxRetryDelaySeconds = 5) =>
-  new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log, maxRetryDelaySeconds });
+  new TelegramChannel({
+    token: fake.token,
+    apiRoot: fake.apiRoot,
+    conversation: app.conversation,
+    db: app.db,
+    log: app.log,
+    maxRetryDelaySeconds,
+  });
 const toChat = (chatId: number) => fake.sent().filter((c) => Number(c.body.chat_id) === chatId);
 
 describe('Telegram over long polling (grammY runner against a fake Bot API)', () => {
@@ -55,7 +62,15 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
 
     // pressing a button: the callback query is answered and the choice handled
     const related = buttons.find((b) => b.callback_data.startsWith('guide:'))!;
-    fake.push({ callback_query: { id: 'cb1', chat_instance: 'x', from: { id: 501, is_bot: false, first_name: 'Bà' }, message: { message_id: 1, date: 0, chat: { id: 501, type: 'private' } }, data: related.callback_data } });
+    fake.push({
+      callback_query: {
+        id: 'cb1',
+        chat_instance: 'x',
+        from: { id: 501, is_bot: false, first_name: 'Bà' },
+        message: { message_id: 1, date: 0, chat: { id: 501, type: 'private' } },
+        data: related.callback_data,
+      },
+    });
     await fake.waitFor(() => toChat(501).length > 1);
     expect(fake.sent('answerCallbackQuery').some((c) => c.body.callback_query_id === 'cb1')).toBe(true);
     expect(toChat(501)[1]!.body.text).toContain(related.text.replace('📄 ', ''));
@@ -91,7 +106,9 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
     fake.push(textUpdate('xin chao', 505));
     await fake.waitFor(() => fake.calls.some((c) => c.method === 'sendMessage' && Number(c.body.chat_id) === 505));
     await new Promise((r) => setTimeout(r, 200));
-    const [row] = await app.db.query<{ reachable: boolean }>(`select reachable from users where channel = 'telegram' and external_id = '505'`);
+    const [row] = await app.db.query<{ reachable: boolean }>(
+      `select reachable from users where channel = 'telegram' and external_id = '505'`,
+    );
     expect(row!.reachable).toBe(false);
   });
 });
@@ -169,7 +186,11 @@ describe('channel start-up', () => {
     await new Promise<void>((ok) => closed.listen(0, '127.0.0.1', ok));
     const port = (closed.address() as { port: number }).port;
     await new Promise((ok) => closed.close(ok));
-    const broken = { ...app, log, config: { ...app.config, TELEGRAM_BOT_TOKEN: '123456:' + 'x'.repeat(30), TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` } };
+    const broken = {
+      ...app,
+      log,
+      config: { ...app.config, TELEGRAM_BOT_TOKEN: '123456:' + 'x'.repeat(30), TELEGRAM_API_ROOT: `http://127.0.0.1:${port}` },
+    };
     const started = await startChannels(broken, server);
     expect(started.stops).toHaveLength(0);
     expect(lines.join('\n')).toMatch(/telegram: not connected/);
@@ -255,7 +276,9 @@ describe('lesson pictures', () => {
     expect(photo.photo).toMatchObject({ filename: 'ten-trang-that-gia.png' });
     expect(photo.photo.bytes).toBeGreaterThan(10_000);
     expect(photo.caption).toMatch(/Bài 4\/5[\s\S]*❓ Trang nào dưới đây là trang thật của VNeID\?/);
-    expect(photo.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toEqual([1, 2, 3, 4].map((n) => `quiz:an-toan-tren-mang:4:${n}`));
+    expect(photo.reply_markup.inline_keyboard.flat().map((b: { callback_data: string }) => b.callback_data)).toEqual(
+      [1, 2, 3, 4].map((n) => `quiz:an-toan-tren-mang:4:${n}`),
+    );
 
     const server = await createServer(app);
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
@@ -263,8 +286,16 @@ describe('lesson pictures', () => {
       const res = await fetch(`${base}${card.image!.path}`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-type')).toBe('image/png');
-      expect(Buffer.from(await res.arrayBuffer()).subarray(1, 4).toString()).toBe('PNG');
-      for (const bad of ['/lesson-images/an-toan-tren-mang/..%2F..%2Fpackage.json', '/lesson-images/an-toan-tren-mang/course.yaml', '/lesson-images/khong-co/ten-trang-that-gia.png']) {
+      expect(
+        Buffer.from(await res.arrayBuffer())
+          .subarray(1, 4)
+          .toString(),
+      ).toBe('PNG');
+      for (const bad of [
+        '/lesson-images/an-toan-tren-mang/..%2F..%2Fpackage.json',
+        '/lesson-images/an-toan-tren-mang/course.yaml',
+        '/lesson-images/khong-co/ten-trang-that-gia.png',
+      ]) {
         expect((await fetch(`${base}${bad}`)).status, bad).toBe(404);
       }
     } finally {
@@ -280,8 +311,17 @@ describe('a course on Telegram', () => {
     tg.startPolling();
     const chat = 801;
     const press = (data: string) =>
-      fake.push({ callback_query: { id: `cb-${Math.random()}`, chat_instance: 'x', from: { id: chat, is_bot: false, first_name: 'Ông' }, message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } }, data } });
-    const buttons = (i: number) => (toChat(chat)[i]!.body.reply_markup?.inline_keyboard ?? []).flat() as { text: string; callback_data: string }[];
+      fake.push({
+        callback_query: {
+          id: `cb-${Math.random()}`,
+          chat_instance: 'x',
+          from: { id: chat, is_bot: false, first_name: 'Ông' },
+          message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } },
+          data,
+        },
+      });
+    const buttons = (i: number) =>
+      (toChat(chat)[i]!.body.reply_markup?.inline_keyboard ?? []).flat() as { text: string; callback_data: string }[];
     fake.push(textUpdate('/hoc', chat));
     await fake.waitFor(() => toChat(chat).length >= 1);
     press(buttons(0).find((b) => b.callback_data === 'course:vneid-tu-a-den-z')!.callback_data);
@@ -289,7 +329,12 @@ describe('a course on Telegram', () => {
     expect(toChat(chat)[1]!.body.text).toMatch(/Bài 1\/7[\s\S]*❓/);
     const options = buttons(1);
     const answerOf = async (position: number) =>
-      (await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = $1`, [position]))[0]!.quiz.answer;
+      (
+        await app.db.query<{ quiz: { answer: number } }>(
+          `select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = $1`,
+          [position],
+        )
+      )[0]!.quiz.answer;
     const right = options[(await answerOf(1)) - 1]!.callback_data;
     const wrong = options.find((o) => o.callback_data !== right)!.callback_data;
     press(wrong);

@@ -22,7 +22,9 @@ describe('normalisation', () => {
 });
 
 describe('abbreviations', () => {
-  const { map, problems } = parseAbbreviations('sdt: số điện thoại\nmk: mật khẩu\ncccd: [căn cước công dân, thẻ căn cước]\nbang lai: giấy phép lái xe\n');
+  const { map, problems } = parseAbbreviations(
+    'sdt: số điện thoại\nmk: mật khẩu\ncccd: [căn cước công dân, thẻ căn cước]\nbang lai: giấy phép lái xe\n',
+  );
   it('parses the editable list, keys folded', () => {
     expect(problems).toEqual([]);
     expect(map.get('sdt')).toEqual([['so', 'dien', 'thoai']]);
@@ -50,7 +52,13 @@ describe('abbreviations', () => {
 });
 
 describe('spelling', () => {
-  const vocab = new Map([['tru', 10], ['sinh', 12], ['cuoc', 20], ['tuoi', 8], ['khau', 9]]);
+  const vocab = new Map([
+    ['tru', 10],
+    ['sinh', 12],
+    ['cuoc', 20],
+    ['tuoi', 8],
+    ['khau', 9],
+  ]);
   it('fixes Vietnamese confusions and one-letter typos against known words', () => {
     expect(correctWord('chu', vocab)).toBe('tru'); // tạm chú → tạm trú
     expect(correctWord('xinh', vocab)).toBe('sinh');

@@ -18,7 +18,11 @@ afterAll(async () => {
 });
 
 const chat = (body: unknown, raw = false) =>
-  fetch(`${base}/api/chat`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: raw ? (body as string) : JSON.stringify(body) });
+  fetch(`${base}/api/chat`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: raw ? (body as string) : JSON.stringify(body),
+  });
 
 describe('web chat over HTTP', () => {
   it('serves the chat page', async () => {

@@ -50,7 +50,10 @@ describe('Zalo client (undici)', () => {
     const wrapped = zaloText('xin chào', 'u7');
     expect(parseZaloUpdate(wrapped)).toMatchObject({ kind: 'text', text: 'xin chào', userId: 'u7', group: false });
     expect(parseZaloUpdate(wrapped.result)).toMatchObject({ kind: 'text', userId: 'u7' });
-    const image = { event_name: 'message.image.received', message: { from: { id: 'u8' }, chat: { id: 'u8', chat_type: 'PRIVATE' }, photo_url: 'https://x/y.jpg', message_id: 'i1', date: 1 } };
+    const image = {
+      event_name: 'message.image.received',
+      message: { from: { id: 'u8' }, chat: { id: 'u8', chat_type: 'PRIVATE' }, photo_url: 'https://x/y.jpg', message_id: 'i1', date: 1 },
+    };
     expect(parseZaloUpdate(image)).toMatchObject({ kind: 'media', mediaType: 'photo' });
     expect(parseZaloUpdate({ ...image, event_name: 'message.sticker.received' })).toMatchObject({ kind: 'media', mediaType: 'sticker' });
     expect(parseZaloUpdate({ ...image, event_name: 'message.unsupported.received' })).toMatchObject({ kind: 'other' });
@@ -143,7 +146,11 @@ describe('Zalo webhook', () => {
     await zalo?.stop();
   });
   const post = (body: unknown, header?: string) =>
-    fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...(header ? { [ZALO_SECRET_HEADER]: header } : {}) }, body: JSON.stringify(body) });
+    fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(header ? { [ZALO_SECRET_HEADER]: header } : {}) },
+      body: JSON.stringify(body),
+    });
 
   it('registers with a secret and refuses a forged one', async () => {
     expect(fake.calls.find((c) => c.method === 'setWebhook')!.body.secret_token).toBe(secret());
@@ -193,7 +200,11 @@ describe('Zalo webhook', () => {
   it('ignores malformed bodies', async () => {
     const before = fake.calls.length;
     expect((await post({ nonsense: true }, secret())).status).toBe(200);
-    const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', [ZALO_SECRET_HEADER]: secret() }, body: '{broken' });
+    const res = await fetch(base + path, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', [ZALO_SECRET_HEADER]: secret() },
+      body: '{broken',
+    });
     expect(res.status).toBe(400);
     await zalo.idle();
     expect(fake.calls.slice(before)).toEqual([]);
@@ -216,7 +227,13 @@ describe('a lesson with a picture on Zalo', () => {
   it('is one sendPhoto: the public URL of the picture, the card with numbered options as caption', async () => {
     const { getLesson } = await import('../src/learn/store.ts');
     const { renderLesson } = await import('../src/learn/render.ts');
-    const zalo = new ZaloChannel({ client: client(), conversation: app.conversation, db: app.db, log: app.log, publicUrl: 'https://bot.example.vn/' });
+    const zalo = new ZaloChannel({
+      client: client(),
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+      publicUrl: 'https://bot.example.vn/',
+    });
     expect(zalo.output).toMatchObject({ name: 'zalo', capabilities: { buttons: false, maxText: 1900, photos: true } });
     await zalo.output.send('zp1', [renderLesson((await getLesson(app.db, 'an-toan-tren-mang', 4))!)]);
     const [call, ...more] = fake.sent('zp1');
@@ -236,11 +253,16 @@ describe('a course on Zalo (numbered choices)', () => {
     await say('/hoc');
     expect(fake.sent('zc1')[0]!.body.text).toMatch(/1\. 📘 VNeID từ A đến Z/);
     await say('1');
-    const [lesson, ...more] = fake.sent('zc1').slice(1).map((c) => c.body.text as string);
+    const [lesson, ...more] = fake
+      .sent('zc1')
+      .slice(1)
+      .map((c) => c.body.text as string);
     expect(more).toEqual([]);
     expect(lesson).toMatch(/Bài 1\/7[\s\S]*\n\n❓ .*\n\n1\. /);
     expect(lesson!.length).toBeLessThan(2000);
-    const [row] = await app.db.query<{ quiz: { answer: number } }>(`select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`);
+    const [row] = await app.db.query<{ quiz: { answer: number } }>(
+      `select quiz from lessons where course_id = 'vneid-tu-a-den-z' and position = 1`,
+    );
     await say(String(row!.quiz.answer));
     expect(fake.sent('zc1').at(-1)!.body.text).toMatch(/Đúng rồi[\s\S]*1\. ➡️ Bài tiếp theo\n2\. 🌙 Để mai/);
     await zalo.stop();

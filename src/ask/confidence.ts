@@ -21,7 +21,10 @@ export function phrasing(asked: ReadonlySet<string>, phrasings: readonly Readonl
 }
 
 /** The evidence `confidence()` weighs. */
-export type Evidence = Pick<Candidate, 'share' | 'coverage' | 'pairs' | 'margin' | 'known' | 'phrased' | 'phrasing' | 'vector' | 'trigram' | 'agreement'>;
+export type Evidence = Pick<
+  Candidate,
+  'share' | 'coverage' | 'pairs' | 'margin' | 'known' | 'phrased' | 'phrasing' | 'vector' | 'trigram' | 'agreement'
+>;
 
 /**
  * The features of the logistic model, each about 0–1 and relative to the question and the corpus, so that they mean
@@ -30,7 +33,18 @@ export type Evidence = Pick<Candidate, 'share' | 'coverage' | 'pairs' | 'margin'
  * all, whether a known phrasing is contained, and whether the paraphrase and typo retrievers agree.
  */
 export function confidenceFeatures(c: Evidence): number[] {
-  return [c.share, c.coverage, c.pairs, Math.max(0, Math.min(1, c.margin)), c.known, c.phrased, c.phrasing, c.vector, c.trigram, c.agreement / 3];
+  return [
+    c.share,
+    c.coverage,
+    c.pairs,
+    Math.max(0, Math.min(1, c.margin)),
+    c.known,
+    c.phrased,
+    c.phrasing,
+    c.vector,
+    c.trigram,
+    c.agreement / 3,
+  ];
 }
 
 /**

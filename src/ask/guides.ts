@@ -19,8 +19,17 @@ export interface StoredGuide {
 
 export async function getGuide(db: Queryable, id: string): Promise<StoredGuide | undefined> {
   const [row] = await db.query<{
-    id: string; kind: 'guide' | 'faq'; pages: string[] | null; title: string; sources: string[]; last_verified: string; answer: string; steps: string[];
-    notes: string[]; warnings: string[]; related: { id: string; title: string }[] | null;
+    id: string;
+    kind: 'guide' | 'faq';
+    pages: string[] | null;
+    title: string;
+    sources: string[];
+    last_verified: string;
+    answer: string;
+    steps: string[];
+    notes: string[];
+    warnings: string[];
+    related: { id: string; title: string }[] | null;
   }>(
     `select g.id, g.kind, g.pages, g.title, g.sources, to_char(g.last_verified, 'YYYY-MM-DD') as last_verified, g.answer, g.steps, g.notes, g.warnings,
             (select jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title) order by array_position(g.related, r.id))

@@ -5,7 +5,14 @@ import type { AskResult } from './asker.ts';
 export async function recordAsk(db: Queryable, userId: number | null, redactedQuestion: string, result: AskResult): Promise<number> {
   const [row] = await db.query<{ id: string }>(
     `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, $4, $5, $6) returning id`,
-    [userId, redactedQuestion.slice(0, 2000), result.candidates[0]?.guideId ?? null, result.confidence, result.decision !== 'answer', result.latencyMs],
+    [
+      userId,
+      redactedQuestion.slice(0, 2000),
+      result.candidates[0]?.guideId ?? null,
+      result.confidence,
+      result.decision !== 'answer',
+      result.latencyMs,
+    ],
   );
   return Number(row!.id);
 }

@@ -220,7 +220,10 @@ export function fuse(
 ): Map<string, number> {
   const top = Math.max(0, ...lexical.values());
   return new Map(
-    pool.map((id) => [id, (top ? (lexical.get(id) ?? 0) / top : 0) + fusion.vector * (vector.get(id) ?? 0) + fusion.trigram * (trigram.get(id) ?? 0)]),
+    pool.map((id) => [
+      id,
+      (top ? (lexical.get(id) ?? 0) / top : 0) + fusion.vector * (vector.get(id) ?? 0) + fusion.trigram * (trigram.get(id) ?? 0),
+    ]),
   );
 }
 

@@ -13,8 +13,8 @@ import { ZaloClient } from './zalo/client.ts';
 
 /** What the messaging channels need of the process. */
 export interface ChannelDeps {
-  config: Pick<Config, 'PUBLIC_URL' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_PUSH_PER_SECOND'>
-    & Pick<Config, 'ZALO_BOT_TOKEN' | 'ZALO_API_BASE' | 'ZALO_PUSH_PER_SECOND'>;
+  config: Pick<Config, 'PUBLIC_URL' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_PUSH_PER_SECOND'> &
+    Pick<Config, 'ZALO_BOT_TOKEN' | 'ZALO_API_BASE' | 'ZALO_PUSH_PER_SECOND'>;
   log: Logger;
   db: Db;
   conversation: Conversation;

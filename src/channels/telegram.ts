@@ -25,8 +25,16 @@ export const TELEGRAM_SECRET_HEADER = 'x-telegram-bot-api-secret-token';
 
 /** Non-text messages, by the field Telegram sets, and the media type the core understands. */
 const MEDIA: [string, string][] = [
-  ['photo', 'photo'], ['document', 'photo'], ['contact', 'contact'], ['voice', 'voice'], ['audio', 'voice'],
-  ['video', 'video'], ['video_note', 'video'], ['sticker', 'sticker'], ['location', 'location'], ['animation', 'sticker'],
+  ['photo', 'photo'],
+  ['document', 'photo'],
+  ['contact', 'contact'],
+  ['voice', 'voice'],
+  ['audio', 'voice'],
+  ['video', 'video'],
+  ['video_note', 'video'],
+  ['sticker', 'sticker'],
+  ['location', 'location'],
+  ['animation', 'sticker'],
 ];
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
@@ -75,7 +83,9 @@ export class TelegramChannel {
     const timeoutSeconds = 40;
     this.bot = new Bot(options.token, { client: { timeoutSeconds, ...(options.apiRoot ? { apiRoot: options.apiRoot } : {}) } });
     // 429: wait retry_after (capped) and retry; network errors surface at once (start-up reports them, replies fail fast).
-    this.bot.api.config.use(autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }));
+    this.bot.api.config.use(
+      autoRetry({ maxRetryAttempts: 3, maxDelaySeconds: options.maxRetryDelaySeconds ?? 30, rethrowHttpErrors: true }),
+    );
     this.intakes = new ChannelIntake({ ...(options.intake ? { shared: options.intake } : {}), db: options.db, log: options.log });
     this.intake = this.intakes.intake;
     this.intake.register(TELEGRAM_CHANNEL, {
@@ -169,7 +179,6 @@ export class TelegramChannel {
     return entries;
   }
 
-
   /** As a turn starts: a pressed button is acknowledged, and "typing…" stays on while the answer is prepared. */
   private begin(item: IntakeItem): () => void {
     const api = this.bot.api;
@@ -243,11 +252,15 @@ const isId = (v: unknown): v is number => typeof v === 'number' && Number.isSafe
  * object, no integer update_id, `text` that is not a string, no sender) is ignored with `warn`.
  */
 export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id' | 'username'>): TelegramParse {
-  if (!isObject(body)) return { ignore: `body is ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}, not an update`, warn: true };
+  if (!isObject(body))
+    return { ignore: `body is ${Array.isArray(body) ? 'an array' : body === null ? 'null' : typeof body}, not an update`, warn: true };
   if (!isId(body.update_id)) return { ignore: 'no integer update_id', warn: true };
   const key = String(body.update_id);
   const person = (from: Record<string, any>) => {
-    const name = [from.first_name, from.last_name].filter((p): p is string => typeof p === 'string' && p !== '').map(cleanText).join(' ');
+    const name = [from.first_name, from.last_name]
+      .filter((p): p is string => typeof p === 'string' && p !== '')
+      .map(cleanText)
+      .join(' ');
     return { userId: String(from.id), ...(name ? { displayName: name } : {}) };
   };
   // in the user's private chat, its id (the user id) is where pushes to them go
@@ -263,12 +276,18 @@ export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id'
 
   const callback = body.callback_query;
   if (callback !== undefined) {
-    if (!isObject(callback) || !isObject(callback.from) || !isId(callback.from.id) || typeof callback.id !== 'string') return { ignore: 'callback_query without sender or id', warn: true };
+    if (!isObject(callback) || !isObject(callback.from) || !isId(callback.from.id) || typeof callback.id !== 'string')
+      return { ignore: 'callback_query without sender or id', warn: true };
     if (typeof callback.data !== 'string') return { ignore: 'callback_query without data', warn: false };
     const chat = isObject(callback.message) && isObject(callback.message.chat) ? callback.message.chat : undefined;
     const chatId = chat && isId(chat.id) ? chat.id : callback.from.id;
     const group = !!chat && chat.type !== 'private';
-    return work(chatId, !group, { ...person(callback.from), kind: 'choice', choice: cleanText(callback.data).slice(0, 64), ...(group ? { inGroup: true } : {}) }, { callback: callback.id });
+    return work(
+      chatId,
+      !group,
+      { ...person(callback.from), kind: 'choice', choice: cleanText(callback.data).slice(0, 64), ...(group ? { inGroup: true } : {}) },
+      { callback: callback.id },
+    );
   }
 
   const message = body.message;
@@ -282,7 +301,8 @@ export function parseTelegramUpdate(body: unknown, bot: Pick<UserFromGetMe, 'id'
     let text = cleanText(message.text);
     if (group) {
       const mention = new RegExp(`@${bot.username}\\b`, 'i');
-      const replyTo = isObject(message.reply_to_message) && isObject(message.reply_to_message.from) ? message.reply_to_message.from.id : undefined;
+      const replyTo =
+        isObject(message.reply_to_message) && isObject(message.reply_to_message.from) ? message.reply_to_message.from.id : undefined;
       if (mention.test(text)) text = text.replace(mention, '').trim();
       else if (replyTo !== bot.id) return { ignore: 'group message not addressed to the bot', warn: false };
     }

@@ -43,13 +43,17 @@ export async function registerWebChat(app: FastifyInstance, conversation: Conver
   let page: Promise<string> | undefined;
   app.get('/', async (_req, res) => {
     page ??= readFile(PAGE, 'utf8');
-    return res.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(await page);
+    return res
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-cache')
+      .send(await page);
   });
 
   // Messages the bot sends on its own (a volunteer's replies, notices): the page polls for them.
   app.get('/api/inbox', { config: { rateLimit: perMinute ? { max: 4 * perMinute, timeWindow: 60_000 } : false } }, async (req, res) => {
     const { session, after } = req.query as { session?: unknown; after?: unknown };
-    if (typeof session !== 'string' || !SESSION.test(session)) return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
+    if (typeof session !== 'string' || !SESSION.test(session))
+      return res.code(400).send({ error: 'session must be 8–64 letters, digits, "-" or "_"' });
     const cursor = typeof after === 'string' && /^\d{1,15}$/.test(after) ? Number(after) : 0;
     const taken = await takeWebPushes(db, WEB_CHANNEL, session, cursor);
     return { replies: taken.replies.map(toWebReply), cursor: taken.cursor };
@@ -63,7 +67,8 @@ export async function registerWebChat(app: FastifyInstance, conversation: Conver
     }
     const text = typeof body.text === 'string' ? body.text : undefined;
     const choice = typeof body.choice === 'string' && body.choice.length <= 64 ? body.choice : undefined;
-    if (text === undefined && choice === undefined) return res.code(400).send({ error: 'send "text" (a string) or "choice" (a choice id)' });
+    if (text === undefined && choice === undefined)
+      return res.code(400).send({ error: 'send "text" (a string) or "choice" (a choice id)' });
     const replies = await conversation.handle({
       channel: WEB_CHANNEL,
       userId: body.session,

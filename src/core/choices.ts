@@ -76,7 +76,9 @@ export function defineChoice<const F extends Record<string, FieldKind>>(
       }
       const id = parts.join(':');
       if (Buffer.byteLength(id) > MAX_CHOICE_ID_BYTES) {
-        throw new Error(`choice id "${id}" is ${Buffer.byteLength(id)} bytes; Telegram accepts ${MAX_CHOICE_ID_BYTES}: shorten or hash the field`);
+        throw new Error(
+          `choice id "${id}" is ${Buffer.byteLength(id)} bytes; Telegram accepts ${MAX_CHOICE_ID_BYTES}: shorten or hash the field`,
+        );
       }
       return id;
     },

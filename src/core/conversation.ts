@@ -89,7 +89,13 @@ export class Conversation {
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
     if (replies.length) await showReplies(db, user.id, replies);
-    if (replies.length) await logMessages(db, user.id, 'out', replies.map((r) => redact(r.text).text));
+    if (replies.length)
+      await logMessages(
+        db,
+        user.id,
+        'out',
+        replies.map((r) => redact(r.text).text),
+      );
     return { userId: user.id, replies };
   }
 
@@ -119,7 +125,8 @@ export class Conversation {
     const typed = matchChoice(text, user.pending);
     if (typed) {
       const route = this.registry.choices.get(choiceName(typed.id));
-      if (route?.codec.parse(typed.id) !== undefined) return route.handle({ ...turn, choice: { id: typed.id, name: route.codec.name } }, typed.id);
+      if (route?.codec.parse(typed.id) !== undefined)
+        return route.handle({ ...turn, choice: { id: typed.id, name: route.codec.name } }, typed.id);
     }
     if (!text) return [reply(EMPTY)];
     if (text.length > this.maxChars) return [reply(TOO_LONG(this.maxChars))];

@@ -27,7 +27,8 @@ export class Registry {
       claim('feature', f.name, f.name);
       for (const [name, command] of Object.entries(f.commands ?? {})) {
         const key = name.toLowerCase();
-        if (!/^[a-z0-9_]{1,32}$/.test(key)) throw new Error(`command "${name}" of ${f.name}: use 1–32 letters, digits or "_", without the slash`);
+        if (!/^[a-z0-9_]{1,32}$/.test(key))
+          throw new Error(`command "${name}" of ${f.name}: use 1–32 letters, digits or "_", without the slash`);
         claim('command', `/${key}`, f.name);
         this.commands.set(key, command);
       }

@@ -21,7 +21,11 @@ export interface User {
  * it differs from the user id, cleared when it is the user id; without one the stored address stays.
  */
 export async function upsertUser(
-  db: Queryable, channel: string, externalId: string, displayName?: string, address?: string,
+  db: Queryable,
+  channel: string,
+  externalId: string,
+  displayName?: string,
+  address?: string,
 ): Promise<User> {
   const [row] = await db.query<{ id: string; display_name: string | null; pending: Choice[] | null; shown: string[] }>(
     `insert into users (channel, external_id, display_name, push_address) values ($1, $2, $3, nullif($4::text, $2))
@@ -78,11 +82,10 @@ export async function offerChoices(db: Queryable, userId: number, choices: reado
 
 /** Stores messages of one user (already redacted), in order, in one statement. */
 export async function logMessages(db: Queryable, userId: number, direction: 'in' | 'out', texts: readonly string[]): Promise<void> {
-  await db.query('insert into messages (user_id, direction, text) select $1, $2, t from unnest($3::text[]) with ordinality as m(t, n) order by n', [
-    userId,
-    direction,
-    texts,
-  ]);
+  await db.query(
+    'insert into messages (user_id, direction, text) select $1, $2, t from unnest($3::text[]) with ordinality as m(t, n) order by n',
+    [userId, direction, texts],
+  );
 }
 
 /** A user who blocked the bot: no more pushes are tried (a message from them makes them reachable again). */

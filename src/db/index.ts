@@ -13,7 +13,8 @@ export { DataDirLockedError } from './lock.ts';
  * `memory` opens a throw-away embedded database (tests, `cli eval --db memory`), a copy of `loadDataDir` when given.
  */
 export async function openDb(
-  config: Pick<Config, 'DATABASE_URL' | 'pgliteDir'> & Partial<Pick<Config, 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'>>,
+  config: Pick<Config, 'DATABASE_URL' | 'pgliteDir'> &
+    Partial<Pick<Config, 'DATABASE_CONNECT_TIMEOUT_MS' | 'DATABASE_STATEMENT_TIMEOUT_MS'>>,
   log: Logger,
   options: { memory?: boolean; loadDataDir?: Blob } = {},
 ): Promise<Db> {
@@ -26,7 +27,9 @@ export async function openDb(
         })
       : await openPglite(config.pgliteDir, log);
   if (!db.hasVector) {
-    log.warn('the PostgreSQL server has no pgvector extension: retrieval runs lexical-only (full-text + trigram). Install pgvector for vector search.');
+    log.warn(
+      'the PostgreSQL server has no pgvector extension: retrieval runs lexical-only (full-text + trigram). Install pgvector for vector search.',
+    );
   }
   try {
     await migrate(db, log);

@@ -20,7 +20,11 @@ export async function listMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
   return Promise.all(
     files.map(async (name) => {
       const sql = await readFile(dir + name, 'utf8');
-      const requires = /^--\s*requires:\s*(.+)$/m.exec(sql)?.[1]?.split(',').map((s) => s.trim()) ?? [];
+      const requires =
+        /^--\s*requires:\s*(.+)$/m
+          .exec(sql)?.[1]
+          ?.split(',')
+          .map((s) => s.trim()) ?? [];
       return { version: Number.parseInt(name, 10), name, sql, requires };
     }),
   );

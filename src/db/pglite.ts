@@ -23,7 +23,9 @@ export async function openPglite(dir?: string, log?: Logger, options: { loadData
       ...(options.loadDataDir ? { loadDataDir: options.loadDataDir } : {}),
       extensions: { vector, pg_trgm, unaccent },
     });
-    await pg.exec('create extension if not exists vector; create extension if not exists pg_trgm; create extension if not exists unaccent;');
+    await pg.exec(
+      'create extension if not exists vector; create extension if not exists pg_trgm; create extension if not exists unaccent;',
+    );
   } catch (err) {
     lock?.release();
     throw err;

@@ -90,7 +90,14 @@ export class Answerer implements AskAnswerer {
       const result = await untilAborted(condense(this.options.model, this.options.prompts, { history, question: hidden, signal }), signal);
       const ms = performance.now() - started;
       if (!result.question) return { ...plain, ms, ...(result.usage ? { usage: result.usage } : {}) };
-      return { vault, hidden: result.question, question: vault.reveal(result.question), condensed: result.question, ms, ...(result.usage ? { usage: result.usage } : {}) };
+      return {
+        vault,
+        hidden: result.question,
+        question: vault.reveal(result.question),
+        condensed: result.question,
+        ms,
+        ...(result.usage ? { usage: result.usage } : {}),
+      };
     } catch (err) {
       this.options.log.warn({ err: (err as Error).message }, 'llm: condensing the follow-up failed; searching with the message as written');
       return { ...plain, ms: performance.now() - started };
@@ -167,12 +174,29 @@ export class Answerer implements AskAnswerer {
     return guide ? [guide] : [];
   }
 
-  private async record(askId: number, outcome: Outcome, violations: unknown[], prepared: Prepared, usage: Usage | undefined, ms: number): Promise<void> {
+  private async record(
+    askId: number,
+    outcome: Outcome,
+    violations: unknown[],
+    prepared: Prepared,
+    usage: Usage | undefined,
+    ms: number,
+  ): Promise<void> {
     await this.options.db
       .query(
         `insert into generations (ask_id, model, prompt_version, outcome, violations, condensed, prompt_tokens, completion_tokens, latency_ms)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-        [askId, this.model, this.options.prompts.version, outcome, JSON.stringify(violations), prepared.condensed ?? null, usage?.prompt ?? null, usage?.completion ?? null, ms],
+        [
+          askId,
+          this.model,
+          this.options.prompts.version,
+          outcome,
+          JSON.stringify(violations),
+          prepared.condensed ?? null,
+          usage?.prompt ?? null,
+          usage?.completion ?? null,
+          ms,
+        ],
       )
       .catch((err: Error) => this.options.log.error({ err: err.message }, 'llm: could not record the generation'));
   }
@@ -189,7 +213,9 @@ async function guideSources(db: Queryable, guides: readonly StoredGuide[]): Prom
     [ids],
   );
   return guides
-    .map((g) => [`### ${g.title}`, ...rows.filter((r) => r.guide_id === g.id).map((r) => r.text), `Trang chính thức: ${g.sources[0]}`].join('\n\n'))
+    .map((g) =>
+      [`### ${g.title}`, ...rows.filter((r) => r.guide_id === g.id).map((r) => r.text), `Trang chính thức: ${g.sources[0]}`].join('\n\n'),
+    )
     .join('\n\n');
 }
 

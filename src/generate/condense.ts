@@ -10,8 +10,48 @@ import { render, type Prompts } from './prompts.ts';
  */
 
 /** Folded openings and phrases of a message that leans on what was said before. */
-const OPENINGS = ['con', 'the con', 'vay', 'vay con', 'vay thi', 'the thi', 'neu', 'con neu', 'nhung', 'nhung neu', 'roi', 'sau do', 'tiep theo', 'lo', 'and', 'but', 'what if', 'what about', 'how about', 'and if', 'then'];
-const PHRASES = ['thi sao', 'the nao nua', 'cai do', 'cai nay', 'buoc do', 'buoc nay', 'buoc tren', 'o tren', 'vua noi', 'ban noi', 'nhu vay', 'van the', 'lam tiep', 'that step', 'that one', 'instead', 'the same'];
+const OPENINGS = [
+  'con',
+  'the con',
+  'vay',
+  'vay con',
+  'vay thi',
+  'the thi',
+  'neu',
+  'con neu',
+  'nhung',
+  'nhung neu',
+  'roi',
+  'sau do',
+  'tiep theo',
+  'lo',
+  'and',
+  'but',
+  'what if',
+  'what about',
+  'how about',
+  'and if',
+  'then',
+];
+const PHRASES = [
+  'thi sao',
+  'the nao nua',
+  'cai do',
+  'cai nay',
+  'buoc do',
+  'buoc nay',
+  'buoc tren',
+  'o tren',
+  'vua noi',
+  'ban noi',
+  'nhu vay',
+  'van the',
+  'lam tiep',
+  'that step',
+  'that one',
+  'instead',
+  'the same',
+];
 /** Messages this short are read as follow-ups when there was a recent exchange. */
 const SHORT_WORDS = 3;
 /** Turns older than this are a new conversation. */

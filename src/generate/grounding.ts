@@ -23,7 +23,8 @@ const AMOUNT = /(?<![\p{L}\d])(\d+(?:[.,]\d+)*)\s*(đồng|đ|vnđ|vnd|nghìn|ng
 const FREE = ['mien phi', 'free', 'khong mat phi', 'khong ton phi', 'khong thu phi', 'khong mat tien', 'khong ton tien', 'free of charge'];
 const SLASH_DATE = /(?<![\d/])(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}|\d{2}))?(?![\d/])/g;
 const WORD_DATE = /\bngay (\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?/g;
-const URL = /(?:https?:\/\/)?(?:[a-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info|io|app|me|xyz|top|site|online|link|ly|co|cc|tk|ml|apk)(?::\d+)?(?:\/[^\s)\]"'”>,]*)?/gi;
+const URL =
+  /(?:https?:\/\/)?(?:[a-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info|io|app|me|xyz|top|site|online|link|ly|co|cc|tk|ml|apk)(?::\d+)?(?:\/[^\s)\]"'”>,]*)?/gi;
 const LABEL = /\*\*(.+?)\*\*|["“«]([^"”»\n]{2,80})["”»]/gs;
 
 /** The violations of `answer` against `sources`; `question` also counts as a source for quoted words. */
@@ -72,7 +73,10 @@ function numbers(text: string): { text: string; digits: string; groups: string[]
   return [...text.matchAll(DIGIT_RUN)].map((m) => ({
     text: m[0],
     digits: m[0].replace(/\D/g, ''),
-    groups: m[0].split(/[ .,-]/).map((g) => g.replace(/\D/g, '')).filter(Boolean),
+    groups: m[0]
+      .split(/[ .,-]/)
+      .map((g) => g.replace(/\D/g, ''))
+      .filter(Boolean),
   }));
 }
 
@@ -80,7 +84,23 @@ function looksLikePhone(digits: string): boolean {
   return /^(0|84|1800|1900|11[345]$)/.test(digits) || digits.length >= 8;
 }
 
-const UNIT: Record<string, string> = { đồng: 'd', đ: 'd', vnđ: 'd', vnd: 'd', nghìn: 'k', ngàn: 'k', ngan: 'k', nghin: 'k', k: 'k', triệu: 'm', trieu: 'm', tỷ: 'b', tỉ: 'b', ty: 'b', '%': '%' };
+const UNIT: Record<string, string> = {
+  đồng: 'd',
+  đ: 'd',
+  vnđ: 'd',
+  vnd: 'd',
+  nghìn: 'k',
+  ngàn: 'k',
+  ngan: 'k',
+  nghin: 'k',
+  k: 'k',
+  triệu: 'm',
+  trieu: 'm',
+  tỷ: 'b',
+  tỉ: 'b',
+  ty: 'b',
+  '%': '%',
+};
 
 function amounts(text: string): { text: string; key: string }[] {
   return [...text.matchAll(AMOUNT)].map((m) => {
@@ -105,11 +125,16 @@ function dates(text: string): { text: string; key: string; short: string; parts:
 
 /** Sources as comparable address text: lower case, no scheme, no "www.". */
 function urlText(text: string): string {
-  return text.toLowerCase().replace(/https?:\/\//g, '').replace(/(?<![a-z0-9-])www\./g, '');
+  return text
+    .toLowerCase()
+    .replace(/https?:\/\//g, '')
+    .replace(/(?<![a-z0-9-])www\./g, '');
 }
 
 function normalUrl(url: string): string {
-  return urlText(url).replace(/[.,;:!?]+$/, '').replace(/\/+$/, '');
+  return urlText(url)
+    .replace(/[.,;:!?]+$/, '')
+    .replace(/\/+$/, '');
 }
 
 function escape(text: string): string {

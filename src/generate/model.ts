@@ -54,7 +54,11 @@ export class OpenAIChatModel implements ChatModel {
     this.model = options.model;
     this.temperature = options.temperature ?? 0.2;
     // No retries: a citizen is waiting, and the vetted guide is a good answer to fall back on at once.
-    this.client = new OpenAI({ apiKey: options.apiKey ?? 'not-needed', ...(options.baseURL ? { baseURL: options.baseURL } : {}), maxRetries: 0 });
+    this.client = new OpenAI({
+      apiKey: options.apiKey ?? 'not-needed',
+      ...(options.baseURL ? { baseURL: options.baseURL } : {}),
+      maxRetries: 0,
+    });
   }
 
   async complete(messages: readonly ChatMessage[], options: CompleteOptions): Promise<Completion> {

@@ -31,7 +31,9 @@ export class Vault {
    * `nameAs` instead ("bạn"): stored replies are redacted by pattern, and a name alone has none to catch it.
    */
   reveal(text: string, nameAs?: string): string {
-    return text.replace(PLACEHOLDER, (m, stem: string) => (nameAs !== undefined && stem === STEM.name ? nameAs : (this.byPlaceholder.get(m) ?? m)));
+    return text.replace(PLACEHOLDER, (m, stem: string) =>
+      nameAs !== undefined && stem === STEM.name ? nameAs : (this.byPlaceholder.get(m) ?? m),
+    );
   }
 
   private placeholderOf(kind: PersonalKind, value: string): string {
@@ -47,4 +49,3 @@ export class Vault {
     return placeholder;
   }
 }
-

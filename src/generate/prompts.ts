@@ -76,7 +76,9 @@ export async function loadPrompts(dir: string): Promise<Prompts> {
     else loaded[name] = parsed;
   }
   if (problems.length) throw new PromptError(problems.join('\n'));
-  const version = `${Object.values(loaded).map((p) => `${p.name}@${p.version}`).join(' ')}#${hash.digest('hex').slice(0, 8)}`;
+  const version = `${Object.values(loaded)
+    .map((p) => `${p.name}@${p.version}`)
+    .join(' ')}#${hash.digest('hex').slice(0, 8)}`;
   return { ...loaded, version };
 }
 
@@ -90,7 +92,8 @@ function parsePrompt(name: PromptName, file: string, source: string): Prompt | s
   } catch (err) {
     return `${file}: the header is not valid YAML: ${(err as Error).message.split('\n')[0]}`;
   }
-  if (meta.version === undefined || meta.version === null || String(meta.version).trim() === '') return `${file}: the header needs "version:"`;
+  if (meta.version === undefined || meta.version === null || String(meta.version).trim() === '')
+    return `${file}: the header needs "version:"`;
   const variables = (meta.variables ?? {}) as Record<string, unknown>;
   if (typeof variables !== 'object' || Array.isArray(variables)) return `${file}: "variables:" must map each variable to what it means`;
   const body = source.slice(header[0].length).trim();
@@ -102,11 +105,18 @@ function parsePrompt(name: PromptName, file: string, source: string): Prompt | s
   }
   const used = [...new Set([...body.matchAll(VARIABLE)].map((m) => m[1]!))];
   const undocumented = used.filter((v) => !documented.includes(v));
-  if (undocumented.length) return `${file}: uses {{${undocumented.join('}}, {{')}}} but does not document it under "variables:" in the header`;
+  if (undocumented.length)
+    return `${file}: uses {{${undocumented.join('}}, {{')}}} but does not document it under "variables:" in the header`;
   const missing = (REQUIRED[name] ?? []).filter((v) => !used.includes(v));
   if (missing.length) return `${file}: must use {{${missing.join('}}, {{')}}} (and document it in the header)`;
   if (!body) return `${file}: has no text after the header`;
-  return { name, file, version: String(meta.version).trim(), variables: Object.fromEntries(documented.map((v) => [v, String(variables[v])])), body };
+  return {
+    name,
+    file,
+    version: String(meta.version).trim(),
+    variables: Object.fromEntries(documented.map((v) => [v, String(variables[v])])),
+    body,
+  };
 }
 
 /** The prompt's text with its variables filled in. Throws on a variable without a value (a bug in the caller). */

@@ -10,8 +10,18 @@ import { forgottenBefore, type Desk } from './desk.ts';
 import { isOnDuty } from './duty.ts';
 import * as say from './render.ts';
 import {
-  commentTicket, createDraft, event, lastQuestion, moveTicket, openTicketOf, queuePosition, queueTicket, rateTicket, skipComment,
-  typicalWaitMinutes, type Ticket,
+  commentTicket,
+  createDraft,
+  event,
+  lastQuestion,
+  moveTicket,
+  openTicketOf,
+  queuePosition,
+  queueTicket,
+  rateTicket,
+  skipComment,
+  typicalWaitMinutes,
+  type Ticket,
 } from './tickets.ts';
 
 /**

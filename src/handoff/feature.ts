@@ -20,15 +20,25 @@ export type { HandoffDeps, HandoffSettings } from './desk.ts';
 
 /** Whole messages that ask for a person. */
 const PHRASES = [
-  'cho tôi gặp người thật', 'gặp người thật', 'nói chuyện với người', 'nói chuyện với người thật', 'tình nguyện viên',
-  'hỏi tình nguyện viên', 'cần người giúp',
+  'cho tôi gặp người thật',
+  'gặp người thật',
+  'nói chuyện với người',
+  'nói chuyện với người thật',
+  'tình nguyện viên',
+  'hỏi tình nguyện viên',
+  'cần người giúp',
 ];
 
 export function handoffFeature(deps: HandoffDeps): Feature {
   const desk = openDesk(deps);
-  const act = <R>(action: (desk: Desk, turn: Turn) => Promise<R>) => (turn: Turn) => action(desk, turn);
+  const act =
+    <R>(action: (desk: Desk, turn: Turn) => Promise<R>) =>
+    (turn: Turn) =>
+      action(desk, turn);
   const volunteerCommand = (description: string, action: (desk: Desk, turn: Turn) => Promise<Reply[]>): Command => ({
-    description: `Tình nguyện viên: ${description}`, run: act(action), hidden: true,
+    description: `Tình nguyện viên: ${description}`,
+    run: act(action),
+    hidden: true,
   });
   const open = act(openRequest);
   return {

@@ -17,7 +17,12 @@ export const channelName = (channel: string) => CHANNEL_NAMES[channel] ?? channe
 
 /** What volunteers call a citizen: stable per citizen, never a phone number or platform id. */
 export function pseudonym(citizenId: number): string {
-  const code = createHash('sha256').update(`binhdan-citizen:${citizenId}`).digest('base64url').replace(/[^A-Za-z0-9]/g, '').slice(0, 4).toUpperCase();
+  const code = createHash('sha256')
+    .update(`binhdan-citizen:${citizenId}`)
+    .digest('base64url')
+    .replace(/[^A-Za-z0-9]/g, '')
+    .slice(0, 4)
+    .toUpperCase();
   return `Người dân ${code}`;
 }
 
@@ -29,7 +34,13 @@ export const ASK_PROBLEM = (last?: string) =>
     [...(last ? [{ id: HANDOFF.sendLast, label: '✅ Gửi câu vừa hỏi' }] : []), { id: HANDOFF.cancel, label: '✖️ Thôi, không cần' }],
   );
 
-export function queuedConfirmation(ticket: Ticket, position: number, onDuty: boolean, dutyHours: readonly [number, number], waitMinutes: number): Reply {
+export function queuedConfirmation(
+  ticket: Ticket,
+  position: number,
+  onDuty: boolean,
+  dutyHours: readonly [number, number],
+  waitMinutes: number,
+): Reply {
   const ahead = position <= 1 ? 'Bạn là người **tiếp theo** trong hàng chờ.' : `Bạn đang ở **vị trí ${position}** trong hàng chờ.`;
   const when = onDuty
     ? `Tình nguyện viên đang trực; thường bạn sẽ được trả lời trong khoảng **${waitMinutes} phút**.`
@@ -42,7 +53,9 @@ export function queuedConfirmation(ticket: Ticket, position: number, onDuty: boo
 }
 
 export const alreadyWaiting = (ticket: Ticket, position: number) =>
-  reply(`Yêu cầu **#${ticket.id}** của bạn đang chờ (vị trí ${position}). Tình nguyện viên sẽ nhắn bạn ngay tại đây. Gõ /huy nếu muốn hủy.`);
+  reply(
+    `Yêu cầu **#${ticket.id}** của bạn đang chờ (vị trí ${position}). Tình nguyện viên sẽ nhắn bạn ngay tại đây. Gõ /huy nếu muốn hủy.`,
+  );
 
 export const CANCELLED = reply('Đã hủy yêu cầu. Khi cần người giúp, bạn gõ /tinhnguyenvien nhé.');
 export const NOTHING_TO_CANCEL = reply('Bạn không có yêu cầu nào đang chờ.');
@@ -57,7 +70,10 @@ const IN_PERSON_TEXT =
   '• Công an xã/phường (các việc về VNeID, căn cước).\n' +
   '• Trung tâm phục vụ hành chính công của xã/phường (thủ tục, hồ sơ).';
 
-export const NO_ONLINE_HELP = reply(`Hiện chưa có tình nguyện viên trực tuyến trên kênh này. Bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}`, IN_PERSON);
+export const NO_ONLINE_HELP = reply(
+  `Hiện chưa có tình nguyện viên trực tuyến trên kênh này. Bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}`,
+  IN_PERSON,
+);
 
 export const nobodyCame = (ticket: Ticket, minutes: number) =>
   reply(

@@ -43,7 +43,10 @@ export async function handoffStats(db: Queryable, since?: Date): Promise<{ overa
 }
 
 /** Suggested guide updates volunteers saved, newest first, for content editors. */
-export async function guideSuggestions(db: Queryable, status = 'new'): Promise<{ id: number; question: string; answer: string; volunteer: string | null; created_at: Date }[]> {
+export async function guideSuggestions(
+  db: Queryable,
+  status = 'new',
+): Promise<{ id: number; question: string; answer: string; volunteer: string | null; created_at: Date }[]> {
   return db.query(
     `select s.id::int as id, s.question, s.answer, v.name as volunteer, s.created_at
        from guide_suggestions s left join volunteers v on v.id = s.volunteer_id where s.status = $1 order by s.id desc`,

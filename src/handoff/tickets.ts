@@ -35,16 +35,34 @@ const SELECT = `select ${ticketColumns('t', 'u')} from tickets t join users u on
 
 /** A row of {@link ticketColumns}, as a query returns it or as JSON (`to_jsonb`: numbers, and times as text). */
 export type TicketRow = {
-  id: string | number; citizen_id: string | number; status: TicketStatus; problem: string | null; volunteer_id: string | number | null;
-  created_at: Date | string; queued_at: Date | string | null; closed_at: Date | string | null; rating: number | null;
-  awaiting_comment: boolean; channel: string; address: string;
+  id: string | number;
+  citizen_id: string | number;
+  status: TicketStatus;
+  problem: string | null;
+  volunteer_id: string | number | null;
+  created_at: Date | string;
+  queued_at: Date | string | null;
+  closed_at: Date | string | null;
+  rating: number | null;
+  awaiting_comment: boolean;
+  channel: string;
+  address: string;
 };
 const time = (v: Date | string | null) => (v === null ? null : new Date(v));
 /** A {@link Ticket} from a row of {@link ticketColumns}. */
 export const ticketFromRow = (r: TicketRow): Ticket => ({
-  id: Number(r.id), citizenId: Number(r.citizen_id), status: r.status, problem: r.problem,
-  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id), createdAt: new Date(r.created_at), queuedAt: time(r.queued_at),
-  closedAt: time(r.closed_at), rating: r.rating, awaitingComment: r.awaiting_comment, channel: r.channel, address: r.address,
+  id: Number(r.id),
+  citizenId: Number(r.citizen_id),
+  status: r.status,
+  problem: r.problem,
+  volunteerId: r.volunteer_id === null ? null : Number(r.volunteer_id),
+  createdAt: new Date(r.created_at),
+  queuedAt: time(r.queued_at),
+  closedAt: time(r.closed_at),
+  rating: r.rating,
+  awaitingComment: r.awaiting_comment,
+  channel: r.channel,
+  address: r.address,
 });
 
 /** Request `id`, whatever its state. */
@@ -67,7 +85,12 @@ export async function heldBy(db: Queryable, volunteerId: number): Promise<Ticket
 
 /** Writes down what happened to a request (queued, claimed, rated…), for the figures and for audits. */
 export async function event(db: Queryable, ticketId: number, kind: string, volunteerId?: number | null, detail?: string): Promise<void> {
-  await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [ticketId, kind, volunteerId ?? null, detail ?? null]);
+  await db.query('insert into ticket_events (ticket_id, kind, volunteer_id, detail) values ($1, $2, $3, $4)', [
+    ticketId,
+    kind,
+    volunteerId ?? null,
+    detail ?? null,
+  ]);
 }
 
 /** Starts a request waiting for its problem line (a no-op when one is already open, e.g. a double tap). */
@@ -88,7 +111,14 @@ export async function queueTicket(db: Db, citizenId: number, problem: string, no
     );
     const id = row
       ? Number(row.id)
-      : Number((await tx.query<{ id: string }>(`insert into tickets (citizen_id, status, problem, created_at, queued_at) values ($1, 'waiting', $2, $3, $3) returning id`, [citizenId, problem, now]))[0]!.id);
+      : Number(
+          (
+            await tx.query<{ id: string }>(
+              `insert into tickets (citizen_id, status, problem, created_at, queued_at) values ($1, 'waiting', $2, $3, $3) returning id`,
+              [citizenId, problem, now],
+            )
+          )[0]!.id,
+        );
     await event(tx, id, 'queued');
     return (await getTicket(tx, id))!;
   });
@@ -96,7 +126,10 @@ export async function queueTicket(db: Db, citizenId: number, problem: string, no
 
 /** How many requests are ahead in the queue, plus this one (1 = next). */
 export async function queuePosition(db: Queryable, ticket: Ticket): Promise<number> {
-  const [row] = await db.query<{ n: number }>(`select count(*)::int as n from tickets where status = 'waiting' and (queued_at, id) <= ($1, $2)`, [ticket.queuedAt, ticket.id]);
+  const [row] = await db.query<{ n: number }>(
+    `select count(*)::int as n from tickets where status = 'waiting' and (queued_at, id) <= ($1, $2)`,
+    [ticket.queuedAt, ticket.id],
+  );
   return row!.n;
 }
 
@@ -149,7 +182,14 @@ export async function claimTicket(
  * Stores one relayed message (already redacted); the first volunteer message also sets the request's first-response
  * time, in the same statement.
  */
-export async function addTicketMessage(db: Queryable, ticketId: number, sender: 'citizen' | 'volunteer', text: string, volunteerId: number | null, now: Date): Promise<void> {
+export async function addTicketMessage(
+  db: Queryable,
+  ticketId: number,
+  sender: 'citizen' | 'volunteer',
+  text: string,
+  volunteerId: number | null,
+  now: Date,
+): Promise<void> {
   await db.query(
     `with stored as (insert into ticket_messages (ticket_id, sender, volunteer_id, text, created_at) values ($1, $2, $3, $4, $5))
      update tickets set first_response_at = coalesce(first_response_at, $5) where id = $1 and $2 = 'volunteer'`,
@@ -207,7 +247,11 @@ export async function skipComment(db: Queryable, citizenId: number, since: Date)
 }
 
 /** The last messages of the citizen's conversation with the bot (already redacted when stored), oldest first. */
-export async function recentConversation(db: Queryable, citizenId: number, limit = 8): Promise<{ direction: 'in' | 'out'; text: string }[]> {
+export async function recentConversation(
+  db: Queryable,
+  citizenId: number,
+  limit = 8,
+): Promise<{ direction: 'in' | 'out'; text: string }[]> {
   const rows = await db.query<{ direction: 'in' | 'out'; text: string }>(
     'select direction, text from messages where user_id = $1 order by id desc limit $2',
     [citizenId, limit],
@@ -264,7 +308,10 @@ export async function addGuideSuggestion(
   s: { ticketId: number; volunteerId: number; question: string; answer: string },
 ): Promise<void> {
   await db.query('insert into guide_suggestions (ticket_id, volunteer_id, question, answer) values ($1, $2, $3, $4)', [
-    s.ticketId, s.volunteerId, s.question, s.answer,
+    s.ticketId,
+    s.volunteerId,
+    s.question,
+    s.answer,
   ]);
 }
 

@@ -50,7 +50,13 @@ export async function sweepTickets(db: Db, settings: HandoffSettings, now: Date)
 export const TICKET_SWEEP_TASK = 'ticket-sweep';
 
 /** The sweeper as a background task (safe in every process); `kick` sends what it queued at once. */
-export function ticketSweepTask(options: { db: Db; settings: HandoffSettings; log: Logger; kick: () => void; everyMs?: number }): PeriodicTask {
+export function ticketSweepTask(options: {
+  db: Db;
+  settings: HandoffSettings;
+  log: Logger;
+  kick: () => void;
+  everyMs?: number;
+}): PeriodicTask {
   return {
     name: TICKET_SWEEP_TASK,
     everyMs: options.everyMs ?? 30_000,

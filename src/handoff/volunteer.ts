@@ -13,8 +13,17 @@ import { announcements } from './announce.ts';
 import { involvement, toCitizen, toVolunteer, type Desk } from './desk.ts';
 import * as say from './render.ts';
 import {
-  addGuideSuggestion, claimTicket, event, getTicket, heldBy, lastServedBy, lastVolunteerMessage, moveTicket, recentConversation,
-  waitingTickets, type Ticket,
+  addGuideSuggestion,
+  claimTicket,
+  event,
+  getTicket,
+  heldBy,
+  lastServedBy,
+  lastVolunteerMessage,
+  moveTicket,
+  recentConversation,
+  waitingTickets,
+  type Ticket,
 } from './tickets.ts';
 import { findVolunteer, INVITE_PATTERN, listVolunteers, redeemInvite, volunteerOf, type Volunteer } from './volunteers.ts';
 
@@ -77,12 +86,14 @@ async function handOver(tx: Queryable, ticket: Ticket, v: Volunteer, transferred
 type HeldAction = (desk: Desk, v: Volunteer, held: Ticket, turn: Turn) => Promise<Reply[]>;
 
 /** A command about the request the sender holds: run only for an active volunteer holding one (one lookup). */
-const holding = (action: HeldAction) => async (desk: Desk, turn: Turn): Promise<Reply[]> => {
-  const { volunteer, held } = await involvement(desk, turn.user.id);
-  if (!volunteer) return [say.NOT_A_VOLUNTEER];
-  if (!held) return [say.NOT_HOLDING];
-  return action(desk, volunteer, held, turn);
-};
+const holding =
+  (action: HeldAction) =>
+  async (desk: Desk, turn: Turn): Promise<Reply[]> => {
+    const { volunteer, held } = await involvement(desk, turn.user.id);
+    if (!volunteer) return [say.NOT_A_VOLUNTEER];
+    if (!held) return [say.NOT_HOLDING];
+    return action(desk, volunteer, held, turn);
+  };
 
 /** `/xong`: the request is closed and its citizen asked to rate it; the bot answers them again. */
 export const close = holding(async (desk, v, t) => {
@@ -115,12 +126,15 @@ export const transfer = holding(async (desk, v, t, turn) => {
   const to = await findVolunteer(desk.db, key);
   if (!to || to.id === v.id) return [say.noSuchVolunteer(key)];
   if (await heldBy(desk.db, to.id)) return [say.busyElsewhere(to.name)];
-  const moved = await desk.atomically(async (tx) => {
-    if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'active', volunteerId: to.id, now: desk.now(), heldBy: v.id }))) return false;
-    await event(tx, t.id, 'transferred', v.id, String(to.id));
-    await handOver(tx, (await getTicket(tx, t.id))!, to, true);
-    return true;
-  }).catch((err: { code?: string }) => (err.code === '23505' ? false : Promise.reject(err))); // `to` took one meanwhile
+  const moved = await desk
+    .atomically(async (tx) => {
+      if (!(await moveTicket(tx, t.id, { from: ['active'], to: 'active', volunteerId: to.id, now: desk.now(), heldBy: v.id })))
+        return false;
+      await event(tx, t.id, 'transferred', v.id, String(to.id));
+      await handOver(tx, (await getTicket(tx, t.id))!, to, true);
+      return true;
+    })
+    .catch((err: { code?: string }) => (err.code === '23505' ? false : Promise.reject(err))); // `to` took one meanwhile
   return [moved ? say.transferred(t.id, to.name) : say.transferFailed(t.id)];
 });
 

@@ -25,11 +25,21 @@ const SELECT = `select ${volunteerColumns('v', 'u')} from volunteers v join user
 
 /** A row of {@link volunteerColumns}, as a query returns it or as JSON (`to_jsonb`: ids as numbers). */
 export type VolunteerRow = {
-  id: string | number; user_id: string | number; name: string; active: boolean; channel: string; address: string;
+  id: string | number;
+  user_id: string | number;
+  name: string;
+  active: boolean;
+  channel: string;
+  address: string;
 };
 /** A {@link Volunteer} from a row of {@link volunteerColumns}. */
 export const volunteerFromRow = (r: VolunteerRow): Volunteer => ({
-  id: Number(r.id), userId: Number(r.user_id), name: r.name, channel: r.channel, address: r.address, active: r.active,
+  id: Number(r.id),
+  userId: Number(r.user_id),
+  name: r.name,
+  channel: r.channel,
+  address: r.address,
+  active: r.active,
 });
 
 /** The active volunteer this user is, if any: the server-side check before a volunteer action (see also involvement-store.ts). */
@@ -88,7 +98,10 @@ export async function anyVolunteerOn(db: Queryable, channels: readonly string[])
 
 /** What invite codes are made of: letters and digits without look-alikes (no 0/O, 1/I); a code is TNV-XXXX-XXXX. */
 const ALPHABET = 'ABCDEFGHJKLMNPQRSTUVWXYZ23456789';
-const hashCode = (code: string) => createHash('sha256').update(code.toUpperCase().replace(/[^A-Z0-9]/g, '')).digest('hex');
+const hashCode = (code: string) =>
+  createHash('sha256')
+    .update(code.toUpperCase().replace(/[^A-Z0-9]/g, ''))
+    .digest('hex');
 export const INVITE_PATTERN = /\bTNV-?[A-Z0-9]{4}-?[A-Z0-9]{4}\b/i;
 
 /** A one-time invite for a future volunteer named `name`; only its hash is stored. */
@@ -96,7 +109,9 @@ export async function createInvite(db: Queryable, name: string, validDays = 7, n
   const pick = () => Array.from({ length: 4 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
   const code = `TNV-${pick()}-${pick()}`;
   await db.query('insert into volunteer_invites (code_hash, name, expires_at) values ($1, $2, $3)', [
-    hashCode(code), name.trim().slice(0, 40), new Date(now.getTime() + validDays * 86_400_000),
+    hashCode(code),
+    name.trim().slice(0, 40),
+    new Date(now.getTime() + validDays * 86_400_000),
   ]);
   return code;
 }

@@ -137,13 +137,16 @@ export class Intake {
     if (this.started) return;
     this.started = true;
     if (this.options.releaseLeasesOnStart) {
-      await this.options.db.query(`update inbound_updates set lease_until = null, claimed_by = null where status = 'pending' and lease_until is not null`);
+      await this.options.db.query(
+        `update inbound_updates set lease_until = null, claimed_by = null where status = 'pending' and lease_until is not null`,
+      );
     }
     const tick = () => {
       this.timer = setTimeout(() => {
         if (this.stopped) return;
         this.kick();
-        if (Date.now() - this.lastPrune > 3_600_000) void this.prune().catch((err: Error) => this.options.log.warn({ err: err.message }, 'intake: prune failed'));
+        if (Date.now() - this.lastPrune > 3_600_000)
+          void this.prune().catch((err: Error) => this.options.log.warn({ err: err.message }, 'intake: prune failed'));
         tick();
       }, this.options.intervalMs ?? 2000);
       this.timer.unref?.();
@@ -201,7 +204,9 @@ export class Intake {
   async prune(now = new Date()): Promise<number> {
     this.lastPrune = Date.now();
     const cutoff = new Date(now.getTime() - (this.options.retentionMs ?? 7 * 86_400_000));
-    const rows = await this.options.db.query(`delete from inbound_updates where status <> 'pending' and received_at < $1 returning id`, [cutoff]);
+    const rows = await this.options.db.query(`delete from inbound_updates where status <> 'pending' and received_at < $1 returning id`, [
+      cutoff,
+    ]);
     // raw texts of rows another process finished
     for (const [id, { at }] of this.raw) if (Date.now() - at > 3_600_000) this.raw.delete(id);
     return rows.length;
@@ -275,11 +280,17 @@ export class Intake {
       await this.fail(row, item, `gave up after ${row.attempts - 1} tries that never finished (the process stopped)`);
       return;
     }
-    const renew = setInterval(() => {
-      void db
-        .query(`update inbound_updates set lease_until = now() + ($3::int * interval '1 millisecond') where id = $1 and claimed_by = $2`, [id, this.token, this.leaseMs])
-        .catch(() => {});
-    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    const renew = setInterval(
+      () => {
+        void db
+          .query(
+            `update inbound_updates set lease_until = now() + ($3::int * interval '1 millisecond') where id = $1 and claimed_by = $2`,
+            [id, this.token, this.leaseMs],
+          )
+          .catch(() => {});
+      },
+      Math.max(50, Math.floor(this.leaseMs / 3)),
+    );
     let stopBegin: (() => void) | void = undefined;
     try {
       try {
@@ -297,13 +308,19 @@ export class Intake {
           [id, this.token],
         );
         if (!done.length) throw new LostLease();
-        await enqueuePush(tx, ...replies.map((r) => ({ channel: row.channel, address: item.address, reply: r, recorded: true, ...(userId ? { userId } : {}) })));
+        await enqueuePush(
+          tx,
+          ...replies.map((r) => ({ channel: row.channel, address: item.address, reply: r, recorded: true, ...(userId ? { userId } : {}) })),
+        );
       });
       this.raw.delete(id);
       if (replies.length) this.options.signal?.kick();
     } catch (err) {
       if (err instanceof LostLease) {
-        log.warn({ channel: row.channel, update: id }, 'intake: lease lost while handling (another worker took the update); its replies are not queued');
+        log.warn(
+          { channel: row.channel, update: id },
+          'intake: lease lost while handling (another worker took the update); its replies are not queued',
+        );
         return;
       }
       const message = redact((err as Error).message ?? String(err)).text.slice(0, 500);
@@ -312,7 +329,10 @@ export class Intake {
         return;
       }
       const waitMs = this.options.backoffMs?.(row.attempts) ?? Math.min(1000 * 4 ** (row.attempts - 1), 60_000);
-      log.warn({ channel: row.channel, update: id, attempt: row.attempts, retryInMs: waitMs, err: message }, 'intake: turn failed; will try again');
+      log.warn(
+        { channel: row.channel, update: id, attempt: row.attempts, retryInMs: waitMs, err: message },
+        'intake: turn failed; will try again',
+      );
       await db
         .query(
           `update inbound_updates set lease_until = null, claimed_by = null, error = $3,
@@ -348,7 +368,10 @@ export class Intake {
       });
       this.raw.delete(id);
       this.options.signal?.kick();
-      log.error({ channel: row.channel, update: id, attempts: row.attempts, err: reason }, 'intake: update failed for good; the citizen was asked to send it again');
+      log.error(
+        { channel: row.channel, update: id, attempts: row.attempts, err: reason },
+        'intake: update failed for good; the citizen was asked to send it again',
+      );
     } catch (err) {
       if (err instanceof LostLease) return;
       log.error({ err: (err as Error).message, update: id }, 'intake: could not mark the update failed (it will be claimed again)');
@@ -356,7 +379,10 @@ export class Intake {
   }
 
   private async userIdOf(channel: string, externalId: string): Promise<number | undefined> {
-    const [u] = await this.options.db.query<{ id: string }>('select id from users where channel = $1 and external_id = $2', [channel, externalId]);
+    const [u] = await this.options.db.query<{ id: string }>('select id from users where channel = $1 and external_id = $2', [
+      channel,
+      externalId,
+    ]);
     return u ? Number(u.id) : undefined;
   }
 }

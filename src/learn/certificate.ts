@@ -16,7 +16,13 @@ export interface Certificate {
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 
 /** Issues (once per user and course) a certificate with a short verification code. */
-export async function issueCertificate(db: Queryable, userId: number, courseId: string, displayName: string, now: Date): Promise<Certificate> {
+export async function issueCertificate(
+  db: Queryable,
+  userId: number,
+  courseId: string,
+  displayName: string,
+  now: Date,
+): Promise<Certificate> {
   const code = Array.from({ length: 8 }, () => ALPHABET[randomInt(ALPHABET.length)]).join('');
   await db.query(
     `insert into certificates (code, user_id, course_id, display_name, course_title, issued_at)

@@ -60,7 +60,10 @@ const lessonSchema = z.object({
   guides: z.array(z.string().trim()).default([]),
   quiz: z.object({
     question: z.string().trim().min(3),
-    options: z.array(z.union([z.string(), z.number()]).transform(String)).min(LESSON_LIMITS.options[0], 'needs 2–4 options').max(LESSON_LIMITS.options[1], 'needs 2–4 options'),
+    options: z
+      .array(z.union([z.string(), z.number()]).transform(String))
+      .min(LESSON_LIMITS.options[0], 'needs 2–4 options')
+      .max(LESSON_LIMITS.options[1], 'needs 2–4 options'),
     answer: z.number().int(),
     explanation: z.string().trim().min(3),
   }),
@@ -72,14 +75,20 @@ const lessonSchema = z.object({
  * whole: a course missing a lesson would end early or skip a step. `guideIds` are the existing guides, for checking
  * the links.
  */
-export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<string>): Promise<{ courses: Course[]; problems: Problem[] }> {
+export async function loadCourses(
+  knowledgeDir: string,
+  guideIds: ReadonlySet<string>,
+): Promise<{ courses: Course[]; problems: Problem[] }> {
   const root = join(knowledgeDir, 'lessons');
   const shown = (p: string) => relative(process.cwd(), p) || p;
   const problems: Problem[] = [];
   const courses: Course[] = [];
   let folders: string[];
   try {
-    folders = (await readdir(root, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort();
+    folders = (await readdir(root, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return { courses, problems };
   }
@@ -91,7 +100,8 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
     try {
       const parsed = courseSchema.safeParse(parse(await readFile(manifest, 'utf8')));
       if (!parsed.success) {
-        for (const i of parsed.error.issues) problems.push({ file: shown(manifest), problem: `${String(i.path[0] ?? 'course')} ${i.message}` });
+        for (const i of parsed.error.issues)
+          problems.push({ file: shown(manifest), problem: `${String(i.path[0] ?? 'course')} ${i.message}` });
         continue;
       }
       meta = parsed.data;
@@ -126,17 +136,29 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
       const body = fm.content.trim();
       const lessonBefore = problems.length;
       if (!body) fail('the lesson has no text');
-      if (body.length > LESSON_LIMITS.bodyChars) fail(`the lesson has ${body.length} characters: longer than a phone screen (at most ${LESSON_LIMITS.bodyChars})`);
+      if (body.length > LESSON_LIMITS.bodyChars)
+        fail(`the lesson has ${body.length} characters: longer than a phone screen (at most ${LESSON_LIMITS.bodyChars})`);
       const card = title.length + body.length + quiz.question.length + quiz.options.reduce((n, o) => n + o.length + 6, 0) + 80;
-      if (card > LESSON_LIMITS.messageChars) fail(`lesson and quiz make a ${card}-character message: more than ${LESSON_LIMITS.messageChars} (shorten the text or the options)`);
+      if (card > LESSON_LIMITS.messageChars)
+        fail(`lesson and quiz make a ${card}-character message: more than ${LESSON_LIMITS.messageChars} (shorten the text or the options)`);
       if (image) {
-        const size = LESSON_IMAGE.test(image) ? await stat(join(dir, image)).then((st) => st.size, () => -1) : -2;
+        const size = LESSON_IMAGE.test(image)
+          ? await stat(join(dir, image)).then(
+              (st) => st.size,
+              () => -1,
+            )
+          : -2;
         if (size === -2) fail(`image "${image}" must be a .png or .jpg file name in the course folder (lower-case letters, digits, "-")`);
         else if (size === -1) fail(`image "${image}" is not in ${shown(dir)}`);
-        else if (size > LESSON_LIMITS.imageBytes) fail(`image "${image}" is ${Math.round(size / 1000)} kB: at most ${LESSON_LIMITS.imageBytes / 1000} kB (phones on slow networks)`);
-        if (card > LESSON_LIMITS.captionChars) fail(`a lesson with a picture is sent as its caption: ${card} characters, at most ${LESSON_LIMITS.captionChars}`);
+        else if (size > LESSON_LIMITS.imageBytes)
+          fail(
+            `image "${image}" is ${Math.round(size / 1000)} kB: at most ${LESSON_LIMITS.imageBytes / 1000} kB (phones on slow networks)`,
+          );
+        if (card > LESSON_LIMITS.captionChars)
+          fail(`a lesson with a picture is sent as its caption: ${card} characters, at most ${LESSON_LIMITS.captionChars}`);
       }
-      if (quiz.answer < 1 || quiz.answer > quiz.options.length) fail(`quiz.answer ${quiz.answer} is not one of the options (1–${quiz.options.length})`);
+      if (quiz.answer < 1 || quiz.answer > quiz.options.length)
+        fail(`quiz.answer ${quiz.answer} is not one of the options (1–${quiz.options.length})`);
       for (const g of guides) if (!guideIds.has(g)) fail(`guides "${g}" is not a guide id`);
       if (lessons.some((l) => l.position === position)) fail(`two lessons have number ${position}`);
       if (problems.length > lessonBefore) continue;
@@ -145,7 +167,8 @@ export async function loadCourses(knowledgeDir: string, guideIds: ReadonlySet<st
     if (!lessons.length && problems.length === before) problems.push({ file: shown(dir), problem: 'a course needs at least one lesson' });
     lessons.sort((a, b) => a.position - b.position);
     lessons.forEach((l, i) => {
-      if (l.position !== i + 1) problems.push({ file: l.file, problem: `lessons must be numbered 1, 2, 3… without gaps (expected ${i + 1})` });
+      if (l.position !== i + 1)
+        problems.push({ file: l.file, problem: `lessons must be numbered 1, 2, 3… without gaps (expected ${i + 1})` });
     });
     if (problems.length === before) courses.push({ ...meta, lessons });
   }

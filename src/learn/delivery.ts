@@ -96,15 +96,17 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
       );
     },
     async markRetry(db, row, token, { attempts, error, at }) {
-      await db.query(`update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`, [
-        row.id, attempts, storedError(error), at, token,
-      ]);
+      await db.query(
+        `update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`,
+        [row.id, attempts, storedError(error), at, token],
+      );
     },
     async markFailed(db, row, token, { attempts, error }) {
       await db.transaction(async (tx) => {
-        const [mine] = await tx.query(`update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`, [
-          row.id, attempts, storedError(error), token,
-        ]);
+        const [mine] = await tx.query(
+          `update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`,
+          [row.id, attempts, storedError(error), token],
+        );
         if (mine && error.kind === 'blocked') {
           await tx.query(`update subscriptions set paused = 'blocked' where id = $1`, [row.subscription_id]);
           await tx.query(markUnreachableSql('$1'), [row.user_id]);
@@ -112,10 +114,16 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
       });
     },
     async hold(db, row, token, until) {
-      await db.query('update outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3', [row.id, until, token]);
+      await db.query(
+        'update outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3',
+        [row.id, until, token],
+      );
     },
     async release(db, ids, token) {
-      await db.query(`update outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`, [ids, token]);
+      await db.query(
+        `update outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
+        [ids, token],
+      );
     },
   };
 }

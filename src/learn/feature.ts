@@ -3,7 +3,15 @@ import { on, type Feature, type Handler, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import { certificatePath, issueCertificate } from './certificate.ts';
 import {
-  courseChoice, coursesButton, coursesChoice, laterChoice, quizChoice, renderLesson, restartChoice, subscribeAtChoice, subscribeChoice,
+  courseChoice,
+  coursesButton,
+  coursesChoice,
+  laterChoice,
+  quizChoice,
+  renderLesson,
+  restartChoice,
+  subscribeAtChoice,
+  subscribeChoice,
 } from './render.ts';
 import { getSubscription, resumeIfPaused, subscribe, unsubscribe } from './subscriptions.ts';
 import { formatTime, parseTimeOfDay } from './time.ts';
@@ -35,10 +43,17 @@ export function learnFeature(deps: {
   const courses: Handler = async () => {
     const list = await listCourses(db);
     if (!list.length) return [reply('Hiện chưa có khóa học nào. Bạn quay lại sau nhé!')];
-    const text = ['📚 **Các khóa học ngắn** — mỗi bài đọc trong 1–2 phút, cuối bài có một câu hỏi nhỏ.', ...list.map((c, i) => `${i + 1}. **${c.title}** (${c.lessons} bài): ${c.description}`)].join('\n\n');
-    return [reply(text, list.map((c) => ({ id: courseChoice.make({ course: c.id }), label: `📘 ${c.title}` })))];
+    const text = [
+      '📚 **Các khóa học ngắn** — mỗi bài đọc trong 1–2 phút, cuối bài có một câu hỏi nhỏ.',
+      ...list.map((c, i) => `${i + 1}. **${c.title}** (${c.lessons} bài): ${c.description}`),
+    ].join('\n\n');
+    return [
+      reply(
+        text,
+        list.map((c) => ({ id: courseChoice.make({ course: c.id }), label: `📘 ${c.title}` })),
+      ),
+    ];
   };
-
 
   const open = async (turn: Turn, courseId: string): Promise<Reply[]> => {
     // a forged or stale id must not create an enrollment in a course that does not exist (foreign key)
@@ -96,7 +111,8 @@ export function learnFeature(deps: {
 
   const report: Handler = async (turn) => {
     const p = await progress(db, turn.user.id, now());
-    if (!p.courses.length) return [reply('Bạn chưa bắt đầu khóa học nào. Gõ /hoc để chọn một khóa nhé.', [coursesButton('📚 Xem các khóa học')])];
+    if (!p.courses.length)
+      return [reply('Bạn chưa bắt đầu khóa học nào. Gõ /hoc để chọn một khóa nhé.', [coursesButton('📚 Xem các khóa học')])];
     const lines = p.courses.map(
       (c) => `${c.completed ? '🎓' : '📘'} **${c.title}**: ${c.done}/${c.total} bài · trả lời đúng ${c.correct}/${c.answered} câu`,
     );
@@ -128,7 +144,14 @@ export function learnFeature(deps: {
     ];
   };
 
-  const HOURS: [number, number][] = [[6, 30], [7, 0], [8, 0], [12, 0], [18, 0], [20, 0]];
+  const HOURS: [number, number][] = [
+    [6, 30],
+    [7, 0],
+    [8, 0],
+    [12, 0],
+    [18, 0],
+    [20, 0],
+  ];
   const pickHour = async (courseId: string): Promise<Reply[]> => {
     if (!(await listCourses(db)).some((c) => c.id === courseId)) return [reply(GONE_COURSE)];
     return [
@@ -147,11 +170,20 @@ export function learnFeature(deps: {
     if (!course) return [reply('Khóa học này không còn nữa. Gõ /dangky để chọn khóa khác.')];
     await subscribe(db, turn.user.id, courseId, hour, minute, now());
     const night = hour >= 21 || hour < 7 ? ' (giờ này là buổi tối muộn/sáng sớm — bạn đã chọn nên mình vẫn gửi)' : '';
-    return [reply(`✅ Đã đăng ký! Mỗi ngày lúc **${formatTime(hour, minute)}**${night}, mình gửi một bài của khóa **${course.title}**.\nMuốn dừng: gõ /huy. Xem kết quả: /tiendo.`)];
+    return [
+      reply(
+        `✅ Đã đăng ký! Mỗi ngày lúc **${formatTime(hour, minute)}**${night}, mình gửi một bài của khóa **${course.title}**.\nMuốn dừng: gõ /huy. Xem kết quả: /tiendo.`,
+      ),
+    ];
   };
 
-  const cancel: Handler = async (turn) =>
-    [reply((await unsubscribe(db, turn.user.id)) ? '🛑 Đã dừng gửi bài mỗi ngày. Khi nào muốn học tiếp, gõ /dangky nhé.' : 'Bạn chưa đăng ký nhận bài mỗi ngày. Gõ /dangky để đăng ký.')];
+  const cancel: Handler = async (turn) => [
+    reply(
+      (await unsubscribe(db, turn.user.id))
+        ? '🛑 Đã dừng gửi bài mỗi ngày. Khi nào muốn học tiếp, gõ /dangky nhé.'
+        : 'Bạn chưa đăng ký nhận bài mỗi ngày. Gõ /dangky để đăng ký.',
+    ),
+  ];
 
   return {
     name: 'learn',

@@ -27,7 +27,10 @@ export const coursesButton = (label = '📚 Các khóa khác'): Choice => ({ id:
 export function renderLesson(lesson: LessonRow): Reply {
   const card = reply(
     `📘 ${lesson.courseTitle} · Bài ${lesson.position}/${lesson.total}\n**${lesson.title}**\n\n${lesson.body}\n\n❓ ${lesson.quiz.question}`,
-    lesson.quiz.options.map((o, i) => ({ id: quizChoice.make({ course: lesson.courseId, lesson: lesson.position, option: i + 1 }), label: o })),
+    lesson.quiz.options.map((o, i) => ({
+      id: quizChoice.make({ course: lesson.courseId, lesson: lesson.position, option: i + 1 }),
+      label: o,
+    })),
   );
   // with a picture, the card is its caption: still one message
   return lesson.image ? { ...card, image: { path: lessonImagePath(lesson.courseId, lesson.image), alt: lesson.title } } : card;

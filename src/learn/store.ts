@@ -29,15 +29,30 @@ export async function listCourses(db: Queryable): Promise<CourseRow[]> {
 }
 
 export async function getLesson(db: Queryable, courseId: string, position: number): Promise<LessonRow | undefined> {
-  const [row] = await db.query<{ title: string; body: string; image: string | null; quiz: LessonRow['quiz']; course_title: string; total: number }>(
+  const [row] = await db.query<{
+    title: string;
+    body: string;
+    image: string | null;
+    quiz: LessonRow['quiz'];
+    course_title: string;
+    total: number;
+  }>(
     `select l.title, l.body, l.image, l.quiz, c.title as course_title, (select count(*)::int from lessons x where x.course_id = c.id) as total
        from lessons l join courses c on c.id = l.course_id where l.course_id = $1 and l.position = $2`,
     [courseId, position],
   );
-  return row && {
-    courseId, courseTitle: row.course_title, position, total: row.total, title: row.title, body: row.body, quiz: row.quiz,
-    ...(row.image ? { image: row.image } : {}),
-  };
+  return (
+    row && {
+      courseId,
+      courseTitle: row.course_title,
+      position,
+      total: row.total,
+      title: row.title,
+      body: row.body,
+      quiz: row.quiz,
+      ...(row.image ? { image: row.image } : {}),
+    }
+  );
 }
 
 /** The user's place in a course, enrolling them if they are new to it. */
@@ -104,7 +119,13 @@ export async function progress(db: Queryable, userId: number, now: Date): Promis
     `select distinct to_char(answered_at at time zone '${TIME_ZONE}', 'YYYY-MM-DD') as day from quiz_answers where user_id = $1 order by day desc limit 400`,
     [userId],
   );
-  return { courses, streak: streakOf(days.map((d) => d.day), localDay(now)) };
+  return {
+    courses,
+    streak: streakOf(
+      days.map((d) => d.day),
+      localDay(now),
+    ),
+  };
 }
 
 /** Consecutive days ending today or yesterday, from distinct days sorted newest first. */

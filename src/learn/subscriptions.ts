@@ -33,7 +33,9 @@ export async function getSubscription(db: Queryable, userId: number): Promise<Su
     `select s.course_id, c.title, s.hour, s.minute, s.active, s.paused from subscriptions s join courses c on c.id = s.course_id where s.user_id = $1`,
     [userId],
   );
-  return row && { courseId: row.course_id, courseTitle: row.title, hour: row.hour, minute: row.minute, active: row.active, paused: row.paused };
+  return (
+    row && { courseId: row.course_id, courseTitle: row.title, hour: row.hour, minute: row.minute, active: row.active, paused: row.paused }
+  );
 }
 
 /** Any message from a user whose lessons were paused for inactivity resumes them (next one at their hour). */
@@ -43,7 +45,10 @@ export async function resumeIfPaused(db: Queryable, userId: number, now: Date): 
     [userId],
   );
   if (!row) return false;
-  await db.query(`update subscriptions set paused = null, next_due_at = $2 where user_id = $1`, [userId, nextLocalTime(now, row.hour, row.minute)]);
+  await db.query(`update subscriptions set paused = null, next_due_at = $2 where user_id = $1`, [
+    userId,
+    nextLocalTime(now, row.hour, row.minute),
+  ]);
   return true;
 }
 

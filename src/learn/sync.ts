@@ -7,7 +7,10 @@ import { courseHash, type Course } from './content.ts';
  */
 export async function syncCourses(db: Db, courses: Course[]): Promise<number> {
   const existing = new Map(
-    (await db.query<{ id: string; content_hash: string; retired: boolean }>('select id, content_hash, retired from courses')).map((r) => [r.id, r]),
+    (await db.query<{ id: string; content_hash: string; retired: boolean }>('select id, content_hash, retired from courses')).map((r) => [
+      r.id,
+      r,
+    ]),
   );
   let changed = 0;
   for (const c of courses) {

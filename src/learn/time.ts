@@ -6,8 +6,9 @@ import { fold } from '../text/normalize.ts';
  */
 export function parseTimeOfDay(text: string): { hour: number; minute: number } | undefined {
   const f = fold(text).replace(/\s+/g, ' ');
-  const m = /^(?:luc )?(\d{1,2})\s*(?:h|g|gio|:| )\s*(\d{1,2})?\s*(?:phut)?\s*(sang|trua|chieu|toi|dem)?$/.exec(f)
-    ?? /^(?:luc )?(\d{1,2})(?:h|g)?(\d{2})?\s*(sang|trua|chieu|toi|dem)?$/.exec(f.replace(/ /g, ''));
+  const m =
+    /^(?:luc )?(\d{1,2})\s*(?:h|g|gio|:| )\s*(\d{1,2})?\s*(?:phut)?\s*(sang|trua|chieu|toi|dem)?$/.exec(f) ??
+    /^(?:luc )?(\d{1,2})(?:h|g)?(\d{2})?\s*(sang|trua|chieu|toi|dem)?$/.exec(f.replace(/ /g, ''));
   if (!m) return undefined;
   let hour = Number(m[1]);
   const minute = m[2] ? Number(m[2]) : 0;

@@ -39,7 +39,10 @@ export function lessonTasks(options: {
       name: LESSON_DELIVERY_TASK,
       everyMs,
       async run(stopping) {
-        const r = await deliverBatch({ db: options.db, senders: options.senders, log: options.log, batchSize: 50, stopping, pauses: options.pauses }, new Date());
+        const r = await deliverBatch(
+          { db: options.db, senders: options.senders, log: options.log, batchSize: 50, stopping, pauses: options.pauses },
+          new Date(),
+        );
         return r.sent + r.failed + r.retried > 0;
       },
     },
@@ -54,7 +57,10 @@ export function startLessonWorker(options: {
   intervalMs?: number;
 }): () => Promise<void> {
   let kick = () => {};
-  const workers = runWorkers(lessonTasks({ ...options, everyMs: options.intervalMs, pauses: new Map(), scheduled: () => kick() }), options.log);
+  const workers = runWorkers(
+    lessonTasks({ ...options, everyMs: options.intervalMs, pauses: new Map(), scheduled: () => kick() }),
+    options.log,
+  );
   kick = () => workers.kick(LESSON_DELIVERY_TASK);
   return () => workers.stop();
 }

@@ -142,7 +142,10 @@ export async function sendBatch<R extends ClaimedRow>(source: PushSource<R>, opt
       await source.markSent(db, row, prepared.send, token, now);
       result.sent++;
     } catch (err) {
-      options.log?.error({ source: source.name, row: row.id, err: (err as Error).message }, 'sent, but not marked: it goes out again after its lease');
+      options.log?.error(
+        { source: source.name, row: row.id, err: (err as Error).message },
+        'sent, but not marked: it goes out again after its lease',
+      );
     }
   }
 
@@ -162,7 +165,10 @@ export async function sendBatch<R extends ClaimedRow>(source: PushSource<R>, opt
         result.retried++;
       }
     } catch (e) {
-      options.log?.error({ source: source.name, row: row.id, err: (e as Error).message }, 'failure not recorded: the row comes back after its lease');
+      options.log?.error(
+        { source: source.name, row: row.id, err: (e as Error).message },
+        'failure not recorded: the row comes back after its lease',
+      );
     }
   }
 }

@@ -87,24 +87,35 @@ export const pushSource: PushSource<PushRow> = {
     return { send: [row.reply] };
   },
   async markSent(db, row, _sent, token, now) {
-    await db.query(`update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, now, token]);
+    await db.query(
+      `update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`,
+      [row.id, now, token],
+    );
   },
   async markRetry(db, row, token, { attempts, error, at }) {
-    await db.query(`update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`, [
-      row.id, attempts, storedError(error), at, token,
-    ]);
+    await db.query(
+      `update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`,
+      [row.id, attempts, storedError(error), at, token],
+    );
   },
   async markFailed(db, row, token, { attempts, error }) {
-    const [mine] = await db.query(`update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`, [
-      row.id, attempts, storedError(error), token,
-    ]);
+    const [mine] = await db.query(
+      `update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`,
+      [row.id, attempts, storedError(error), token],
+    );
     if (mine && error.kind === 'blocked' && row.user_id) await markUnreachable(db, Number(row.user_id));
   },
   async hold(db, row, token, until) {
-    await db.query(`update push_outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`, [row.id, until, token]);
+    await db.query(
+      `update push_outbox set next_attempt_at = $2, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`,
+      [row.id, until, token],
+    );
   },
   async release(db, ids, token) {
-    await db.query(`update push_outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`, [ids, token]);
+    await db.query(
+      `update push_outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
+      [ids, token],
+    );
   },
 };
 
@@ -114,7 +125,11 @@ export function deliverPushes(
   senders: Record<string, Sender>,
   options: { log?: Logger; now?: () => Date; limit?: number; stopping?: () => boolean; pauses?: ChannelPauses } = {},
 ): Promise<PushResult> {
-  return sendBatch(pushSource, { db, senders, log: options.log, batchSize: options.limit ?? 50, stopping: options.stopping, pauses: options.pauses }, (options.now ?? (() => new Date()))());
+  return sendBatch(
+    pushSource,
+    { db, senders, log: options.log, batchSize: options.limit ?? 50, stopping: options.stopping, pauses: options.pauses },
+    (options.now ?? (() => new Date()))(),
+  );
 }
 
 /**
@@ -123,7 +138,10 @@ export function deliverPushes(
  */
 export async function takeWebPushes(db: Db, channel: string, session: string, after = 0): Promise<{ replies: Reply[]; cursor: number }> {
   if (after > 0) {
-    await db.query(`update push_outbox set status = 'sent', sent_at = now() where channel = $1 and address = $2 and status = 'pending' and id <= $3`, [channel, session, after]);
+    await db.query(
+      `update push_outbox set status = 'sent', sent_at = now() where channel = $1 and address = $2 and status = 'pending' and id <= $3`,
+      [channel, session, after],
+    );
   }
   const rows = await db.query<{ id: string; reply: Reply }>(
     `select id, reply from push_outbox where channel = $1 and address = $2 and status = 'pending' and id > $3 order by id limit 50`,

@@ -42,10 +42,17 @@ export interface FailureVerdict {
  * `maxAttempts`; a 429 waits the platform's `retry_after`, other errors back off exponentially from `firstBackoffMs`
  * up to `maxBackoffMs`. Errors that are not {@link DeliveryError}s count as transient.
  */
-export function judgeFailure(err: unknown, attemptsBefore: number, policy: { maxAttempts: number; firstBackoffMs: number; maxBackoffMs: number }): FailureVerdict {
+export function judgeFailure(
+  err: unknown,
+  attemptsBefore: number,
+  policy: { maxAttempts: number; firstBackoffMs: number; maxBackoffMs: number },
+): FailureVerdict {
   const error = err instanceof DeliveryError ? err : new DeliveryError('transient', (err as Error).message);
   const attempts = attemptsBefore + 1;
   const giveUp = error.kind === 'blocked' || error.kind === 'permanent' || attempts >= policy.maxAttempts;
-  const waitMs = error.kind === 'rate-limited' ? (error.retryAfterMs ?? 1000) : Math.min(policy.firstBackoffMs * 2 ** (attempts - 1), policy.maxBackoffMs);
+  const waitMs =
+    error.kind === 'rate-limited'
+      ? (error.retryAfterMs ?? 1000)
+      : Math.min(policy.firstBackoffMs * 2 ** (attempts - 1), policy.maxBackoffMs);
   return { error, attempts, giveUp, waitMs };
 }

@@ -22,7 +22,12 @@ export function safetyFeature(deps: { domains: OfficialDomains }): Feature {
         replies.push(reply(links.map((l) => LINK_VERDICT[l.kind](l.host)).join('\n\n')));
         let rest = turn.text;
         for (const l of links) rest = rest.replace(l.url, ' ');
-        if (fold(rest).split(' ').filter((w) => w.length > 1).length < 3) return { replies, stop: true };
+        if (
+          fold(rest)
+            .split(' ')
+            .filter((w) => w.length > 1).length < 3
+        )
+          return { replies, stop: true };
       }
       return replies.length ? { replies, stop: false } : undefined;
     },

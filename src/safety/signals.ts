@@ -5,9 +5,64 @@ import { fold } from '../text/normalize.ts';
 /** A set of word groups that must all appear; each group is a list of alternatives. */
 type Signal = readonly (readonly string[])[];
 
-const AUTHORITY = ['cong an', 'canh sat', 'cskv', 'canh sat khu vuc', 'cong an khu vuc', 'ca xa', 'cbcs', 'can bo', 'cong chuc', 'nhan vien', 'to truong', 'bo cong an', 'xung la', 'nguoi xung', 'police', 'officer', 'ca xa', 'ca phuong', 'uy ban', 'ngan hang'];
-const CONTACT = ['goi', 'nhan tin', 'tin nhan', 'zalo', 'facebook', 'sms', 'call', 'message', 'yeu cau', 'bao toi', 'bao phai', 'bao la', 'keu', 'doi'];
-const PRETEXT = ['cap nhat', 'kich hoat', 'nang cap', 'dong bo', 'muc 2', 'tich hop', 'khoa tai khoan', 'bi khoa', 'xac thuc', 'dia chi moi', 'sap nhap', 'trung thuong', 'le phi', 'update', 'upgrade', 'level 2', 'trung so', 'dinh danh'];
+const AUTHORITY = [
+  'cong an',
+  'canh sat',
+  'cskv',
+  'canh sat khu vuc',
+  'cong an khu vuc',
+  'ca xa',
+  'cbcs',
+  'can bo',
+  'cong chuc',
+  'nhan vien',
+  'to truong',
+  'bo cong an',
+  'xung la',
+  'nguoi xung',
+  'police',
+  'officer',
+  'ca xa',
+  'ca phuong',
+  'uy ban',
+  'ngan hang',
+];
+const CONTACT = [
+  'goi',
+  'nhan tin',
+  'tin nhan',
+  'zalo',
+  'facebook',
+  'sms',
+  'call',
+  'message',
+  'yeu cau',
+  'bao toi',
+  'bao phai',
+  'bao la',
+  'keu',
+  'doi',
+];
+const PRETEXT = [
+  'cap nhat',
+  'kich hoat',
+  'nang cap',
+  'dong bo',
+  'muc 2',
+  'tich hop',
+  'khoa tai khoan',
+  'bi khoa',
+  'xac thuc',
+  'dia chi moi',
+  'sap nhap',
+  'trung thuong',
+  'le phi',
+  'update',
+  'upgrade',
+  'level 2',
+  'trung so',
+  'dinh danh',
+];
 const SEND = ['gui', 'nhan', 'bam', 'cai', 'tai', 'click', 'an vao', 'vao', 'send', 'install', 'download'];
 const LINK = ['link', 'duong dan', 'apk', 'file cai', 'ung dung khac', 'app khac', 'app la', 'ung dung la'];
 const GOV = ['vneid', 'dinh danh', 'cong an', 'dich vu cong', 'can cuoc', 'cccd', 'chinh phu', 'police'];
@@ -19,8 +74,15 @@ const SCAM_STORIES: readonly Signal[] = [
   [AUTHORITY, CONTACT, PRETEXT],
   [SEND, LINK, GOV],
   [HAND_OVER, SECRET, [...AUTHORITY, 'nguoi la', 'ho', 'ben kia', 'someone', 'caller', 'stranger', 'nguoi goi']],
-  [['chup', 'gui', 'photo', 'send'], ['anh', 'hinh', 'picture', 'photo'], ['cccd', 'can cuoc', 'mat truoc', 'id card', 'chung minh']],
-  [['quay video', 'quay mat', 'khuon mat', 'face', 'video call'], [...AUTHORITY, 'nguoi la', 'ho', 'yeu cau']],
+  [
+    ['chup', 'gui', 'photo', 'send'],
+    ['anh', 'hinh', 'picture', 'photo'],
+    ['cccd', 'can cuoc', 'mat truoc', 'id card', 'chung minh'],
+  ],
+  [
+    ['quay video', 'quay mat', 'khuon mat', 'face', 'video call'],
+    [...AUTHORITY, 'nguoi la', 'ho', 'yeu cau'],
+  ],
   [MONEY, [...PRETEXT, 'vneid', 'cong an']],
   [SEND, ['link la', 'duong link la', 'link tu nguoi la', 'app la', 'ung dung la', 'strange link', 'unknown link']],
   [['bi lua', 'da bi lua', 'bi lua dao', 'got scammed', 'was scammed', 'been scammed'], []],
@@ -29,22 +91,74 @@ const SCAM_STORIES: readonly Signal[] = [
 /** Requests the assistant refuses whatever the guides say: forging papers, taking over accounts, trading ID data. */
 const HARMFUL: readonly Signal[] = [
   [['lam gia', 'gia mao giay', 'lam bang gia', 'fake id', 'forge', 'counterfeit'], []],
-  [['hack', 'be khoa', 'crack', 'xam nhap', 'chiem doat'], ['facebook', 'zalo', 'tai khoan', 'vneid', 'ngan hang', 'account', 'mat khau', 'nguoi khac', 'wifi', 'gmail', 'email']],
-  [['mua ban', 'mua', 'thu mua', 'ban lai', 'buy', 'sell', 'selling', 'buying'], ['thong tin ca nhan', 'du lieu ca nhan', 'du lieu cong dan', 'data', 'danh sach so', 'tai khoan vneid', 'tai khoan dinh danh', 'phoi cccd', 'phoi can cuoc']],
-  [['tai khoan', 'vneid', 'dien thoai', 'account'], ['cua nguoi khac', 'nguoi khac ma khong', 'khong can ho biet', 'without them knowing', 'someone else']],
-  [['vuot', 'bypass', 'qua mat', 'lach', 'lua'], ['nfc', 'xac thuc khuon mat', 'khuon mat', 'face id', 'kiem tra khuon mat']],
-  [['sua', 'chinh sua', 'edit', 'photoshop', 'tay xoa'], ['anh', 'ngay sinh', 'nam sinh', 'thong tin', 'so'], ['can cuoc', 'cccd', 'cmnd', 'giay to', 'bang lai', 'gplx', 'id card']],
+  [
+    ['hack', 'be khoa', 'crack', 'xam nhap', 'chiem doat'],
+    ['facebook', 'zalo', 'tai khoan', 'vneid', 'ngan hang', 'account', 'mat khau', 'nguoi khac', 'wifi', 'gmail', 'email'],
+  ],
+  [
+    ['mua ban', 'mua', 'thu mua', 'ban lai', 'buy', 'sell', 'selling', 'buying'],
+    [
+      'thong tin ca nhan',
+      'du lieu ca nhan',
+      'du lieu cong dan',
+      'data',
+      'danh sach so',
+      'tai khoan vneid',
+      'tai khoan dinh danh',
+      'phoi cccd',
+      'phoi can cuoc',
+    ],
+  ],
+  [
+    ['tai khoan', 'vneid', 'dien thoai', 'account'],
+    ['cua nguoi khac', 'nguoi khac ma khong', 'khong can ho biet', 'without them knowing', 'someone else'],
+  ],
+  [
+    ['vuot', 'bypass', 'qua mat', 'lach', 'lua'],
+    ['nfc', 'xac thuc khuon mat', 'khuon mat', 'face id', 'kiem tra khuon mat'],
+  ],
+  [
+    ['sua', 'chinh sua', 'edit', 'photoshop', 'tay xoa'],
+    ['anh', 'ngay sinh', 'nam sinh', 'thong tin', 'so'],
+    ['can cuoc', 'cccd', 'cmnd', 'giay to', 'bang lai', 'gplx', 'id card'],
+  ],
   [['doc trom', 'xem trom', 'nghe trom', 'nghe len', 'theo doi', 'spy on', 'read someone', 'scrape', 'cao du lieu'], []],
-  [['mua', 'ban', 'buy', 'sell'], ['sim rac', 'sim khong chinh chu', 'tai khoan ngan hang']],
+  [
+    ['mua', 'ban', 'buy', 'sell'],
+    ['sim rac', 'sim khong chinh chu', 'tai khoan ngan hang'],
+  ],
   [['tai khoan ao', 'fake account', 'nick ao', 'vneid ao', 'ban tai khoan', 'mua tai khoan', 'thue tai khoan', 'ban acc', 'mua acc'], []],
-  [['vneid', 'tai khoan', 'dien thoai', 'tin nhan', 'account'], ['ma co ay khong biet', 'ma anh ay khong biet', 'ma ho khong biet', 'ma khong ai biet', 'without her knowing', 'without him knowing']],
+  [
+    ['vneid', 'tai khoan', 'dien thoai', 'tin nhan', 'account'],
+    ['ma co ay khong biet', 'ma anh ay khong biet', 'ma ho khong biet', 'ma khong ai biet', 'without her knowing', 'without him knowing'],
+  ],
 ];
 
 /** Attempts to change the assistant's role or read its instructions (it has none to hide, but it never plays along). */
 const INJECTION: readonly Signal[] = [
-  [['ignore', 'bo qua', 'quen het', 'disregard', 'forget'], ['instruction', 'instructions', 'huong dan truoc', 'chi dan', 'lenh truoc', 'rules', 'quy tac', 'previous']],
-  [['system prompt', 'prompt he thong', 'your prompt', 'hidden rules', 'developer mode', 'che do nha phat trien', 'jailbreak', 'api key', 'api keys', 'dan mode'], []],
-  [['system', 'he thong'], ['new instruction', 'lenh moi', 'chi thi moi']],
+  [
+    ['ignore', 'bo qua', 'quen het', 'disregard', 'forget'],
+    ['instruction', 'instructions', 'huong dan truoc', 'chi dan', 'lenh truoc', 'rules', 'quy tac', 'previous'],
+  ],
+  [
+    [
+      'system prompt',
+      'prompt he thong',
+      'your prompt',
+      'hidden rules',
+      'developer mode',
+      'che do nha phat trien',
+      'jailbreak',
+      'api key',
+      'api keys',
+      'dan mode',
+    ],
+    [],
+  ],
+  [
+    ['system', 'he thong'],
+    ['new instruction', 'lenh moi', 'chi thi moi'],
+  ],
 ];
 
 function matches(folded: string, signal: Signal): boolean {

@@ -27,10 +27,8 @@ export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
 
 /** The reply to a photo, a contact or other media, which are never stored. */
 export const MEDIA_REPLY: Record<string, string> = {
-  default:
-    'Mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID" hoặc "cách nộp hồ sơ dịch vụ công".',
+  default: 'Mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID" hoặc "cách nộp hồ sơ dịch vụ công".',
   photo:
     'Mình chưa xem được ảnh, bạn gõ câu hỏi bằng chữ giúp mình nhé.\n⚠️ Đừng gửi ảnh căn cước, giấy tờ hay ảnh màn hình VNeID cho bất kỳ ai trên mạng, kể cả cho mình: ảnh này không được lưu lại.',
-  contact:
-    'Mình không cần và không lưu số điện thoại của bạn. ⚠️ Đừng gửi số điện thoại, số căn cước hay mã OTP cho người lạ.',
+  contact: 'Mình không cần và không lưu số điện thoại của bạn. ⚠️ Đừng gửi số điện thoại, số căn cước hay mã OTP cho người lạ.',
 };

@@ -28,7 +28,8 @@ export function parseAbbreviations(source: string): { map: Abbreviations; proble
     const values = Array.isArray(rawValue) ? rawValue : [rawValue];
     const meanings = values.filter((v) => typeof v === 'string' && tokenize(v).length > 0).map((v) => tokenize(v as string));
     if (key.length === 0 || key.length > MAX_KEY_WORDS) problems.push(`"${rawKey}": a key must be 1–${MAX_KEY_WORDS} words`);
-    else if (meanings.length !== values.length || meanings.length === 0) problems.push(`"${rawKey}": the meaning must be text or a list of texts`);
+    else if (meanings.length !== values.length || meanings.length === 0)
+      problems.push(`"${rawKey}": the meaning must be text or a list of texts`);
     else map.set(key.join(' '), meanings);
   }
   return { map, problems };

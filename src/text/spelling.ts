@@ -8,21 +8,40 @@
 
 /** Pairs of first letters confused either way (ch/tr, s/x, d/gi/r…). */
 const CONFUSIONS: readonly (readonly [string, string])[] = [
-  ['ch', 'tr'], ['s', 'x'], ['d', 'gi'], ['d', 'r'], ['gi', 'r'], ['i', 'y'], ['l', 'n'], ['v', 'd'],
+  ['ch', 'tr'],
+  ['s', 'x'],
+  ['d', 'gi'],
+  ['d', 'r'],
+  ['gi', 'r'],
+  ['i', 'y'],
+  ['l', 'n'],
+  ['v', 'd'],
 ];
 /** Pairs of final consonants confused either way. */
-const FINAL_CONFUSIONS: readonly (readonly [string, string])[] = [['c', 't'], ['n', 'ng'], ['t', 'ch'], ['c', 'ch'], ['n', 'nh']];
+const FINAL_CONFUSIONS: readonly (readonly [string, string])[] = [
+  ['c', 't'],
+  ['n', 'ng'],
+  ['t', 'ch'],
+  ['c', 'ch'],
+  ['n', 'nh'],
+];
 const LETTERS = 'abcdefghijklmnopqrstuvwxyz';
 
 /** Spellings a Vietnamese speaker may confuse with `word` (ch/tr, s/x, d/gi/r, final c/t, n/ng…). */
 function* confusions(word: string): Generator<string> {
   for (const [a, b] of CONFUSIONS) {
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       if (word.startsWith(from)) yield to + word.slice(from.length);
     }
   }
   for (const [a, b] of FINAL_CONFUSIONS) {
-    for (const [from, to] of [[a, b], [b, a]] as const) {
+    for (const [from, to] of [
+      [a, b],
+      [b, a],
+    ] as const) {
       if (word.endsWith(from)) yield word.slice(0, -from.length) + to;
     }
   }

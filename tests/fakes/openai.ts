@@ -31,7 +31,10 @@ export interface FakeOpenAI {
   close(): Promise<void>;
 }
 
-export async function startFakeOpenAI(embed: (text: string) => number[] = () => [1, 0, 0, 0], chat: ChatHandler = () => ({ content: 'Xin chào.' })): Promise<FakeOpenAI> {
+export async function startFakeOpenAI(
+  embed: (text: string) => number[] = () => [1, 0, 0, 0],
+  chat: ChatHandler = () => ({ content: 'Xin chào.' }),
+): Promise<FakeOpenAI> {
   const requests: FakeOpenAI['requests'] = [];
   const fake = { chat } as FakeOpenAI;
   const server: Server = createServer(async (req, res) => {
@@ -47,7 +50,9 @@ export async function startFakeOpenAI(embed: (text: string) => number[] = () => 
         const embedding = body.encoding_format === 'base64' ? Buffer.from(new Float32Array(v).buffer).toString('base64') : v;
         return { object: 'embedding', index, embedding };
       });
-      res.end(JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }));
+      res.end(
+        JSON.stringify({ object: 'list', data, model: body.model, usage: { prompt_tokens: inputs.length, total_tokens: inputs.length } }),
+      );
       return;
     }
     if (req.method === 'POST' && req.url === '/v1/chat/completions') {
@@ -62,10 +67,11 @@ export async function startFakeOpenAI(embed: (text: string) => number[] = () => 
   return Object.assign(fake, {
     url: `http://127.0.0.1:${port}/v1`,
     requests,
-    close: () => new Promise<void>((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise<void>((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   });
 }
 
@@ -78,7 +84,14 @@ async function completion(script: ChatScript, body: Record<string, unknown>, res
   if (script.status) {
     res.statusCode = script.status;
     if (script.status === 429) res.setHeader('retry-after', '1');
-    res.end(JSON.stringify({ error: { message: script.status === 429 ? 'Rate limit reached' : 'The server had an error', type: script.status === 429 ? 'rate_limit_error' : 'server_error' } }));
+    res.end(
+      JSON.stringify({
+        error: {
+          message: script.status === 429 ? 'Rate limit reached' : 'The server had an error',
+          type: script.status === 429 ? 'rate_limit_error' : 'server_error',
+        },
+      }),
+    );
     return;
   }
   const content = script.content ?? '';
@@ -87,7 +100,14 @@ async function completion(script: ChatScript, body: Record<string, unknown>, res
   usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
   const base = { id: 'chatcmpl-fake', created: Math.floor(Date.now() / 1000), model: body.model };
   if (!body.stream) {
-    res.end(JSON.stringify({ ...base, object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage }));
+    res.end(
+      JSON.stringify({
+        ...base,
+        object: 'chat.completion',
+        choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }],
+        usage,
+      }),
+    );
     return;
   }
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
@@ -104,7 +124,8 @@ async function completion(script: ChatScript, body: Record<string, unknown>, res
   }
   if (closed) return;
   chunk({}, 'stop');
-  if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage) send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
+  if ((body.stream_options as { include_usage?: boolean } | undefined)?.include_usage)
+    send({ ...base, object: 'chat.completion.chunk', choices: [], usage });
   send('[DONE]');
   res.end();
 }

@@ -53,7 +53,13 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     let body: Record<string, any>;
     try {
       const type = req.headers['content-type'] ?? '';
-      body = !raw ? {} : type.includes('json') ? JSON.parse(raw) : type.includes('multipart/form-data') ? multipart(bytes, type) : Object.fromEntries(new URLSearchParams(raw));
+      body = !raw
+        ? {}
+        : type.includes('json')
+          ? JSON.parse(raw)
+          : type.includes('multipart/form-data')
+            ? multipart(bytes, type)
+            : Object.fromEntries(new URLSearchParams(raw));
     } catch {
       return reply(400, { ok: false, error_code: 400, description: 'Bad Request: invalid JSON' });
     }
@@ -67,7 +73,10 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
     }
     switch (method) {
       case 'getMe':
-        return reply(200, { ok: true, result: { ...BOT, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false } });
+        return reply(200, {
+          ok: true,
+          result: { ...BOT, can_join_groups: true, can_read_all_group_messages: false, supports_inline_queries: false },
+        });
       case 'getUpdates': {
         const offset = Number(body.offset ?? 0);
         const take = () => queue.filter((u) => u.update_id >= offset);
@@ -82,13 +91,32 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
         return;
       }
       case 'sendMessage':
-        if (typeof body.text !== 'string' || body.text.length === 0) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
-        if (visibleLength(body.text, body.parse_mode) > 4096) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
-        return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, text: body.text } });
+        if (typeof body.text !== 'string' || body.text.length === 0)
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
+        if (visibleLength(body.text, body.parse_mode) > 4096)
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
+        return reply(200, {
+          ok: true,
+          result: {
+            message_id: nextMessageId++,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: Number(body.chat_id), type: 'private' },
+            text: body.text,
+          },
+        });
       case 'sendPhoto':
         if (!body.photo) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
-        if (typeof body.caption === 'string' && visibleLength(body.caption, body.parse_mode) > 1024) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
-        return reply(200, { ok: true, result: { message_id: nextMessageId++, date: Math.floor(Date.now() / 1000), chat: { id: Number(body.chat_id), type: 'private' }, photo: [] } });
+        if (typeof body.caption === 'string' && visibleLength(body.caption, body.parse_mode) > 1024)
+          return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
+        return reply(200, {
+          ok: true,
+          result: {
+            message_id: nextMessageId++,
+            date: Math.floor(Date.now() / 1000),
+            chat: { id: Number(body.chat_id), type: 'private' },
+            photo: [],
+          },
+        });
       case 'setMyCommands': {
         // the Bot API's rules for a command menu
         const bad = (what: string) => reply(400, { ok: false, error_code: 400, description: `Bad Request: ${what}` });
@@ -123,11 +151,12 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
       failures.set(method, { error, times });
     },
     waitFor: (predicate, ms) => waitUntil(predicate, 'fake telegram', ms),
-    close: () => new Promise((ok) => {
-      waiting.splice(0).forEach((wake) => wake());
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise((ok) => {
+        waiting.splice(0).forEach((wake) => wake());
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 
@@ -145,7 +174,8 @@ function multipart(bytes: Buffer, contentType: string): Record<string, any> {
     const name = /name="([^"]+)"/.exec(head!)?.[1];
     const filename = /filename="?([^";\r\n]*)"?/.exec(head!)?.[1]; // grammY writes it unquoted
     if (!name) continue;
-    fields[name] = filename !== undefined ? { filename, bytes: Buffer.from(value, 'latin1').length } : Buffer.from(value, 'latin1').toString('utf8');
+    fields[name] =
+      filename !== undefined ? { filename, bytes: Buffer.from(value, 'latin1').length } : Buffer.from(value, 'latin1').toString('utf8');
   }
   for (const [k, v] of Object.entries(fields)) {
     const attached = typeof v === 'string' && /^attach:\/\/(.+)$/.exec(v);

@@ -25,7 +25,8 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
   const server: Server = createServer(async (req, res) => {
     let raw = '';
     for await (const chunk of req) raw += chunk;
-    const send = (body: unknown) => !res.writableEnded && res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const send = (body: unknown) =>
+      !res.writableEnded && res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
     const match = /^\/bot([^/]+)\/(\w+)$/.exec(req.url ?? '');
     if (!match || match[1] !== token) return send({ ok: false, error_code: 401, description: 'Unauthorized' });
     const method = match[2]!;
@@ -43,21 +44,27 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
         const next = () => queue.shift();
         const now = next();
         if (now) return send({ ok: true, result: now });
-        const timer = setTimeout(() => {
-          const later = next();
-          send(later ? { ok: true, result: later } : { ok: false, error_code: 408, description: 'Request timeout' });
-        }, Math.min(Number(body.timeout ?? 30), 1) * 1000);
+        const timer = setTimeout(
+          () => {
+            const later = next();
+            send(later ? { ok: true, result: later } : { ok: false, error_code: 408, description: 'Request timeout' });
+          },
+          Math.min(Number(body.timeout ?? 30), 1) * 1000,
+        );
         res.on('close', () => clearTimeout(timer));
         return;
       }
       case 'sendMessage': {
         const text = String(body.text ?? '');
-        if (text.length < 1 || text.length > 2000) return send({ ok: false, error_code: 400, description: 'text must be 1-2000 characters' });
+        if (text.length < 1 || text.length > 2000)
+          return send({ ok: false, error_code: 400, description: 'text must be 1-2000 characters' });
         return send({ ok: true, result: { message_id: `m${calls.length}`, date: Date.now() } });
       }
       case 'sendPhoto': {
-        if (!/^https?:\/\//.test(String(body.photo ?? ''))) return send({ ok: false, error_code: 400, description: 'photo must be a public image URL' });
-        if (String(body.caption ?? '').length > 2000) return send({ ok: false, error_code: 400, description: 'caption must be at most 2000 characters' });
+        if (!/^https?:\/\//.test(String(body.photo ?? '')))
+          return send({ ok: false, error_code: 400, description: 'photo must be a public image URL' });
+        if (String(body.caption ?? '').length > 2000)
+          return send({ ok: false, error_code: 400, description: 'caption must be at most 2000 characters' });
         return send({ ok: true, result: { message_id: `m${calls.length}`, date: Date.now() } });
       }
       case 'setWebhook':
@@ -77,14 +84,16 @@ export async function startFakeZalo(token = '1234567890:zalo-test-secret'): Prom
     base: `http://127.0.0.1:${port}`,
     token,
     calls,
-    sent: (chatId) => calls.filter((c) => (c.method === 'sendMessage' || c.method === 'sendPhoto') && (chatId === undefined || c.body.chat_id === chatId)),
+    sent: (chatId) =>
+      calls.filter((c) => (c.method === 'sendMessage' || c.method === 'sendPhoto') && (chatId === undefined || c.body.chat_id === chatId)),
     push: (update) => void queue.push(update),
     failNext: (method, error, times = 1) => void failures.set(method, { error, times }),
     waitFor: (predicate, ms) => waitUntil(predicate, 'fake zalo', ms),
-    close: () => new Promise((ok) => {
-      server.closeAllConnections();
-      server.close(() => ok());
-    }),
+    close: () =>
+      new Promise((ok) => {
+        server.closeAllConnections();
+        server.close(() => ok());
+      }),
   };
 }
 

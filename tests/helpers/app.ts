@@ -23,7 +23,10 @@ export async function memoryApp(env: Record<string, string> = {}): Promise<App> 
  * The real app on a throw-away database of the PostgreSQL server, for a describe block: call in its body; use
  * `server.app` and `server.url` inside the tests.
  */
-export function serverAppFor(hooks: { beforeAll: typeof import('vitest').beforeAll; afterAll: typeof import('vitest').afterAll }, env: Record<string, string> = {}) {
+export function serverAppFor(
+  hooks: { beforeAll: typeof import('vitest').beforeAll; afterAll: typeof import('vitest').afterAll },
+  env: Record<string, string> = {},
+) {
   const server = {} as { app: App; url: string };
   let drop: (() => Promise<void>) | undefined;
   hooks.beforeAll(async () => {

@@ -64,10 +64,14 @@ export async function healthOf(base: string): Promise<{ status: number; body: Re
 
 /** Waits for `/healthz` to answer 200 (start-up includes ingesting the guides: slow on a loaded machine). */
 export async function waitHealthy(base: string, proc: Proc, ms = 150_000): Promise<void> {
-  await waitUntil(async () => {
-    if (!proc.running()) throw new Error(`the process exited during start-up:\n${proc.output()}`);
-    return (await healthOf(base))?.status === 200;
-  }, `${base}/healthz`, ms);
+  await waitUntil(
+    async () => {
+      if (!proc.running()) throw new Error(`the process exited during start-up:\n${proc.output()}`);
+      return (await healthOf(base))?.status === 200;
+    },
+    `${base}/healthz`,
+    ms,
+  );
 }
 
 export async function stopProc(proc: Proc): Promise<void> {

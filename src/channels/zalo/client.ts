@@ -93,7 +93,8 @@ export class ZaloClient {
   /** One update, or a {@link ZaloApiError} with `isPollTimeout` when none came within `timeoutSeconds`. */
   getUpdates = (timeoutSeconds = 30, signal?: AbortSignal) =>
     this.call<unknown>('getUpdates', { timeout: String(timeoutSeconds) }, (timeoutSeconds + 5) * 1000, signal);
-  setWebhook = (url: string, secretToken: string) => this.call<{ url: string; updated_at: number }>('setWebhook', { url, secret_token: secretToken });
+  setWebhook = (url: string, secretToken: string) =>
+    this.call<{ url: string; updated_at: number }>('setWebhook', { url, secret_token: secretToken });
   deleteWebhook = () => this.call<{ url: string; updated_at: number }>('deleteWebhook');
   sendMessage = (chatId: string, text: string) => this.call<ZaloSent>('sendMessage', { chat_id: chatId, text });
   sendPhoto = (chatId: string, photo: string, caption?: string) =>
