@@ -8,7 +8,7 @@ import type { Feature, Turn } from './feature.ts';
 import { parseCommand, Registry } from './registry.ts';
 import { RateLimiter } from './rate-limit.ts';
 import { reply, type Choice, type Inbound, type Reply } from './message.ts';
-import { logMessages, showReplies, upsertUser } from './users.ts';
+import { logMessages, showReplies, upsertUser, type User } from './users.ts';
 
 export type { Command, ChoiceRoute, Feature, Handler, Screening, Turn } from './feature.ts';
 export { on } from './feature.ts';
@@ -84,7 +84,8 @@ export class Conversation {
     await logMessages(db, user.id, 'in', [logged]);
 
     const command = inbound.kind === 'text' && text.length <= this.maxChars ? parseCommand(text) : undefined;
-    const turn: Turn = { user, inbound, text, redacted, ...(command ? { command } : {}) };
+    const choice = inbound.kind === 'text' || inbound.kind === 'choice' ? this.choiceOf(inbound, text, user) : undefined;
+    const turn: Turn = { user, inbound, text, redacted, ...(command ? { command } : {}), ...(choice ? { choice } : {}) };
     const replies = !this.limiter || this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
@@ -121,13 +122,8 @@ export class Conversation {
       const media = features.find((f) => f.media)?.media;
       return media ? media(turn) : [reply(EMPTY)];
     }
-    if (inbound.choice !== undefined) return this.pressed(turn, inbound.choice);
-    const typed = matchChoice(text, user.pending);
-    if (typed) {
-      const route = this.registry.choices.get(choiceName(typed.id));
-      if (route?.codec.parse(typed.id) !== undefined)
-        return route.handle({ ...turn, choice: { id: typed.id, name: route.codec.name } }, typed.id);
-    }
+    if (turn.choice) return this.registry.choices.get(turn.choice.name)!.handle(turn, turn.choice.id);
+    if (inbound.choice !== undefined) return [staleChoice(user.pending)];
     if (!text) return [reply(EMPTY)];
     if (text.length > this.maxChars) return [reply(TOO_LONG(this.maxChars))];
 
@@ -148,15 +144,18 @@ export class Conversation {
   }
 
   /**
-   * A button press. It counts only if the bot showed that id to this user (in the reply it last sent or among the
-   * recent ones: `User.shown`) — unless its codec is `authorizedByHandler` — and its codec parses it. Anything else
-   * is stale or forged, and gets the current choices instead.
+   * The choice this message picks, decided once before any feature sees the turn: a button press counts only if the
+   * bot showed that id to this user (in the reply it last sent or among the recent ones: `User.shown`) — unless its
+   * codec is `authorizedByHandler` — and its codec parses it; a typed number or label picks one of the pending
+   * choices. A press that does not count is answered as stale, with the current choices.
    */
-  private pressed(turn: Turn, id: string): Promise<Reply[]> | Reply[] {
-    const { user } = turn;
+  private choiceOf(inbound: Inbound, text: string, user: User): Turn['choice'] {
+    const id = inbound.choice ?? (inbound.kind === 'text' ? matchChoice(text, user.pending)?.id : undefined);
+    if (id === undefined) return undefined;
     const route = this.registry.choices.get(choiceName(id));
-    const shown = route?.codec.authorizedByHandler || user.pending?.some((c) => c.id === id) || user.shown.includes(id);
-    if (!route || !shown || route.codec.parse(id) === undefined) return [staleChoice(user.pending)];
-    return route.handle({ ...turn, choice: { id, name: route.codec.name } }, id);
+    if (!route || route.codec.parse(id) === undefined) return undefined;
+    const shown =
+      inbound.choice === undefined || route.codec.authorizedByHandler || user.pending?.some((c) => c.id === id) || user.shown.includes(id);
+    return shown ? { id, name: route.codec.name } : undefined;
   }
 }

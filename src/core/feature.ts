@@ -12,7 +12,10 @@ export interface Turn {
   redacted: string;
   /** A slash command, parsed once by the core: `/nhan@BinhDanBot 12` → `{ name: 'nhan', args: '12' }`. */
   command?: { name: string; args: string };
-  /** The choice picked (pressed, or typed as its number or label): its id and the codec that parsed it. */
+  /**
+   * The choice picked — pressed and shown to this user, or typed as the number or label of a pending one — with the
+   * codec name that parses it; set by the core before any feature sees the turn.
+   */
   choice?: { id: string; name: string };
 }
 

@@ -4,7 +4,6 @@
  * one lookup also finds the citizen's own answers to the desk's questions: the problem line of a draft, `/huy`,
  * the comment after a rating.
  */
-import { matchChoice } from '../core/choices.ts';
 import type { Turn } from '../core/feature.ts';
 import type { Reply } from '../core/message.ts';
 import { enqueuePush, type Push } from '../push/outbox.ts';
@@ -27,10 +26,10 @@ export async function intercept(desk: Desk, turn: Turn): Promise<Reply[] | undef
   // Plain words in a private chat. Any text starting with "/" is left out, a command or not: a mistyped `/xong.`
   // (which turn.command does not parse) is never relayed to the citizen, nor taken as a problem line.
   const words = inbound.kind === 'text' && text !== '' && !text.startsWith('/') && !inbound.choice && !inbound.inGroup;
-  // This runs before the core maps a typed number to the choices shown last (turn.choice is not set yet), so it asks
-  // matchChoice itself: a "1" under the desk's own question ("Thôi, không cần", "Không, cảm ơn") is that choice,
-  // which the core then routes, not a problem line or a comment. A volunteer's words are relayed either way.
-  const freeText = words && !matchChoice(text, user.pending);
+  // A "1" under the desk's own question ("Thôi, không cần", "Không, cảm ơn") is that choice (the core already
+  // matched it: turn.choice), which the core then routes, not a problem line or a comment. A volunteer's words are
+  // relayed either way.
+  const freeText = words && !turn.choice;
   if (freeText && awaitsProblemLine(desk, at.open)) return queueRequest(desk, user.id, text);
   if (words && at.volunteer && at.held) return fromVolunteer(desk, text, at.volunteer, at.held);
   if (freeText && at.awaitingComment !== undefined) return comment(desk, at.awaitingComment, text);
