@@ -17,7 +17,6 @@ const BULK_GUIDES = 200;
 /** Changed guides written per transaction. */
 const BATCH = 50;
 
-
 export interface IngestSummary {
   guides: number;
   added: number;
@@ -54,7 +53,10 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
   const reindexed = embedder ? await ensureEmbeddingColumn(db, embedder) : false;
   const abbreviationsHash = await fileHash(join(options.knowledgeDir, 'abbreviations.yaml'));
   const salt = [INDEX_VERSION, abbreviationsHash, embedder?.id ?? 'no-vector'].join('|');
-  const hashOf = (g: Guide) => createHash('sha256').update(g.contentHash + salt).digest('hex');
+  const hashOf = (g: Guide) =>
+    createHash('sha256')
+      .update(g.contentHash + salt)
+      .digest('hex');
 
   const existing = new Map(
     (await db.query<{ id: string; content_hash: string }>('select id, content_hash from guides')).map((r) => [r.id, r.content_hash]),
@@ -122,9 +124,26 @@ async function upsertGuide(tx: Queryable, g: Guide, hash: string): Promise<void>
        warnings = excluded.warnings, related = excluded.related, questions = excluded.questions, file = excluded.file,
        content_hash = excluded.content_hash, fields = excluded.fields, kind = excluded.kind, pages = excluded.pages,
        ministry = excluded.ministry, audience = excluded.audience, updated_at = now()`,
-    [g.id, g.title, g.category, JSON.stringify(g.sources), g.lastVerified, g.answer, JSON.stringify(g.steps),
-      JSON.stringify(g.notes), JSON.stringify(g.warnings), g.related, JSON.stringify(g.questions), g.file, hash, JSON.stringify(indexFields(g)),
-      g.kind, JSON.stringify(g.pages), g.ministry ?? null, JSON.stringify(g.audience)],
+    [
+      g.id,
+      g.title,
+      g.category,
+      JSON.stringify(g.sources),
+      g.lastVerified,
+      g.answer,
+      JSON.stringify(g.steps),
+      JSON.stringify(g.notes),
+      JSON.stringify(g.warnings),
+      g.related,
+      JSON.stringify(g.questions),
+      g.file,
+      hash,
+      JSON.stringify(indexFields(g)),
+      g.kind,
+      JSON.stringify(g.pages),
+      g.ministry ?? null,
+      JSON.stringify(g.audience),
+    ],
   );
 }
 
@@ -177,7 +196,10 @@ async function createVectorIndex(db: Queryable, dims: number): Promise<void> {
 
 async function fileHash(path: string): Promise<string> {
   try {
-    return createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')
+      .slice(0, 16);
   } catch {
     return 'none';
   }
