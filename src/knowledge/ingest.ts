@@ -116,8 +116,8 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
 
 async function upsertGuide(tx: Queryable, g: Guide, hash: string): Promise<void> {
   await tx.query(
-    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file, content_hash, fields,
-                         kind, pages, ministry, audience, updated_at)
+    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file,
+                         content_hash, fields, kind, pages, ministry, audience, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
      on conflict (id) do update set title = excluded.title, category = excluded.category, sources = excluded.sources,
        last_verified = excluded.last_verified, answer = excluded.answer, steps = excluded.steps, notes = excluded.notes,
