@@ -68,7 +68,8 @@ for (const file of files) {
   const ours = await evaluate(lines, (q) => app.asker.ask(q));
   const base = baseline(lines);
   console.log(
-    `\n${file}\n\n| style | n | BM25 hit@1 | BM25 hit@3 | folded BM25 hit@1 | folded BM25 hit@3 | Bình Dân hit@1 | Bình Dân hit@3 |\n|---|---|---|---|---|---|---|---|`,
+    `\n${file}\n\n| style | n | BM25 hit@1 | BM25 hit@3 | folded BM25 hit@1 | folded BM25 hit@3 | Bình Dân hit@1 | Bình Dân hit@3 |\n` +
+      '|---|---|---|---|---|---|---|---|',
   );
   for (const [style, t] of [...base].sort((a, b) => (a[0] === 'all' ? -1 : b[0] === 'all' ? 1 : a[0].localeCompare(b[0])))) {
     const o = style === 'all' ? ours : ours.by_style[style]!;

@@ -93,10 +93,12 @@ for (const size of sizes) {
 if (values.json) console.log(JSON.stringify(results));
 else {
   console.log(
-    '| entries | ingestion | index build | RSS | retrieval p50 | retrieval p95 | R@1 among near duplicates | R@3 |\n|---|---|---|---|---|---|---|---|',
+    '| entries | ingestion | index build | RSS | retrieval p50 | retrieval p95 | R@1 among near duplicates | R@3 |\n' +
+      '|---|---|---|---|---|---|---|---|',
   );
   for (const r of results)
     console.log(
-      `| ${r.entries} | ${r.ingest_s} s | ${r.index_build_s} s | ${r.rss_mb} MB | ${r.p50_ms} ms | ${r.p95_ms} ms | ${r.hit1} | ${r.hit3} |`,
+      `| ${r.entries} | ${r.ingest_s} s | ${r.index_build_s} s | ${r.rss_mb} MB | ` +
+        `${r.p50_ms} ms | ${r.p95_ms} ms | ${r.hit1} | ${r.hit3} |`,
     );
 }

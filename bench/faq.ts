@@ -28,7 +28,8 @@ const { app, cleanup } = await faqApp(rows);
 const ingestS = app.ingestSummary.ms / 1000;
 if (app.ingestSummary.problems.length)
   console.error(
-    `${app.ingestSummary.problems.length} entries skipped, e.g. ${app.ingestSummary.problems[0]!.file}: ${app.ingestSummary.problems[0]!.problem}`,
+    `${app.ingestSummary.problems.length} entries skipped, ` +
+      `e.g. ${app.ingestSummary.problems[0]!.file}: ${app.ingestSummary.problems[0]!.problem}`,
   );
 
 const baseline = baselineBm25(rows.map((r) => r.answer));
@@ -110,15 +111,19 @@ if (values.json) {
 } else {
   const f = (x: number) => x.toFixed(3);
   console.log(
-    `${rows.length} FAQ entries, ${points.length} questions; ingested in ${ingestS.toFixed(1)} s; retrieval p50 ${report.p50_ms} ms, p95 ${report.p95_ms} ms\n`,
+    `${rows.length} FAQ entries, ${points.length} questions; ingested in ${ingestS.toFixed(1)} s; ` +
+      `retrieval p50 ${report.p50_ms} ms, p95 ${report.p95_ms} ms\n`,
   );
   console.log(
-    '| part | n | R@1 | R@3 | MRR@10 | baseline R@1 | baseline R@3 | baseline MRR | coverage at 0.90 precision | abstains | precision answered |',
+    '| part | n | R@1 | R@3 | MRR@10 | baseline R@1 | baseline R@3 | baseline MRR | ' +
+      'coverage at 0.90 precision | abstains | precision answered |',
   );
   console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   const line = (name: string, x: Omit<ReturnType<typeof figures>, 'curve'>) =>
     console.log(
-      `| ${name} | ${x.n} | ${f(x.hit1)} | ${f(x.hit3)} | ${f(x.mrr)} | ${f(x.baseline.hit1)} | ${f(x.baseline.hit3)} | ${f(x.baseline.mrr)} | ${f(x.coverage_at_p90)} | ${f(x.abstain_rate)} | ${f(x.answered_precision)} |`,
+      `| ${name} | ${x.n} | ${f(x.hit1)} | ${f(x.hit3)} | ${f(x.mrr)} | ` +
+        `${f(x.baseline.hit1)} | ${f(x.baseline.hit3)} | ${f(x.baseline.mrr)} | ` +
+        `${f(x.coverage_at_p90)} | ${f(x.abstain_rate)} | ${f(x.answered_precision)} |`,
     );
   line('all', strip(all));
   for (const [k, v] of Object.entries(report.by_style)) line(k, v);

@@ -110,16 +110,19 @@ for (let t = 0.99; t >= 0.05; t -= 0.01) {
   else break;
 }
 console.log(
-  `lowest threshold with precision ≥ 0.90 on questions.jsonl and ≥ 0.85 on the FAQ fit half (scanning down from 0.99): ${threshold.toFixed(2)}\n`,
+  'lowest threshold with precision ≥ 0.90 on questions.jsonl and ≥ 0.85 on the FAQ fit half ' +
+    `(scanning down from 0.99): ${threshold.toFixed(2)}\n`,
 );
 console.log(
-  '| corpus | n | precision at threshold | answered at threshold | coverage at 0.90 precision | R@1 (answer everything) |\n|---|---|---|---|---|---|',
+  '| corpus | n | precision at threshold | answered at threshold | coverage at 0.90 precision | R@1 (answer everything) |\n' +
+    '|---|---|---|---|---|---|',
 );
 for (const [name, ps] of Object.entries(sets)) {
   const at = precisionAt(ps, threshold);
   const curve = riskCoverage(ps.map((p) => ({ confidence: conf(wVector, p.evidence), correct: p.correct })));
   console.log(
-    `| ${name} | ${ps.length} | ${f(at.precision)} | ${f(at.coverage)} | ${f(coverageAt(curve, 0.9))} | ${f(ps.filter((p) => p.correct).length / ps.length)} |`,
+    `| ${name} | ${ps.length} | ${f(at.precision)} | ${f(at.coverage)} | ` +
+      `${f(coverageAt(curve, 0.9))} | ${f(ps.filter((p) => p.correct).length / ps.length)} |`,
   );
 }
 console.log(

@@ -60,10 +60,12 @@ console.log(
   `normal questions unloaded: p50 ${f(percentile(unloaded, 50))} ms, p95 ${f(percentile(unloaded, 95))} ms (n ${unloaded.length})`,
 );
 console.log(
-  `normal questions during 5×50 messages with a 2,000-letter word: p50 ${f(percentile(loaded, 50))} ms, p95 ${f(percentile(loaded, 95))} ms`,
+  'normal questions during 5×50 messages with a 2,000-letter word: ' +
+    `p50 ${f(percentile(loaded, 50))} ms, p95 ${f(percentile(loaded, 95))} ms`,
 );
 console.log(
-  `p95 ratio loaded / unloaded: ${(percentile(loaded, 95) / percentile(unloaded, 95)).toFixed(2)} (bound: 2); attackers' answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`,
+  `p95 ratio loaded / unloaded: ${(percentile(loaded, 95) / percentile(unloaded, 95)).toFixed(2)} (bound: 2); ` +
+    `attackers' answers by status: ${JSON.stringify(Object.fromEntries(statuses))}`,
 );
 await server.close();
 await app.close();

@@ -47,7 +47,8 @@ async function objective(params: Bm25fParams, fusion: Fusion) {
   const b = await score(faq.app, faqQs, params, fusion);
   const value = (a.h1 + 0.5 * a.h3 + b.h1 + 0.5 * b.h3) / 2;
   console.log(
-    `${value.toFixed(4)}  curated ${a.h1.toFixed(3)}/${a.h3.toFixed(3)}  faq-fit ${b.h1.toFixed(3)}/${b.h3.toFixed(3)}  ${JSON.stringify({ params, fusion })}`,
+    `${value.toFixed(4)}  curated ${a.h1.toFixed(3)}/${a.h3.toFixed(3)}  ` +
+      `faq-fit ${b.h1.toFixed(3)}/${b.h3.toFixed(3)}  ${JSON.stringify({ params, fusion })}`,
   );
   return value;
 }

@@ -432,7 +432,8 @@ function print(r: Result): string {
   const out: string[] = [`══ ${r.scenario}: ${r.what}`, ...r.notes.map((n) => `   ${n}`), ''];
   const t = r.totals;
   out.push(
-    `   total: ${t.statements} SQL statements (${kindList(t.kinds)}), ${t.inTransaction} of them in ${t.transactions} transaction${t.transactions === 1 ? '' : 's'} ` +
+    `   total: ${t.statements} SQL statements (${kindList(t.kinds)}), ` +
+      `${t.inTransaction} of them in ${t.transactions} transaction${t.transactions === 1 ? '' : 's'} ` +
       `(each also sends BEGIN and COMMIT, not counted); Zalo calls: ${t.platformCalls.join(', ') || 'none'}`,
     `   before the send: ${t.beforeSend} statements; after it: ${t.afterSend} (marking it sent, looking for more)`,
     `   trials (statements in each): ${r.trials.join(', ')} — the fewest is shown; warm-ups: ${r.warmUps.join(', ')}`,
@@ -564,7 +565,8 @@ async function dailyLessonTrial(i: number): Promise<Trial> {
   // "the clock": the subscription comes due a minute ago
   const due = () =>
     running.raw.query(
-      `update subscriptions set next_due_at = now() - interval '1 minute' where user_id = (select id from users where channel = 'zalo' and external_id = $1)`,
+      `update subscriptions set next_due_at = now() - interval '1 minute'
+        where user_id = (select id from users where channel = 'zalo' and external_id = $1)`,
       [user],
     );
   let first = '';
@@ -599,7 +601,8 @@ try {
       `one Zalo text message ("${QUESTION}") from a known user, webhook → sendMessage`,
       [
         'Production wiring (src/main.ts): PUBLIC_URL set, so Zalo posts to the webhook; the reply goes out through the push worker.',
-        `Warm-up: one earlier message from the same user (creates the user); then a pause of ${PAUSE_MS / 1000}–${PAUSE_MS / 1000 + 2} s, so the search index checks its`,
+        `Warm-up: one earlier message from the same user (creates the user); ` +
+          `then a pause of ${PAUSE_MS / 1000}–${PAUSE_MS / 1000 + 2} s, so the search index checks its`,
         'generation as it does for any message after a quiet spell (within 2 s of another question that select is skipped).',
         'Measured: from the webhook POST until 300 ms after the last statement (the push worker marks the row sent and looks again).',
         "The warm-ups' counts differ from the measured one only by that generation check and by background ticks.",

@@ -69,7 +69,8 @@ program
       console.log(`decision: ${result.decision}   confidence: ${result.confidence.toFixed(3)}   ${result.latencyMs.toFixed(1)} ms`);
       for (const c of result.candidates) {
         console.log(
-          `  ${c.confidence.toFixed(3)}  ${c.guideId.padEnd(30)} cov ${c.coverage.toFixed(2)} vec ${c.vector.toFixed(2)} trgm ${c.trigram.toFixed(2)}`,
+          `  ${c.confidence.toFixed(3)}  ${c.guideId.padEnd(30)} ` +
+            `cov ${c.coverage.toFixed(2)} vec ${c.vector.toFixed(2)} trgm ${c.trigram.toFixed(2)}`,
         );
       }
       if (answer) console.log(`\n${answer}`);
@@ -94,20 +95,23 @@ program
       }
       const row = (name: string, f: EvalFigures) =>
         `${name.padEnd(14)} ${String(f.n).padStart(4)}  ${f.hit1.toFixed(3)}  ${f.hit3.toFixed(3)}  ${f.mrr.toFixed(3)}  ` +
-        `${f.offtopic ? f.abstain_precision.toFixed(3) : '    - '}  ${f.offtopic ? f.abstain_recall.toFixed(3) : '    - '}  ${f.false_abstain.toFixed(3)}  ${f.p50_ms.toFixed(1).padStart(6)}  ${f.p95_ms.toFixed(1).padStart(6)}`;
+        `${f.offtopic ? f.abstain_precision.toFixed(3) : '    - '}  ${f.offtopic ? f.abstain_recall.toFixed(3) : '    - '}  ` +
+        `${f.false_abstain.toFixed(3)}  ${f.p50_ms.toFixed(1).padStart(6)}  ${f.p95_ms.toFixed(1).padStart(6)}`;
       console.log(`${'style'.padEnd(14)}    n  hit@1  hit@3    mrr  abst.P abst.R false.A  p50 ms  p95 ms`);
       console.log(row('all', report));
       for (const [style, f] of Object.entries(report.by_style)) console.log(row(style, f));
       const t = report.twins;
       if (t.pairs)
         console.log(
-          `\naccented/diacritic-free twins: ${t.pairs} pairs, hit@1 ${t.accented_hit1.toFixed(3)} accented vs ${t.plain_hit1.toFixed(3)} without diacritics`,
+          `\naccented/diacritic-free twins: ${t.pairs} pairs, ` +
+            `hit@1 ${t.accented_hit1.toFixed(3)} accented vs ${t.plain_hit1.toFixed(3)} without diacritics`,
         );
       const misses = report.misses.slice(0, Number(opts.misses));
       if (misses.length) console.log(`\nmisses (${report.misses.length}: top-1 wrong, or wrongly abstained/answered):`);
       for (const m of misses)
         console.log(
-          `  [${m.style ?? '-'}] ${m.q}\n      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`,
+          `  [${m.style ?? '-'}] ${m.q}\n` +
+            `      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`,
         );
     });
   });
@@ -271,7 +275,8 @@ handoff
     console.log(`${'volunteer'.padEnd(24)} tickets  closed waiting  1st resp (min)  resolved (min)  rating (n)`);
     for (const f of [stats.overall, ...stats.volunteers]) {
       console.log(
-        `${f.volunteer.padEnd(24)} ${String(f.tickets).padStart(7)} ${String(f.closed).padStart(7)} ${String(f.waiting).padStart(7)} ${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`,
+        `${f.volunteer.padEnd(24)} ${String(f.tickets).padStart(7)} ${String(f.closed).padStart(7)} ${String(f.waiting).padStart(7)} ` +
+          `${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`,
       );
     }
   });

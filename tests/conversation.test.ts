@@ -44,7 +44,8 @@ describe('conversation core', () => {
     const [r] = await app.conversation.handle({ channel: 'terminal', userId: user, kind: 'choice', choice: down.id });
     expect(r!.choices?.[0]?.id).toBe('human');
     const rows = await app.db.query<{ value: number; top_guide: string }>(
-      `select f.value, a.top_guide from feedback f join asks a on a.id = f.ask_id join users u on u.id = f.user_id where u.external_id = $1`,
+      `select f.value, a.top_guide from feedback f join asks a on a.id = f.ask_id join users u on u.id = f.user_id
+        where u.external_id = $1`,
       [user],
     );
     expect(rows).toEqual([{ value: -1, top_guide: 'vneid-doi-so-dien-thoai' }]);

@@ -82,7 +82,8 @@ describe('two processes on one DATA_DIR', () => {
     expect((await second.exited).code).toBe(1);
     expect(second.output().trim()).toMatch(
       new RegExp(
-        `^start-up failed: the embedded database .*pglite is in use by another Bình Dân process \\(PID ${holder.pid} on .*Stop that one first`,
+        '^start-up failed: the embedded database .*pglite is in use by another Bình Dân process ' +
+          `\\(PID ${holder.pid} on .*Stop that one first`,
       ),
     );
     const res = await fetch(`${base}/api/chat`, {

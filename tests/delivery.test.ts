@@ -374,7 +374,8 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     await db.query(`insert into users (channel, external_id) select 'zalo', unnest($1::text[])`, [names]);
     await db.query(
       `with s as (insert into subscriptions (user_id, course_id, hour, minute, next_due_at)
-                  select id, 'vneid-tu-a-den-z', 22, 0, $2 from users where channel = 'zalo' and external_id = any($1::text[]) returning id, user_id)
+                  select id, 'vneid-tu-a-den-z', 22, 0, $2 from users
+                   where channel = 'zalo' and external_id = any($1::text[]) returning id, user_id)
        insert into outbox (subscription_id, course_id, position, local_date, channel, external_id, due_at, next_attempt_at)
        select s.id, 'vneid-tu-a-den-z', 1, ($3::timestamptz at time zone 'Asia/Ho_Chi_Minh')::date, 'zalo', u.external_id, $3, $3
          from s join users u on u.id = s.user_id`,
@@ -504,38 +505,42 @@ describe.skipIf(!serverUp)('two workers on the PostgreSQL server', () => {
     expect(got.at(-1)).toBe('lease-1');
   });
 
-  it('a normal stop (SIGTERM) finishes the sends in flight and hands back the rest: nothing sent twice, nothing left claimed, the rest sent later', async () => {
-    const { db } = server.app;
-    const names = Array.from({ length: 120 }, (_, i) => `stop-${i}`);
-    await queueZalo(names, new Date(Date.now() - 60_000));
-    const counts = new Map<string, number>();
-    const sender: Sender = {
-      async send(to) {
-        // only this test's rows count: the worker runs on the real clock and takes whatever is due in the database
-        if (!to.startsWith('stop-')) return;
-        counts.set(to, (counts.get(to) ?? 0) + 1);
-        await new Promise((ok) => setTimeout(ok, 10));
-      },
-    };
-    const stop = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
-    await waitUntil(() => counts.size >= 5, 'first lessons');
-    await stop();
-    const state = async () =>
-      (
-        await db.query<{ sent: number; pending: number; leased: number }>(
-          `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending,
+  it(
+    'a normal stop (SIGTERM) finishes the sends in flight and hands back the rest: ' +
+      'nothing sent twice, nothing left claimed, the rest sent later',
+    async () => {
+      const { db } = server.app;
+      const names = Array.from({ length: 120 }, (_, i) => `stop-${i}`);
+      await queueZalo(names, new Date(Date.now() - 60_000));
+      const counts = new Map<string, number>();
+      const sender: Sender = {
+        async send(to) {
+          // only this test's rows count: the worker runs on the real clock and takes whatever is due in the database
+          if (!to.startsWith('stop-')) return;
+          counts.set(to, (counts.get(to) ?? 0) + 1);
+          await new Promise((ok) => setTimeout(ok, 10));
+        },
+      };
+      const stop = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
+      await waitUntil(() => counts.size >= 5, 'first lessons');
+      await stop();
+      const state = async () =>
+        (
+          await db.query<{ sent: number; pending: number; leased: number }>(
+            `select count(*) filter (where status = 'sent')::int as sent, count(*) filter (where status = 'pending')::int as pending,
                 count(*) filter (where status = 'pending' and claimed_until is not null)::int as leased
            from outbox where external_id like 'stop-%'`,
-        )
-      )[0]!;
-    const after = await state();
-    expect(after.sent).toBe(counts.size);
-    expect(after.sent).toBeLessThan(120); // it stopped…
-    expect(after).toMatchObject({ pending: 120 - after.sent, leased: 0 }); // …with nothing held
-    const again = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
-    await waitUntil(() => counts.size === 120, 'the rest');
-    await again();
-    expect([...counts.values()].every((n) => n === 1)).toBe(true);
-    expect(await state()).toEqual({ sent: 120, pending: 0, leased: 0 });
-  });
+          )
+        )[0]!;
+      const after = await state();
+      expect(after.sent).toBe(counts.size);
+      expect(after.sent).toBeLessThan(120); // it stopped…
+      expect(after).toMatchObject({ pending: 120 - after.sent, leased: 0 }); // …with nothing held
+      const again = startLessonWorker({ db, senders: { zalo: sender }, log: silentLogger, intervalMs: 60_000 });
+      await waitUntil(() => counts.size === 120, 'the rest');
+      await again();
+      expect([...counts.values()].every((n) => n === 1)).toBe(true);
+      expect(await state()).toEqual({ sent: 120, pending: 0, leased: 0 });
+    },
+  );
 });

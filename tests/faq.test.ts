@@ -47,7 +47,8 @@ const GOOD = (id: string, question: string, extra: Record<string, string | strin
       audience: 'Công dân',
       ...extra,
     },
-    'Bạn nộp hồ sơ trên **Cổng Dịch vụ công quốc gia** và theo dõi kết quả trong mục Hồ sơ của tôi.\n\n- Chuẩn bị bản chụp giấy tờ.\n- Nộp lệ phí theo số tiền cổng hiển thị.',
+    'Bạn nộp hồ sơ trên **Cổng Dịch vụ công quốc gia** và theo dõi kết quả trong mục Hồ sơ của tôi.\n\n' +
+      '- Chuẩn bị bản chụp giấy tờ.\n- Nộp lệ phí theo số tiền cổng hiển thị.',
   );
 
 /** A copy of the real knowledge folder with files added (paths relative to it). */
@@ -89,7 +90,8 @@ describe('FAQ entries: parsing and checks', () => {
     // no title, no question: the answer's first sentence, cut at a word to at most 90 characters
     const long = faqFile(
       { id: 'faq-dai', sources: ['https://dichvucong.gov.vn'], last_verified: '2026-01-05' },
-      'Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia hoặc ứng dụng định danh điện tử. Câu sau.',
+      'Người dân có thể nộp hồ sơ đăng ký thường trú cho con dưới mười bốn tuổi qua Cổng Dịch vụ công quốc gia ' +
+        'hoặc ứng dụng định danh điện tử. Câu sau.',
     );
     const derived = parseGuide('faq/faq-dai.md', long, 'faq-dai', 'faq');
     expect(derived.titleDerived).toBe(true);
@@ -227,9 +229,11 @@ describe('knowledge import-faq', () => {
   const CSV = [
     'cauHoi,cauTraLoi,link,boNganh,phanLoai',
     '"Làm sao tra cứu hồ sơ đã nộp trên cổng?","Bạn vào mục **Tra cứu hồ sơ**.',
-    "Nhập mã hồ sơ rồi bấm Tìm kiếm.\",https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html,Văn phòng Chính phủ,\"['Công dân', 'Doanh nghiệp']\"",
+    'Nhập mã hồ sơ rồi bấm Tìm kiếm.",https://dichvucong.gov.vn/p/home/dvc-tra-cuu-ho-so.html,' +
+      "Văn phòng Chính phủ,\"['Công dân', 'Doanh nghiệp']\"",
     ',"Trả lời mà không có câu hỏi",https://dichvucong.gov.vn,,[]',
-    '"Nộp lệ phí trực tuyến bằng cách nào?","Chọn hình thức thanh toán trực tuyến mà cổng hiển thị, nộp đúng số tiền.",https://dichvucong.gov.vn/p/home/dvc-thanh-toan.html,,[]',
+    '"Nộp lệ phí trực tuyến bằng cách nào?","Chọn hình thức thanh toán trực tuyến mà cổng hiển thị, nộp đúng số tiền.",' +
+      'https://dichvucong.gov.vn/p/home/dvc-thanh-toan.html,,[]',
     '',
     '"LÀM SAO TRA CỨU HỒ SƠ ĐÃ NỘP TRÊN CỔNG","Trùng câu hỏi với dòng 2",https://dichvucong.gov.vn,,',
     '"Sửa thông tin hồ sơ đã gửi được không?","",https://dichvucong.gov.vn,,',
@@ -349,7 +353,8 @@ describe('knowledge import-faq', () => {
     const ok = cli(join(dir, 'hoi-dap.csv'), '--out', join(dir, 'faq'));
     expect(ok.status).toBe(0);
     expect(ok.stdout).toBe(
-      'written 2, unchanged 0, skipped 4\nline 4: empty question\nline 7: duplicate question (same as line 2)\nline 8: empty answer\nline 9: no source (no link in the row and no --source)\n',
+      'written 2, unchanged 0, skipped 4\nline 4: empty question\nline 7: duplicate question (same as line 2)\n' +
+        'line 8: empty answer\nline 9: no source (no link in the row and no --source)\n',
     );
     const bad = cli(join(dir, 'sai.csv'), '--out', join(dir, 'faq'));
     expect(bad.status).toBe(1);
@@ -364,7 +369,8 @@ const LONG_ID = 'faq-cap-phep-le-hoi-truyen-thong-cua-thon-xom-ban-lang-abc';
 const PARAGRAPHS = Array.from(
   { length: 7 },
   (_, i) =>
-    `Đoạn ${i + 1}. Ban tổ chức lễ hội nộp hồ sơ đề nghị tại bộ phận một cửa của xã, gồm văn bản đề nghị, chương trình lễ hội và danh sách người phụ trách. ` +
+    `Đoạn ${i + 1}. Ban tổ chức lễ hội nộp hồ sơ đề nghị tại bộ phận một cửa của xã, ` +
+    `gồm văn bản đề nghị, chương trình lễ hội và danh sách người phụ trách. ` +
     `Cán bộ tiếp nhận kiểm tra hồ sơ và hẹn ngày trả kết quả; khi cần bổ sung, người nộp được báo ngay để sửa trong ngày.`,
 );
 const SOURCE = 'https://dichvucong.gov.vn/p/home/dvc-cau-hoi-pho-bien.html';
@@ -499,37 +505,40 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
     expect(second!.text).toContain('(phần 2/3)');
   });
 
-  it('Telegram: page 1 with a "Xem tiếp" button; pressing it sends page 2 with the citation; a forged button is answered kindly', async () => {
-    const toChat = (id: number) => telegram.sent().filter((c) => Number(c.body.chat_id) === id);
-    telegram.push(textUpdate(QUESTION, 7101));
-    await telegram.waitFor(() => toChat(7101).length > 0);
-    const first = toChat(7101)[0]!.body;
-    expect(first.text).toMatch(new RegExp(`^<b>${QUESTION.replace(/\?/g, '\\?')}</b>\\n\\nĐoạn 1\\.`));
-    const buttons = first.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
-    expect(buttons[0]).toEqual({ text: 'Xem tiếp', callback_data: 'more:faq-le-hoi-truyen-thong:1' });
+  it(
+    'Telegram: page 1 with a "Xem tiếp" button; pressing it sends page 2 with the citation; ' + 'a forged button is answered kindly',
+    async () => {
+      const toChat = (id: number) => telegram.sent().filter((c) => Number(c.body.chat_id) === id);
+      telegram.push(textUpdate(QUESTION, 7101));
+      await telegram.waitFor(() => toChat(7101).length > 0);
+      const first = toChat(7101)[0]!.body;
+      expect(first.text).toMatch(new RegExp(`^<b>${QUESTION.replace(/\?/g, '\\?')}</b>\\n\\nĐoạn 1\\.`));
+      const buttons = first.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
+      expect(buttons[0]).toEqual({ text: 'Xem tiếp', callback_data: 'more:faq-le-hoi-truyen-thong:1' });
 
-    const press = (data: string) =>
-      telegram.push({
-        callback_query: {
-          id: `cb-${Math.random()}`,
-          chat_instance: 'x',
-          from: { id: 7101, is_bot: false, first_name: 'Ông' },
-          message: { message_id: 1, date: 0, chat: { id: 7101, type: 'private' } },
-          data,
-        },
-      });
-    press(buttons[0]!.callback_data);
-    await telegram.waitFor(() => toChat(7101).length > 1);
-    const second = toChat(7101)[1]!.body;
-    expect(second.text).toMatch(/^Đoạn 4\./);
-    expect(second.text).toContain('(phần 2/3)');
-    expect(second.text).toContain(`Nguồn: ${SOURCE} · cập nhật 05/01/2026`);
-    expect((second.reply_markup.inline_keyboard.flat() as { text: string }[])[0]!.text).toBe('Xem tiếp');
+      const press = (data: string) =>
+        telegram.push({
+          callback_query: {
+            id: `cb-${Math.random()}`,
+            chat_instance: 'x',
+            from: { id: 7101, is_bot: false, first_name: 'Ông' },
+            message: { message_id: 1, date: 0, chat: { id: 7101, type: 'private' } },
+            data,
+          },
+        });
+      press(buttons[0]!.callback_data);
+      await telegram.waitFor(() => toChat(7101).length > 1);
+      const second = toChat(7101)[1]!.body;
+      expect(second.text).toMatch(/^Đoạn 4\./);
+      expect(second.text).toContain('(phần 2/3)');
+      expect(second.text).toContain(`Nguồn: ${SOURCE} · cập nhật 05/01/2026`);
+      expect((second.reply_markup.inline_keyboard.flat() as { text: string }[])[0]!.text).toBe('Xem tiếp');
 
-    press('more:faq-le-hoi-truyen-thong:77');
-    await telegram.waitFor(() => toChat(7101).length > 2);
-    expect(toChat(7101)[2]!.body.text).toMatch(/^Lựa chọn này đã cũ/);
-  });
+      press('more:faq-le-hoi-truyen-thong:77');
+      await telegram.waitFor(() => toChat(7101).length > 2);
+      expect(toChat(7101)[2]!.body.text).toMatch(/^Lựa chọn này đã cũ/);
+    },
+  );
 
   it('Zalo: page 1 with "Xem tiếp" as choice 1; replying "1" sends page 2 with the citation', async () => {
     zaloFake.push(zaloText(QUESTION, 'zfaq1').result);

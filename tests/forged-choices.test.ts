@@ -119,7 +119,8 @@ async function tryAll(channel: string, userId: string, press: (id: string) => Pr
   }
   expect(await stateOf(channel, userId)).toEqual(before);
   const [lesson] = await app.db.query<{ next_position: number }>(
-    `select e.next_position from enrollments e join users u on u.id = e.user_id where u.channel = $1 and u.external_id = $2 and e.course_id = $3`,
+    `select e.next_position from enrollments e join users u on u.id = e.user_id
+      where u.channel = $1 and u.external_id = $2 and e.course_id = $3`,
     [channel, userId, COURSE],
   );
   expect(lesson!.next_position).toBe(1);

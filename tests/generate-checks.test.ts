@@ -68,7 +68,8 @@ describe('prompts/', () => {
 
 describe('pseudonymisation', () => {
   const message =
-    'Tôi tên là Nguyễn Thị Lan, sđt 0912 345 678, căn cước 001203004567, mã OTP là 482913, email lan.nt@gmail.com. Gọi lại 0912345678 giúp.';
+    'Tôi tên là Nguyễn Thị Lan, sđt 0912 345 678, căn cước 001203004567, mã OTP là 482913, ' +
+    'email lan.nt@gmail.com. Gọi lại 0912345678 giúp.';
   it('replaces personal data with numbered placeholders and puts it back locally', () => {
     const vault = new Vault();
     const hidden = vault.hide(message);
@@ -95,12 +96,14 @@ Mượn máy: **Cá nhân** → **Quản lý thiết bị** → **Hủy liên k�
 Trang chính thức: https://vneid.gov.vn`;
   it('passes an answer whose facts are all in the guide, however they are written', () => {
     const answer =
-      'Bạn bấm **Quên mật khẩu**, rồi "Gửi yêu cầu". Vướng thì gọi 1900.0368. Lệ phí 50000 đ, từ ngày 1 tháng 7 năm 2025, xem vneid.gov.vn/. Vào **Cá nhân → Quản lý thiết bị**. Passcode 6 số, số [SĐT_1].';
+      'Bạn bấm **Quên mật khẩu**, rồi "Gửi yêu cầu". Vướng thì gọi 1900.0368. Lệ phí 50000 đ, từ ngày 1 tháng 7 năm 2025, ' +
+      'xem vneid.gov.vn/. Vào **Cá nhân → Quản lý thiết bị**. Passcode 6 số, số [SĐT_1].';
     expect(checkGrounding(answer, sources)).toEqual([]);
   });
   it('names each invented phone number, fee, free claim, date, address and label', () => {
     const answer =
-      'Gọi 1900 1234 hoặc 0909 123 456. Phí 30.000 đồng, hoàn toàn miễn phí. Vào https://vneid-hotro.com hoặc neid.gov.vn. Hạn chót 2/9/2025. Bấm **Khôi phục tài khoản**.';
+      'Gọi 1900 1234 hoặc 0909 123 456. Phí 30.000 đồng, hoàn toàn miễn phí. ' +
+      'Vào https://vneid-hotro.com hoặc neid.gov.vn. Hạn chót 2/9/2025. Bấm **Khôi phục tài khoản**.';
     const kinds = checkGrounding(answer, sources).map((v) => `${v.kind}:${v.value}`);
     expect(kinds).toEqual(
       expect.arrayContaining([

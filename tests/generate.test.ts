@@ -61,7 +61,8 @@ const lastGeneration = async () =>
       model: string;
       condensed: string | null;
     }>(
-      'select outcome, violations, prompt_tokens, completion_tokens, latency_ms, prompt_version, model, condensed from generations order by id desc limit 1',
+      `select outcome, violations, prompt_tokens, completion_tokens, latency_ms, prompt_version, model, condensed
+         from generations order by id desc limit 1`,
     )
   )[0]!;
 const extractiveText = async (guideId: string) => renderGuide((await getGuide(app.db, guideId))!).text;
@@ -152,7 +153,8 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
     const from = fake.requests.length;
     const reply = answerOf(
       await say(
-        'Tôi tên là Nguyễn Thị Lan, số điện thoại 0912345678, căn cước 001203004567, mã OTP 482913, email lan.nguyen@gmail.com. Tôi quên mật khẩu VNeID phải làm sao?',
+        'Tôi tên là Nguyễn Thị Lan, số điện thoại 0912345678, căn cước 001203004567, mã OTP 482913, ' +
+          'email lan.nguyen@gmail.com. Tôi quên mật khẩu VNeID phải làm sao?',
       ),
     );
     const sent = JSON.stringify(fake.requests.slice(from).map((r) => r.body));

@@ -103,37 +103,40 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
       )
     )[0];
 
-  it('malformed webhook bodies get 200 (Telegram) or 200/400 (Zalo) and a warning without a stack, never 500, and record nothing', async () => {
-    const from = lines.length;
-    const garbage = [
-      'null',
-      '[]',
-      '[{"update_id": 1}]',
-      '{}',
-      '12',
-      '"x"',
-      '{"update_id": "seven"}',
-      JSON.stringify({ update_id: 990001, ...textUpdate('', 901, { text: 12345 }) }),
-      JSON.stringify({ update_id: 990002, message: { message_id: 1, date: 0, chat: { id: 902, type: 'private' }, text: 'no sender' } }),
-      JSON.stringify({ update_id: 990003, callback_query: { id: 'cb', data: 'x' } }),
-    ];
-    for (const body of garbage) expect((await postTelegram(body)).status, body).toBe(200);
-    for (const body of ['null', '[]', '{"ok": true, "result": {"event_name": "message.text.received"}}'])
-      expect((await postZalo(body)).status, body).toBe(200);
-    expect((await postZalo('{broken')).status).toBe(400);
-    const warnings = lines.slice(from).filter((l) => /malformed update ignored/.test(l.msg));
-    expect(warnings.length).toBe(garbage.length + 3);
-    for (const w of warnings) {
-      expect(w.level).toBe(40);
-      expect(JSON.stringify(w)).not.toMatch(/stack|\n\s+at /);
-    }
-    expect(lines.slice(from).filter((l) => l.level >= 50)).toEqual([]);
-    const [{ n }] = (await app.db.query<{ n: number }>(
-      `select count(*)::int as n from inbound_updates where update_key like '99000%'`,
-    )) as [{ n: number }];
-    expect(n).toBe(0);
-    expect(toTelegram(901)).toEqual([]);
-  });
+  it(
+    'malformed webhook bodies get 200 (Telegram) or 200/400 (Zalo) ' + 'and a warning without a stack, never 500, and record nothing',
+    async () => {
+      const from = lines.length;
+      const garbage = [
+        'null',
+        '[]',
+        '[{"update_id": 1}]',
+        '{}',
+        '12',
+        '"x"',
+        '{"update_id": "seven"}',
+        JSON.stringify({ update_id: 990001, ...textUpdate('', 901, { text: 12345 }) }),
+        JSON.stringify({ update_id: 990002, message: { message_id: 1, date: 0, chat: { id: 902, type: 'private' }, text: 'no sender' } }),
+        JSON.stringify({ update_id: 990003, callback_query: { id: 'cb', data: 'x' } }),
+      ];
+      for (const body of garbage) expect((await postTelegram(body)).status, body).toBe(200);
+      for (const body of ['null', '[]', '{"ok": true, "result": {"event_name": "message.text.received"}}'])
+        expect((await postZalo(body)).status, body).toBe(200);
+      expect((await postZalo('{broken')).status).toBe(400);
+      const warnings = lines.slice(from).filter((l) => /malformed update ignored/.test(l.msg));
+      expect(warnings.length).toBe(garbage.length + 3);
+      for (const w of warnings) {
+        expect(w.level).toBe(40);
+        expect(JSON.stringify(w)).not.toMatch(/stack|\n\s+at /);
+      }
+      expect(lines.slice(from).filter((l) => l.level >= 50)).toEqual([]);
+      const [{ n }] = (await app.db.query<{ n: number }>(
+        `select count(*)::int as n from inbound_updates where update_key like '99000%'`,
+      )) as [{ n: number }];
+      expect(n).toBe(0);
+      expect(toTelegram(901)).toEqual([]);
+    },
+  );
 
   it('strips NUL and control characters at the edge: such a message is recorded, answered, and stored redacted', async () => {
     expect(
@@ -170,9 +173,12 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
     expect(n).toBe(2);
   });
 
-  it('a turn that throws is tried again with back-off; after the last try the citizen gets an apology and the row is failed with its reason', async () => {
-    // a real database error, not a mock: the core's own write of the incoming message is refused
-    await app.db.exec(`
+  it(
+    'a turn that throws is tried again with back-off; ' +
+      'after the last try the citizen gets an apology and the row is failed with its reason',
+    async () => {
+      // a real database error, not a mock: the core's own write of the incoming message is refused
+      await app.db.exec(`
       create sequence test_flaky;
       create function test_refuse() returns trigger language plpgsql as $$
       begin
@@ -183,80 +189,85 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
         return new;
       end $$;
       create trigger test_refuse before insert on messages for each row execute function test_refuse();`);
-    try {
-      expect((await postTelegram(JSON.stringify({ update_id: 990301, ...textUpdate('máy hỏng hẳn rồi', 905) }))).status).toBe(200);
-      expect((await postTelegram(JSON.stringify({ update_id: 990302, ...textUpdate('xin chào, máy hỏng một lần', 906) }))).status).toBe(
-        200,
-      );
-      expect((await postZalo(JSON.stringify(zaloText('zalo hỏng hẳn', 'zf1', { messageId: 'fail-1' })))).status).toBe(200);
-      await telegram.waitFor(() => toTelegram(905).length > 0 && toTelegram(906).length > 0, 30_000);
-      await zaloApi.waitFor(() => zaloApi.sent('zf1').length > 0, 30_000);
-      await pushes.idle();
-      expect(toTelegram(905)).toEqual([APOLOGY]);
-      expect(zaloApi.sent('zf1').map((c) => c.body.text)).toEqual([APOLOGY]);
-      expect(await row('telegram', '990301')).toMatchObject({
-        status: 'failed',
-        attempts: 3,
-        error: expect.stringMatching(/refused this message/),
-      });
-      expect(await row('zalo', 'fail-1')).toMatchObject({ status: 'failed', attempts: 3 });
-      // the passing failure: tried again, then answered for real
-      expect(await row('telegram', '990302')).toMatchObject({ status: 'handled', attempts: 2, error: null });
-      expect(toTelegram(906)).toHaveLength(1);
-      expect(toTelegram(906)[0]).not.toBe(APOLOGY);
-      const retries = lines.filter((l) => l.msg === 'intake: turn failed; will try again');
-      expect(retries.length).toBeGreaterThanOrEqual(5); // 2 + 2 for the lasting failures, 1 for the passing one
-      for (const l of retries) expect(l.level).toBe(40);
-    } finally {
-      await app.db.exec('drop trigger test_refuse on messages; drop function test_refuse(); drop sequence test_flaky;');
-    }
-  });
+      try {
+        expect((await postTelegram(JSON.stringify({ update_id: 990301, ...textUpdate('máy hỏng hẳn rồi', 905) }))).status).toBe(200);
+        expect((await postTelegram(JSON.stringify({ update_id: 990302, ...textUpdate('xin chào, máy hỏng một lần', 906) }))).status).toBe(
+          200,
+        );
+        expect((await postZalo(JSON.stringify(zaloText('zalo hỏng hẳn', 'zf1', { messageId: 'fail-1' })))).status).toBe(200);
+        await telegram.waitFor(() => toTelegram(905).length > 0 && toTelegram(906).length > 0, 30_000);
+        await zaloApi.waitFor(() => zaloApi.sent('zf1').length > 0, 30_000);
+        await pushes.idle();
+        expect(toTelegram(905)).toEqual([APOLOGY]);
+        expect(zaloApi.sent('zf1').map((c) => c.body.text)).toEqual([APOLOGY]);
+        expect(await row('telegram', '990301')).toMatchObject({
+          status: 'failed',
+          attempts: 3,
+          error: expect.stringMatching(/refused this message/),
+        });
+        expect(await row('zalo', 'fail-1')).toMatchObject({ status: 'failed', attempts: 3 });
+        // the passing failure: tried again, then answered for real
+        expect(await row('telegram', '990302')).toMatchObject({ status: 'handled', attempts: 2, error: null });
+        expect(toTelegram(906)).toHaveLength(1);
+        expect(toTelegram(906)[0]).not.toBe(APOLOGY);
+        const retries = lines.filter((l) => l.msg === 'intake: turn failed; will try again');
+        expect(retries.length).toBeGreaterThanOrEqual(5); // 2 + 2 for the lasting failures, 1 for the passing one
+        for (const l of retries) expect(l.level).toBe(40);
+      } finally {
+        await app.db.exec('drop trigger test_refuse on messages; drop function test_refuse(); drop sequence test_flaky;');
+      }
+    },
+  );
 
-  it('an update that cannot be recorded is not acknowledged: the webhook answers 500, polling keeps its offset; both are answered once recording works', async () => {
-    await app.db.exec(`
+  it(
+    'an update that cannot be recorded is not acknowledged: the webhook answers 500, polling keeps its offset; ' +
+      'both are answered once recording works',
+    async () => {
+      await app.db.exec(`
       create function test_no_record() returns trigger language plpgsql as $$
       begin raise exception 'test: the database is read-only'; end $$;
       create trigger test_no_record before insert on inbound_updates for each row execute function test_no_record();`);
-    const polled = await startFakeTelegram(TG_TOKEN);
-    const poller = new TelegramChannel({
-      token: TG_TOKEN,
-      apiRoot: polled.apiRoot,
-      conversation: app.conversation,
-      db: app.db,
-      log,
-      intake,
-    });
-    let dropped = false;
-    try {
-      const update = JSON.stringify({ update_id: 990501, ...textUpdate('xin chào', 908) });
-      expect((await postTelegram(update)).status).toBe(500);
-      expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(500);
-      await poller.init();
-      poller.startPolling();
-      polled.push({ update_id: 7001, ...textUpdate('xin chào', 909) });
-      // the poll fails to record, backs off and fetches the same batch again (offset not moved)
-      await waitUntil(() => lines.filter((l) => l.msg === 'telegram: polling failed').length >= 1, 'a failed poll round');
-      expect(await row('telegram', '7001')).toBeUndefined();
-      await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
-      dropped = true;
-      // its reply goes out through the push worker (the Bot API of the first fake: same bot token)
-      await telegram.waitFor(() => toTelegram(909).length > 0, 30_000);
-      expect((await row('telegram', '7001'))!.status).toBe('handled');
-      // the platforms deliver what got no 200 again
-      expect((await postTelegram(update)).status).toBe(200);
-      expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(200);
-      await telegram.waitFor(() => toTelegram(908).length > 0);
-      await zaloApi.waitFor(() => zaloApi.sent('zd1').length > 0);
-      await intake.idle();
-      await pushes.idle();
-      expect(toTelegram(908)).toHaveLength(1);
-      expect(toTelegram(909)).toHaveLength(1);
-    } finally {
-      await poller.stop();
-      await polled.close();
-      if (!dropped) await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
-    }
-  });
+      const polled = await startFakeTelegram(TG_TOKEN);
+      const poller = new TelegramChannel({
+        token: TG_TOKEN,
+        apiRoot: polled.apiRoot,
+        conversation: app.conversation,
+        db: app.db,
+        log,
+        intake,
+      });
+      let dropped = false;
+      try {
+        const update = JSON.stringify({ update_id: 990501, ...textUpdate('xin chào', 908) });
+        expect((await postTelegram(update)).status).toBe(500);
+        expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(500);
+        await poller.init();
+        poller.startPolling();
+        polled.push({ update_id: 7001, ...textUpdate('xin chào', 909) });
+        // the poll fails to record, backs off and fetches the same batch again (offset not moved)
+        await waitUntil(() => lines.filter((l) => l.msg === 'telegram: polling failed').length >= 1, 'a failed poll round');
+        expect(await row('telegram', '7001')).toBeUndefined();
+        await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
+        dropped = true;
+        // its reply goes out through the push worker (the Bot API of the first fake: same bot token)
+        await telegram.waitFor(() => toTelegram(909).length > 0, 30_000);
+        expect((await row('telegram', '7001'))!.status).toBe('handled');
+        // the platforms deliver what got no 200 again
+        expect((await postTelegram(update)).status).toBe(200);
+        expect((await postZalo(JSON.stringify(zaloText('xin chào', 'zd1', { messageId: 'down-1' })))).status).toBe(200);
+        await telegram.waitFor(() => toTelegram(908).length > 0);
+        await zaloApi.waitFor(() => zaloApi.sent('zd1').length > 0);
+        await intake.idle();
+        await pushes.idle();
+        expect(toTelegram(908)).toHaveLength(1);
+        expect(toTelegram(909)).toHaveLength(1);
+      } finally {
+        await poller.stop();
+        await polled.close();
+        if (!dropped) await app.db.exec('drop trigger test_no_record on inbound_updates; drop function test_no_record();');
+      }
+    },
+  );
 
   it('a row whose worker died is claimed again when its lease ends; one that was interrupted every time gets the apology', async () => {
     const entry = (key: string, chat: number) => ({
@@ -274,7 +285,8 @@ describe('durable intake on the embedded database (webhooks on loopback, fakes o
         ['990602', 911, 3],
       ] as const) {
         await tx.query(
-          `insert into inbound_updates (channel, update_key, chat, payload, attempts, claimed_by, lease_until) values ('telegram', $1, $2, $3, $4, 'dead-worker', now() - interval '1 second')`,
+          `insert into inbound_updates (channel, update_key, chat, payload, attempts, claimed_by, lease_until)
+           values ('telegram', $1, $2, $3, $4, 'dead-worker', now() - interval '1 second')`,
           [key, String(chat), JSON.stringify(entry(key, chat).item), attempts],
         );
       }
@@ -362,7 +374,8 @@ describe('durable intake on a PostgreSQL server: two workers share one database'
         expect(keys).toEqual([...keys].sort((a, b) => a - b));
       }
       const perKey = await app.db.query<{ n: number }>(
-        `select count(*)::int as n from messages m join users u on u.id = m.user_id where u.channel = 'telegram' and m.direction = 'in' group by u.id`,
+        `select count(*)::int as n from messages m join users u on u.id = m.user_id
+          where u.channel = 'telegram' and m.direction = 'in' group by u.id`,
       );
       expect(perKey.map((r) => r.n)).toEqual(Array(8).fill(5)); // every turn ran exactly once
     } finally {
@@ -507,7 +520,8 @@ describe('a real server process killed with SIGKILL during a burst of webhooks',
     const lost = [...acked].filter((u) => answers(u) === 0);
     const duplicates = updates.reduce((n, u) => n + Math.max(0, answers(u) - 1), 0);
     console.log(
-      `intake kill -9: ${acked.size} acknowledged before the kill, ${unansweredAtKill} of them unanswered at the kill, ${sentAtKill} replies sent by then, ${retried.length} retried after; lost ${lost.length}, duplicate replies ${duplicates}`,
+      `intake kill -9: ${acked.size} acknowledged before the kill, ${unansweredAtKill} of them unanswered at the kill, ` +
+        `${sentAtKill} replies sent by then, ${retried.length} retried after; lost ${lost.length}, duplicate replies ${duplicates}`,
     );
     expect(lost).toEqual([]);
     // only a reply the push engine had in flight at the kill can go out twice: at most its concurrency

@@ -23,7 +23,9 @@ function writeCourse(id: string, title: string, order: number, positions: number
   for (const n of positions) {
     writeFileSync(
       join(folder, `0${n}-bai-${n}.md`),
-      `---\ntitle: Bài số ${n}\nguides: [vneid-cai-dat]\nquiz:\n  question: Cài VNeID ở đâu?\n  options: [CH Play hoặc App Store, Link người lạ gửi]\n  answer: 1\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n---\nChỉ cài VNeID từ CH Play hoặc App Store.\n`,
+      `---\ntitle: Bài số ${n}\nguides: [vneid-cai-dat]\nquiz:\n  question: Cài VNeID ở đâu?\n` +
+        '  options: [CH Play hoặc App Store, Link người lạ gửi]\n  answer: 1\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n' +
+        '---\nChỉ cài VNeID từ CH Play hoặc App Store.\n',
     );
   }
 }

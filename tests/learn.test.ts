@@ -20,7 +20,9 @@ writeFileSync(
   'id: thu-nghiem\ntitle: Khóa thử nghiệm\ndescription: Hai bài ngắn.\naudience: mọi người\norder: 1\n',
 );
 const lesson = (title: string, answer: number) =>
-  `---\ntitle: ${title}\nguides: [vneid-cai-dat]\nquiz:\n  question: VNeID thật tải ở đâu?\n  options:\n    - Link người lạ gửi\n    - CH Play hoặc App Store\n    - Tệp APK\n  answer: ${answer}\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n---\nChỉ cài VNeID từ CH Play hoặc App Store.\n`;
+  `---\ntitle: ${title}\nguides: [vneid-cai-dat]\nquiz:\n  question: VNeID thật tải ở đâu?\n` +
+  '  options:\n    - Link người lạ gửi\n    - CH Play hoặc App Store\n    - Tệp APK\n' +
+  `  answer: ${answer}\n  explanation: Chỉ cài từ kho ứng dụng chính thức.\n---\nChỉ cài VNeID từ CH Play hoặc App Store.\n`;
 writeFileSync(join(course, '01-cai-dat.md'), lesson('Cài đúng ứng dụng', 2));
 writeFileSync(join(course, '02-on-tap.md'), lesson('Ôn tập', 2));
 
@@ -151,7 +153,8 @@ describe('lesson checks', () => {
   it('reports bad quizzes, long bodies and broken guide links as file: problem', async () => {
     writeFileSync(
       join(course, '03-sai.md'),
-      `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`,
+      `---\ntitle: Sai\nguides: [khong-co]\nquiz:\n  question: Hỏi gì?\n  options: [A, B]\n` +
+        `  answer: 3\n  explanation: Vì vậy.\n---\n${'x'.repeat(950)}\n`,
     );
     const { problems } = await loadCourses(dir, new Set(['vneid-cai-dat']));
     const text = problems.map((p) => `${p.file}: ${p.problem}`).join('\n');

@@ -53,7 +53,8 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
         const guide = await getGuide(db, id);
         if (!guide) return [reply('Hướng dẫn này không còn nữa. Bạn gõ lại câu hỏi giúp mình nhé.')];
         const [row] = await db.query<{ id: string }>(
-          `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, 1, false, 0) returning id`,
+          `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms)
+           values ($1, $2, $3, 1, false, 0) returning id`,
           [turn.user.id, `[chọn] ${guide.title}`, guide.id],
         );
         return [renderAnswer(guide, Number(row!.id))];

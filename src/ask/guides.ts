@@ -31,7 +31,8 @@ export async function getGuide(db: Queryable, id: string): Promise<StoredGuide |
     warnings: string[];
     related: { id: string; title: string }[] | null;
   }>(
-    `select g.id, g.kind, g.pages, g.title, g.sources, to_char(g.last_verified, 'YYYY-MM-DD') as last_verified, g.answer, g.steps, g.notes, g.warnings,
+    `select g.id, g.kind, g.pages, g.title, g.sources, to_char(g.last_verified, 'YYYY-MM-DD') as last_verified,
+            g.answer, g.steps, g.notes, g.warnings,
             (select jsonb_agg(jsonb_build_object('id', r.id, 'title', r.title) order by array_position(g.related, r.id))
                from guides r where r.id = any(g.related)) as related
        from guides g where g.id = $1`,

@@ -92,8 +92,11 @@ export const STALE_PAGE = 'Phần tiếp theo này không còn nữa (câu trả
 export function renderAbstain(candidates: Candidate[]): Reply {
   const close = candidates.filter((c) => c.confidence >= 0.2).slice(0, 3);
   const text = close.length
-    ? 'Mình chưa chắc đã hiểu đúng câu hỏi, nên không muốn đoán. Có phải bạn muốn hỏi một trong các việc dưới đây? Hoặc bạn có thể hỏi tình nguyện viên.'
-    : 'Xin lỗi, mình chưa có hướng dẫn đáng tin cậy cho câu hỏi này, nên không muốn đoán. Mình giúp được các việc về VNeID, dịch vụ công trực tuyến và cách tránh lừa đảo. Bạn có thể hỏi lại cách khác, hoặc hỏi tình nguyện viên.';
+    ? 'Mình chưa chắc đã hiểu đúng câu hỏi, nên không muốn đoán. ' +
+      'Có phải bạn muốn hỏi một trong các việc dưới đây? Hoặc bạn có thể hỏi tình nguyện viên.'
+    : 'Xin lỗi, mình chưa có hướng dẫn đáng tin cậy cho câu hỏi này, nên không muốn đoán. ' +
+      'Mình giúp được các việc về VNeID, dịch vụ công trực tuyến và cách tránh lừa đảo. ' +
+      'Bạn có thể hỏi lại cách khác, hoặc hỏi tình nguyện viên.';
   return { text, choices: [...close.map((c) => guideButton(c.guideId, c.title)), HUMAN] };
 }
 

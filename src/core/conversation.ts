@@ -26,7 +26,8 @@ export interface ConversationOptions {
 const TOO_FAST = 'Bạn gửi nhanh quá, mình chưa kịp đọc hết. Bạn chờ một chút rồi gửi lại giúp mình nhé.';
 
 const TOO_LONG = (max: number) =>
-  `Tin nhắn dài quá (hơn ${max.toLocaleString('vi-VN')} ký tự) nên mình chưa đọc được. Bạn viết ngắn gọn câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID".`;
+  `Tin nhắn dài quá (hơn ${max.toLocaleString('vi-VN')} ký tự) nên mình chưa đọc được. ` +
+  'Bạn viết ngắn gọn câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID".';
 const EMPTY = 'Bạn gõ câu hỏi bằng chữ giúp mình nhé, ví dụ: "làm sao đăng nhập VNeID trên máy mới".';
 
 /** A pressed button the bot did not show this user, or no longer serves: said plainly, with the choices that are current. */

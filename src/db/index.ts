@@ -28,7 +28,8 @@ export async function openDb(
       : await openPglite(config.pgliteDir, log);
   if (!db.hasVector) {
     log.warn(
-      'the PostgreSQL server has no pgvector extension: retrieval runs lexical-only (full-text + trigram). Install pgvector for vector search.',
+      'the PostgreSQL server has no pgvector extension: retrieval runs lexical-only (full-text + trigram). ' +
+        'Install pgvector for vector search.',
     );
   }
   try {

@@ -141,7 +141,8 @@ export class Answerer implements AskAnswerer {
       outcome === 'ok' ? 'llm: generated answer sent' : 'llm: guide answer sent instead of the generated one',
     );
     if (outcome !== 'ok') return extractive;
-    const text = `${prepared.vault.reveal(answer, NAME_IN_ANSWER[answerLanguage(prepared.question)])}\n\n${guides.map(citation).join('\n')}`;
+    const text =
+      `${prepared.vault.reveal(answer, NAME_IN_ANSWER[answerLanguage(prepared.question)])}\n\n` + `${guides.map(citation).join('\n')}`;
     return extractive.choices ? { text, choices: extractive.choices } : { text };
   }
 
@@ -184,7 +185,8 @@ export class Answerer implements AskAnswerer {
   ): Promise<void> {
     await this.options.db
       .query(
-        `insert into generations (ask_id, model, prompt_version, outcome, violations, condensed, prompt_tokens, completion_tokens, latency_ms)
+        `insert into generations (ask_id, model, prompt_version, outcome, violations, condensed,
+                                  prompt_tokens, completion_tokens, latency_ms)
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
         [
           askId,
@@ -209,7 +211,8 @@ export class Answerer implements AskAnswerer {
 async function guideSources(db: Queryable, guides: readonly StoredGuide[]): Promise<string> {
   const ids = guides.map((g) => g.id);
   const rows = await db.query<{ guide_id: string; text: string }>(
-    `select guide_id, text from chunks where guide_id = any($1::text[]) and kind = 'section' order by array_position($1::text[], guide_id), ord`,
+    `select guide_id, text from chunks where guide_id = any($1::text[]) and kind = 'section'
+      order by array_position($1::text[], guide_id), ord`,
     [ids],
   );
   return guides

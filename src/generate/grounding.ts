@@ -23,8 +23,8 @@ const AMOUNT = /(?<![\p{L}\d])(\d+(?:[.,]\d+)*)\s*(đồng|đ|vnđ|vnd|nghìn|ng
 const FREE = ['mien phi', 'free', 'khong mat phi', 'khong ton phi', 'khong thu phi', 'khong mat tien', 'khong ton tien', 'free of charge'];
 const SLASH_DATE = /(?<![\d/])(\d{1,2})\s*[/-]\s*(\d{1,2})(?:\s*[/-]\s*(\d{4}|\d{2}))?(?![\d/])/g;
 const WORD_DATE = /\bngay (\d{1,2}) thang (\d{1,2})(?: nam (\d{4}))?/g;
-const URL =
-  /(?:https?:\/\/)?(?:[a-z0-9-]+\.)+(?:vn|com|net|org|gov|edu|info|io|app|me|xyz|top|site|online|link|ly|co|cc|tk|ml|apk)(?::\d+)?(?:\/[^\s)\]"'”>,]*)?/gi;
+const URL_TLDS = 'vn|com|net|org|gov|edu|info|io|app|me|xyz|top|site|online|link|ly|co|cc|tk|ml|apk';
+const URL = new RegExp(String.raw`(?:https?:\/\/)?(?:[a-z0-9-]+\.)+(?:${URL_TLDS})(?::\d+)?(?:\/[^\s)\]"'”>,]*)?`, 'gi');
 const LABEL = /\*\*(.+?)\*\*|["“«]([^"”»\n]{2,80})["”»]/gs;
 
 /** The violations of `answer` against `sources`; `question` also counts as a source for quoted words. */

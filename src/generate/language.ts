@@ -2,9 +2,10 @@ import { isDiacriticFree, tokenize } from '../text/normalize.ts';
 
 /** English words that are not also Vietnamese syllables typed without diacritics ("to", "an", "do", "me" are). */
 const ENGLISH = new Set(
-  "the my how what where when why which does is are was you your please should would could need want have has with for of i it this that get forgot lost can't cannot help change register install login log into".split(
-    ' ',
-  ),
+  (
+    'the my how what where when why which does is are was you your please should would could need want have has with for of i it this ' +
+    "that get forgot lost can't cannot help change register install login log into"
+  ).split(' '),
 );
 
 /** The language to answer in: English when the question is plainly written in English, else Vietnamese. */

@@ -101,7 +101,10 @@ function parsePrompt(name: PromptName, file: string, source: string): Prompt | s
   const documented = Object.keys(variables);
   const extra = documented.filter((v) => !provided.includes(v));
   if (extra.length) {
-    return `${file}: documents {{${extra.join('}}, {{')}}}, which the code does not provide (it provides: ${provided.length ? provided.join(', ') : 'nothing'})`;
+    return (
+      `${file}: documents {{${extra.join('}}, {{')}}}, which the code does not provide ` +
+      `(it provides: ${provided.length ? provided.join(', ') : 'nothing'})`
+    );
   }
   const used = [...new Set([...body.matchAll(VARIABLE)].map((m) => m[1]!))];
   const undocumented = used.filter((v) => !documented.includes(v));

@@ -44,10 +44,12 @@ export function queuedConfirmation(
   const ahead = position <= 1 ? 'Bạn là người **tiếp theo** trong hàng chờ.' : `Bạn đang ở **vị trí ${position}** trong hàng chờ.`;
   const when = onDuty
     ? `Tình nguyện viên đang trực; thường bạn sẽ được trả lời trong khoảng **${waitMinutes} phút**.`
-    : `Bây giờ ngoài giờ trực (${dutyHours[0]}:00–${dutyHours[1]}:00), nên có thể phải chờ tới **${dutyHours[0]}:00 sáng**. Yêu cầu của bạn vẫn được giữ.`;
+    : `Bây giờ ngoài giờ trực (${dutyHours[0]}:00–${dutyHours[1]}:00), nên có thể phải chờ tới **${dutyHours[0]}:00 sáng**. ` +
+      'Yêu cầu của bạn vẫn được giữ.';
   return reply(
     `📨 Đã gửi yêu cầu **#${ticket.id}**: «${ticket.problem}»\n${ahead}\n${when}\n\n` +
-      'Khi tình nguyện viên nhận, họ sẽ nhắn bạn ngay tại đây. Trong lúc chờ, bạn vẫn có thể hỏi mình như thường. Gõ /huy để hủy yêu cầu.\n' +
+      'Khi tình nguyện viên nhận, họ sẽ nhắn bạn ngay tại đây. ' +
+      'Trong lúc chờ, bạn vẫn có thể hỏi mình như thường. Gõ /huy để hủy yêu cầu.\n' +
       '🔒 Đừng gửi mã OTP, mật khẩu hay ảnh căn cước cho bất kỳ ai, kể cả tình nguyện viên.',
   );
 }
@@ -78,14 +80,16 @@ export const NO_ONLINE_HELP = reply(
 export const nobodyCame = (ticket: Ticket, minutes: number) =>
   reply(
     `😔 Xin lỗi bạn, đã ${minutes} phút mà chưa có tình nguyện viên nào rảnh để nhận yêu cầu **#${ticket.id}**. ` +
-      `Yêu cầu vẫn được giữ trong hàng chờ, có người rảnh sẽ nhắn bạn. Trong lúc đó, bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}\n` +
+      'Yêu cầu vẫn được giữ trong hàng chờ, có người rảnh sẽ nhắn bạn. ' +
+      `Trong lúc đó, bạn có thể nhờ người thật giúp trực tiếp:\n${IN_PERSON_TEXT}\n` +
       'Hoặc gọi tổng đài chính thức (xem hướng dẫn bên dưới). Gõ /huy nếu không cần nữa.',
     IN_PERSON,
   );
 
 export function announcement(ticket: Ticket, again = false): Reply {
   return reply(
-    `${again ? '⏰ Vẫn chờ người nhận' : '🆘 Yêu cầu mới'} **#${ticket.id}** · ${channelName(ticket.channel)} · ${pseudonym(ticket.citizenId)}\n«${ticket.problem}»\n` +
+    `${again ? '⏰ Vẫn chờ người nhận' : '🆘 Yêu cầu mới'} **#${ticket.id}** · ${channelName(ticket.channel)} · ` +
+      `${pseudonym(ticket.citizenId)}\n«${ticket.problem}»\n` +
       `Bấm Nhận để giúp (hoặc gõ /nhan ${ticket.id}).`,
     [{ id: HANDOFF.claim(ticket.id), label: `🙋 Nhận #${ticket.id}` }],
   );
@@ -146,7 +150,8 @@ export const transferredTo = (ticket: Ticket, name: string) =>
   reply(`ℹ️ Yêu cầu #${ticket.id} của bạn được chuyển cho tình nguyện viên **${name}**, người sẽ tiếp tục giúp bạn ngay tại đây.`);
 
 export const NOT_A_VOLUNTEER = reply(
-  'Lệnh này chỉ dành cho tình nguyện viên đã đăng ký. Nếu bạn muốn làm tình nguyện viên, hãy liên hệ Tổ công nghệ số cộng đồng nơi bạn ở để nhận mã mời.',
+  'Lệnh này chỉ dành cho tình nguyện viên đã đăng ký. ' +
+    'Nếu bạn muốn làm tình nguyện viên, hãy liên hệ Tổ công nghệ số cộng đồng nơi bạn ở để nhận mã mời.',
 );
 
 // What volunteers are told back when they act.

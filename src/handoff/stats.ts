@@ -16,7 +16,8 @@ const FIGURES = `count(*)::int as tickets,
   count(*) filter (where t.status = 'closed')::int as closed,
   count(*) filter (where t.status = 'waiting')::int as waiting,
   percentile_cont(0.5) within group (order by extract(epoch from t.first_response_at - t.queued_at) / 60) as first_response_min,
-  percentile_cont(0.5) within group (order by extract(epoch from t.closed_at - t.queued_at) / 60) filter (where t.status = 'closed') as resolution_min,
+  percentile_cont(0.5) within group (order by extract(epoch from t.closed_at - t.queued_at) / 60)
+    filter (where t.status = 'closed') as resolution_min,
   avg(t.rating)::float as rating,
   count(t.rating)::int as ratings`;
 

@@ -225,7 +225,8 @@ export async function moveTicket(
 /** The rating (1–5) of a closed request, by its citizen only and once; the request then awaits their comment. */
 export async function rateTicket(db: Queryable, ticketId: number, citizenId: number, rating: number): Promise<boolean> {
   const rows = await db.query(
-    `update tickets set rating = $3, awaiting_comment = true where id = $1 and citizen_id = $2 and status = 'closed' and rating is null returning id`,
+    `update tickets set rating = $3, awaiting_comment = true
+      where id = $1 and citizen_id = $2 and status = 'closed' and rating is null returning id`,
     [ticketId, citizenId, rating],
   );
   if (rows.length) await event(db, ticketId, 'rated', null, String(rating));
@@ -271,7 +272,8 @@ export async function lastQuestion(db: Queryable, citizenId: number): Promise<st
 /** Median minutes from queue to the first volunteer message over the last 50 answered requests (needs 5). */
 export async function typicalWaitMinutes(db: Queryable): Promise<number | undefined> {
   const [row] = await db.query<{ n: number; median: number | null }>(
-    `select count(*)::int as n, percentile_cont(0.5) within group (order by extract(epoch from first_response_at - queued_at) / 60) as median
+    `select count(*)::int as n,
+            percentile_cont(0.5) within group (order by extract(epoch from first_response_at - queued_at) / 60) as median
        from (select first_response_at, queued_at from tickets where first_response_at is not null order by id desc limit 50) t`,
   );
   return row && row.n >= 5 && row.median !== null ? Math.max(1, Math.round(row.median)) : undefined;

@@ -125,7 +125,8 @@ export async function redeemInvite(db: Db, code: string, userId: number, now = n
     );
     if (!invite) return undefined;
     const [v] = await tx.query<{ id: string }>(
-      `insert into volunteers (user_id, name) values ($1, $2) on conflict (user_id) do update set name = excluded.name, active = true returning id`,
+      `insert into volunteers (user_id, name) values ($1, $2)
+       on conflict (user_id) do update set name = excluded.name, active = true returning id`,
       [userId, invite.name],
     );
     await tx.query('update volunteer_invites set used_by = $2 where code_hash = $1', [hashCode(code), v!.id]);

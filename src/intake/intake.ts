@@ -182,7 +182,8 @@ export class Intake {
     for (;;) {
       this.kick();
       const [row] = await this.options.db.query<{ done: boolean }>(
-        `select i.status <> 'pending' and not exists (select 1 from push_outbox p where p.channel = i.channel and p.address = i.chat and p.status = 'pending') as done
+        `select i.status <> 'pending' and not exists (select 1 from push_outbox p
+                  where p.channel = i.channel and p.address = i.chat and p.status = 'pending') as done
            from inbound_updates i where i.channel = $1 and i.update_key = $2`,
         [channel, key],
       );

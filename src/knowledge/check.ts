@@ -24,7 +24,10 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
     for (const p of parsed.problems) problems.push({ file: domainsFile, problem: p });
     for (const g of guides) {
       if (g.kind === 'guide' && !g.sources.some((s) => isOfficialHost(hostOf(s), parsed.domains))) {
-        problems.push({ file: g.file, problem: 'no official source: at least one source must be on an official domain (official-domains.yaml)' });
+        problems.push({
+          file: g.file,
+          problem: 'no official source: at least one source must be on an official domain (official-domains.yaml)',
+        });
       }
     }
   }
@@ -49,7 +52,8 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
       try {
         const row = JSON.parse(line) as { q?: unknown; expect?: unknown };
         if (typeof row.q !== 'string' || !Array.isArray(row.expect)) throw new Error('needs "q" (text) and "expect" (list)');
-        for (const id of row.expect) if (!ids.has(String(id))) problems.push({ file: `${file}:${i + 1}`, problem: `expects unknown guide "${id}"` });
+        for (const id of row.expect)
+          if (!ids.has(String(id))) problems.push({ file: `${file}:${i + 1}`, problem: `expects unknown guide "${id}"` });
       } catch (err) {
         problems.push({ file: `${file}:${i + 1}`, problem: `not a valid line: ${(err as Error).message}` });
       }

@@ -75,7 +75,10 @@ function answerBlocks(markdown: string): Block[] {
           const table = token as Tokens.Table;
           const g = ++group;
           for (const row of [table.header, ...table.rows]) {
-            const line = row.map((cell) => plain(cell.text)).filter(Boolean).join(' | ');
+            const line = row
+              .map((cell) => plain(cell.text))
+              .filter(Boolean)
+              .join(' | ');
             if (line) blocks.push({ text: line, line, kind: 'item', group: g });
           }
           break;
@@ -155,7 +158,7 @@ function hardCut(word: string, max: number): string[] {
   if (word.length <= max) return [word];
   const chars = Array.from(word);
   const out: string[] = [];
-  for (let i = 0; i < chars.length; ) {
+  for (let i = 0; i < chars.length;) {
     let piece = '';
     while (i < chars.length && piece.length + chars[i]!.length <= max) piece += chars[i++];
     out.push(piece);
@@ -169,7 +172,7 @@ function balanceBold(pieces: string[], max: number): string[] {
   let open = false;
   for (let p of pieces) {
     if (open) p = `**${p}`;
-    open = ((p.match(/\*\*/g)?.length ?? 0) % 2) === 1;
+    open = (p.match(/\*\*/g)?.length ?? 0) % 2 === 1;
     if (open) p = `${p}**`;
     out.push(p);
   }

@@ -67,7 +67,10 @@ const dateString = z.union([z.date(), z.string()]).transform((v, ctx) => {
 
 const textList = (what: string) =>
   z.array(
-    z.union([z.string(), z.number()], { message: `must be a list of ${what} (texts)` }).transform((v) => String(v).trim()).pipe(z.string().min(1, 'has an empty item')),
+    z
+      .union([z.string(), z.number()], { message: `must be a list of ${what} (texts)` })
+      .transform((v) => String(v).trim())
+      .pipe(z.string().min(1, 'has an empty item')),
     { message: `must be a list of ${what}` },
   );
 
@@ -76,11 +79,27 @@ const frontMatterSchema = z.object({
   title: z.string({ message: 'is missing' }).trim().min(3, 'is too short'),
   category: z.enum(CATEGORIES, { message: `must be one of ${CATEGORIES.join(', ')}` }),
   sources: z
-    .array(z.string().trim().regex(/^https?:\/\/[^\s/]+\.[^\s]+$/, 'must be http(s) URLs'), { message: 'is missing (list the official URLs)' })
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^https?:\/\/[^\s/]+\.[^\s]+$/, 'must be http(s) URLs'),
+      { message: 'is missing (list the official URLs)' },
+    )
     .min(1, 'is empty: a guide needs at least one official source'),
   last_verified: dateString,
   questions: textList('questions').min(LIMITS.minQuestions, `needs at least ${LIMITS.minQuestions} ways citizens ask it`),
-  keywords: z.union([textList('keywords'), z.string().transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))]).default([]),
+  keywords: z
+    .union([
+      textList('keywords'),
+      z.string().transform((s) =>
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([]),
   related: textList('guide ids').default([]),
 });
 
@@ -91,7 +110,10 @@ const URL_PATTERN = /^https?:\/\/[^\s/]+\.[^\s]+$/;
 /** A required date for FAQ entries: missing, not a date and in the future are told apart. */
 const requiredDate = z.unknown().transform((v, ctx) => {
   if (v === undefined || v === null || v === '') {
-    ctx.addIssue({ code: 'custom', message: 'is missing: write the day an editor last checked the answer against its source (YYYY-MM-DD)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'is missing: write the day an editor last checked the answer against its source (YYYY-MM-DD)',
+    });
     return z.NEVER;
   }
   const s = v instanceof Date && !Number.isNaN(v.getTime()) ? v.toISOString().slice(0, 10) : String(v).trim();
@@ -112,12 +134,31 @@ const faqFrontMatterSchema = z.object({
   category: z.enum(CATEGORIES, { message: `must be one of ${CATEGORIES.join(', ')}` }).default(FAQ_DEFAULT_CATEGORY),
   questions: textOrList('questions').default([]),
   sources: z
-    .union([z.string().transform((s) => [s]), z.array(z.string())], { message: 'is missing: an FAQ entry needs the http(s) address of the page its answer comes from' })
-    .pipe(z.array(z.string().trim().regex(URL_PATTERN, 'must be http(s) URLs')).min(1, 'is empty: an FAQ entry needs the http(s) address of the page its answer comes from')),
+    .union([z.string().transform((s) => [s]), z.array(z.string())], {
+      message: 'is missing: an FAQ entry needs the http(s) address of the page its answer comes from',
+    })
+    .pipe(
+      z
+        .array(z.string().trim().regex(URL_PATTERN, 'must be http(s) URLs'))
+        .min(1, 'is empty: an FAQ entry needs the http(s) address of the page its answer comes from'),
+    ),
   last_verified: requiredDate,
-  ministry: z.union([z.string(), z.number()], { message: 'must be a text' }).transform((v) => String(v).trim() || undefined).optional(),
+  ministry: z
+    .union([z.string(), z.number()], { message: 'must be a text' })
+    .transform((v) => String(v).trim() || undefined)
+    .optional(),
   audience: textOrList('audiences').default([]),
-  keywords: z.union([textList('keywords'), z.string().transform((s) => s.split(',').map((k) => k.trim()).filter(Boolean))]).default([]),
+  keywords: z
+    .union([
+      textList('keywords'),
+      z.string().transform((s) =>
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([]),
   related: textList('guide ids').default([]),
 });
 
@@ -146,14 +187,19 @@ export function parseGuide(file: string, source: string, fileId: string, default
   if (Object.keys(fm.data).length === 0) throw new GuideError(['no front matter (the file must start with --- and the guide fields)']);
   const kind: unknown = fm.data.kind ?? defaultKind;
   if (kind === 'faq') return parseFaq(file, source, fm, fileId);
-  if (kind !== 'guide') throw new GuideError([`kind must be "guide" or "faq" (not "${String(kind)}")`], typeof fm.data.id === 'string' ? fm.data.id : undefined);
+  if (kind !== 'guide')
+    throw new GuideError(
+      [`kind must be "guide" or "faq" (not "${String(kind)}")`],
+      typeof fm.data.id === 'string' ? fm.data.id : undefined,
+    );
   const parsed = frontMatterSchema.safeParse(fm.data);
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? "front matter")} ${issue.message}`);
+    for (const issue of parsed.error.issues) problems.push(`${String(issue.path[0] ?? 'front matter')} ${issue.message}`);
   }
   const data = parsed.success ? parsed.data : undefined;
   if (data && data.id !== fileId) problems.push(`id "${data.id}" must equal the file name "${fileId}"`);
-  if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
+  if (data && data.last_verified > new Date().toISOString().slice(0, 10))
+    problems.push(`last_verified ${data.last_verified} is in the future`);
 
   const body = parseBody(fm.content);
   problems.push(...body.problems);
@@ -209,7 +255,8 @@ function parseBody(markdown: string): { answer: string; steps: string[]; section
     }
   }
   if (!answer) problems.push('the body must start with a one-line answer (a paragraph before the first ## heading)');
-  else if (answer.length > LIMITS.answerChars) problems.push(`the one-line answer has ${answer.length} characters (at most ${LIMITS.answerChars})`);
+  else if (answer.length > LIMITS.answerChars)
+    problems.push(`the one-line answer has ${answer.length} characters (at most ${LIMITS.answerChars})`);
   if (!steps) problems.push(`no "## ${STEPS_HEADING}" section with a numbered list (1. 2. 3.)`);
   else {
     if (steps.length > LIMITS.steps) problems.push(`${steps.length} steps: longer than a phone screen (at most ${LIMITS.steps})`);
@@ -217,7 +264,8 @@ function parseBody(markdown: string): { answer: string; steps: string[]; section
       if (s.length > LIMITS.stepChars) problems.push(`step ${i + 1} has ${s.length} characters (at most ${LIMITS.stepChars})`);
     });
     const total = steps.reduce((n, s) => n + s.length, 0);
-    if (total > LIMITS.stepsTotalChars) problems.push(`the steps have ${total} characters: longer than a phone screen (at most ${LIMITS.stepsTotalChars})`);
+    if (total > LIMITS.stepsTotalChars)
+      problems.push(`the steps have ${total} characters: longer than a phone screen (at most ${LIMITS.stepsTotalChars})`);
   }
   return { answer, steps: steps ?? [], sections, problems };
 }
@@ -231,11 +279,13 @@ function parseFaq(file: string, source: string, fm: matter.GrayMatterFile<string
   }
   const data = parsed.success ? parsed.data : undefined;
   if (data && data.id !== fileId) problems.push(`id "${data.id}" must equal the file name "${fileId}"`);
-  if (data && data.id.length > FAQ_ID_CHARS) problems.push(`id has ${data.id.length} characters (at most ${FAQ_ID_CHARS}, so that a button naming it stays within 64 bytes)`);
+  if (data && data.id.length > FAQ_ID_CHARS)
+    problems.push(`id has ${data.id.length} characters (at most ${FAQ_ID_CHARS}, so that a button naming it stays within 64 bytes)`);
   // YAML reads 2026-02-31 as a date and rolls it over to March: compare with what was written
   const written = /^last_verified:\s*["']?(\d{4}-\d{2}-\d{2})/m.exec(fm.matter)?.[1];
   if (data && written && written !== data.last_verified) problems.push(`last_verified "${written}" must be a real date written YYYY-MM-DD`);
-  else if (data && data.last_verified > new Date().toISOString().slice(0, 10)) problems.push(`last_verified ${data.last_verified} is in the future`);
+  else if (data && data.last_verified > new Date().toISOString().slice(0, 10))
+    problems.push(`last_verified ${data.last_verified} is in the future`);
   const body = parseFaqBody(fm.content);
   if (!body.answer) problems.push('the answer is empty: write the official answer below the front matter');
   if (problems.length || !data) throw new GuideError(problems, typeof fm.data.id === 'string' ? fm.data.id : undefined);

@@ -62,7 +62,8 @@ export async function importFaq(options: ImportFaqOptions): Promise<ImportFaqRes
   if (options.lastVerified !== undefined && !isPastDate(options.lastVerified, today)) {
     throw new ImportFaqError(`--last-verified "${options.lastVerified}" must be a date written YYYY-MM-DD, not in the future`);
   }
-  if (options.source !== undefined && !/^https?:\/\/[^\s/]+\.\S+$/.test(options.source)) throw new ImportFaqError(`--source "${options.source}" must be an http(s) URL`);
+  if (options.source !== undefined && !/^https?:\/\/[^\s/]+\.\S+$/.test(options.source))
+    throw new ImportFaqError(`--source "${options.source}" must be an http(s) URL`);
 
   let text: string;
   try {
@@ -92,7 +93,10 @@ export async function importFaq(options: ImportFaqOptions): Promise<ImportFaqRes
     const rawSource = asText(get('source'));
     const sources = rawSource ? [...new Set(rawSource.match(URL) ?? [])] : options.source ? [options.source] : [];
     if (!sources.length) {
-      result.skipped.push({ line: row.line, reason: rawSource ? `source "${rawSource.slice(0, 60)}" is not an http(s) URL` : 'no source (no link in the row and no --source)' });
+      result.skipped.push({
+        line: row.line,
+        reason: rawSource ? `source "${rawSource.slice(0, 60)}" is not an http(s) URL` : 'no source (no link in the row and no --source)',
+      });
       continue;
     }
     const first = seen.get(folded);
@@ -108,7 +112,14 @@ export async function importFaq(options: ImportFaqOptions): Promise<ImportFaqRes
     const lastVerified = options.lastVerified ?? (existing && /^last_verified:\s*['"]?(\d{4}-\d{2}-\d{2})/m.exec(existing)?.[1]) ?? today;
     const ministry = oneLine(asText(get('ministry')));
     const audience = audienceList(get('audience'));
-    const front: Record<string, unknown> = { kind: 'faq', id, title: question, questions: [question], sources, last_verified: lastVerified };
+    const front: Record<string, unknown> = {
+      kind: 'faq',
+      id,
+      title: question,
+      questions: [question],
+      sources,
+      last_verified: lastVerified,
+    };
     if (ministry) front.ministry = ministry;
     if (audience.length) front.audience = audience;
     const content = `---\n${stringify(front, { lineWidth: 0 })}---\n${answer}\n`;
@@ -175,7 +186,8 @@ function readJson(file: string, text: string) {
       }
     });
   }
-  if (!rows.length && skipped.length) throw new ImportFaqError(`${file}: no line is a JSON object (expected JSONL: one {"cauHoi": …, "cauTraLoi": …} per line)`);
+  if (!rows.length && skipped.length)
+    throw new ImportFaqError(`${file}: no line is a JSON object (expected JSONL: one {"cauHoi": …, "cauTraLoi": …} per line)`);
   const columns = [...new Set(rows.flatMap((r) => Object.keys(r.values)))];
   return { rows, columns, skipped };
 }
@@ -185,11 +197,19 @@ function readCsv(file: string, text: string) {
   const delimiter = [',', ';', '\t'].map((d) => ({ d, n: header.split(d).length })).sort((a, b) => b.n - a.n)[0]!.d;
   let records: { record: Record<string, string>; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { columns: true, delimiter, relax_column_count: true, relax_quotes: true, skip_empty_lines: true, info: true, trim: false });
+    records = parseCsv(text, {
+      columns: true,
+      delimiter,
+      relax_column_count: true,
+      relax_quotes: true,
+      skip_empty_lines: true,
+      info: true,
+      trim: false,
+    });
   } catch (err) {
     throw new ImportFaqError(`${file} is not a readable CSV file: ${(err as Error).message}`);
   }
-  const columns = header ? (parseCsv(header, { delimiter, relax_quotes: true }) as string[][])[0] ?? [] : [];
+  const columns = header ? ((parseCsv(header, { delimiter, relax_quotes: true }) as string[][])[0] ?? []) : [];
   // csv-parse tells the line a record ends on; it starts after the previous one's end (blank lines aside)
   const rows: Row[] = [];
   let previousEnd = 1;
@@ -221,7 +241,9 @@ function resolveColumns(found: string[], chosen: Partial<Record<Field, string>>,
   for (const field of ['question', 'answer', ...(haveSource ? [] : ['source'])] as Field[]) {
     if (!out[field]) {
       const hint = field === 'source' ? ' or give --source URL' : '';
-      throw new ImportFaqError(`no ${field} column (${DEFAULT_COLUMNS[field].join(', ')}; or --${field}-column NAME${hint}); the file has: ${list}`);
+      throw new ImportFaqError(
+        `no ${field} column (${DEFAULT_COLUMNS[field].join(', ')}; or --${field}-column NAME${hint}); the file has: ${list}`,
+      );
     }
   }
   return out;
@@ -278,7 +300,10 @@ function answerMarkdown(raw: string): string {
       .replace(/&#(\d+);/g, (_, n: string) => String.fromCodePoint(Number(n)))
       .replace(/&amp;/g, '&');
   }
-  const lines = s.split('\n').map((l) => l.replace(/[ \t]+$/g, '').replace(/^[ \t]+/, '')).filter((l) => l.trim());
+  const lines = s
+    .split('\n')
+    .map((l) => l.replace(/[ \t]+$/g, '').replace(/^[ \t]+/, ''))
+    .filter((l) => l.trim());
   const item = /^([-*+•]|\d+[.)])\s/;
   let out = '';
   lines.forEach((line, i) => {
@@ -297,5 +322,8 @@ function isPastDate(s: string, today: string): boolean {
 
 /** The summary the command prints. */
 export function importSummary(r: ImportFaqResult): string {
-  return [`written ${r.written}, unchanged ${r.unchanged}, skipped ${r.skipped.length}`, ...r.skipped.map((s) => `line ${s.line}: ${s.reason}`)].join('\n');
+  return [
+    `written ${r.written}, unchanged ${r.unchanged}, skipped ${r.skipped.length}`,
+    ...r.skipped.map((s) => `line ${s.line}: ${s.reason}`),
+  ].join('\n');
 }

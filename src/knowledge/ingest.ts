@@ -17,7 +17,6 @@ const BULK_GUIDES = 200;
 /** Changed guides written per transaction. */
 const BATCH = 50;
 
-
 export interface IngestSummary {
   guides: number;
   added: number;
@@ -54,7 +53,10 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
   const reindexed = embedder ? await ensureEmbeddingColumn(db, embedder) : false;
   const abbreviationsHash = await fileHash(join(options.knowledgeDir, 'abbreviations.yaml'));
   const salt = [INDEX_VERSION, abbreviationsHash, embedder?.id ?? 'no-vector'].join('|');
-  const hashOf = (g: Guide) => createHash('sha256').update(g.contentHash + salt).digest('hex');
+  const hashOf = (g: Guide) =>
+    createHash('sha256')
+      .update(g.contentHash + salt)
+      .digest('hex');
 
   const existing = new Map(
     (await db.query<{ id: string; content_hash: string }>('select id, content_hash from guides')).map((r) => [r.id, r.content_hash]),
@@ -114,17 +116,34 @@ export async function ingest(db: Db, options: IngestOptions): Promise<IngestSumm
 
 async function upsertGuide(tx: Queryable, g: Guide, hash: string): Promise<void> {
   await tx.query(
-    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file, content_hash, fields,
-                         kind, pages, ministry, audience, updated_at)
+    `insert into guides (id, title, category, sources, last_verified, answer, steps, notes, warnings, related, questions, file,
+                         content_hash, fields, kind, pages, ministry, audience, updated_at)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, now())
      on conflict (id) do update set title = excluded.title, category = excluded.category, sources = excluded.sources,
        last_verified = excluded.last_verified, answer = excluded.answer, steps = excluded.steps, notes = excluded.notes,
        warnings = excluded.warnings, related = excluded.related, questions = excluded.questions, file = excluded.file,
        content_hash = excluded.content_hash, fields = excluded.fields, kind = excluded.kind, pages = excluded.pages,
        ministry = excluded.ministry, audience = excluded.audience, updated_at = now()`,
-    [g.id, g.title, g.category, JSON.stringify(g.sources), g.lastVerified, g.answer, JSON.stringify(g.steps),
-      JSON.stringify(g.notes), JSON.stringify(g.warnings), g.related, JSON.stringify(g.questions), g.file, hash, JSON.stringify(indexFields(g)),
-      g.kind, JSON.stringify(g.pages), g.ministry ?? null, JSON.stringify(g.audience)],
+    [
+      g.id,
+      g.title,
+      g.category,
+      JSON.stringify(g.sources),
+      g.lastVerified,
+      g.answer,
+      JSON.stringify(g.steps),
+      JSON.stringify(g.notes),
+      JSON.stringify(g.warnings),
+      g.related,
+      JSON.stringify(g.questions),
+      g.file,
+      hash,
+      JSON.stringify(indexFields(g)),
+      g.kind,
+      JSON.stringify(g.pages),
+      g.ministry ?? null,
+      JSON.stringify(g.audience),
+    ],
   );
 }
 
@@ -177,7 +196,10 @@ async function createVectorIndex(db: Queryable, dims: number): Promise<void> {
 
 async function fileHash(path: string): Promise<string> {
   try {
-    return createHash('sha256').update(await readFile(path)).digest('hex').slice(0, 16);
+    return createHash('sha256')
+      .update(await readFile(path))
+      .digest('hex')
+      .slice(0, 16);
   } catch {
     return 'none';
   }

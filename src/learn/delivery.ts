@@ -13,7 +13,8 @@ const QUIET_END = 7;
 const isQuiet = (hour: number) => hour >= QUIET_START || hour < QUIET_END;
 
 const PAUSED_NOTE = reply(
-  '🌿 Mấy hôm nay bạn chưa mở bài học nên mình tạm dừng gửi bài, để không làm phiền bạn.\nKhi nào rảnh, bạn chỉ cần nhắn bất kỳ điều gì là mình gửi tiếp vào giờ cũ. Gõ /huy nếu muốn dừng hẳn.',
+  '🌿 Mấy hôm nay bạn chưa mở bài học nên mình tạm dừng gửi bài, để không làm phiền bạn.\n' +
+    'Khi nào rảnh, bạn chỉ cần nhắn bất kỳ điều gì là mình gửi tiếp vào giờ cũ. Gõ /huy nếu muốn dừng hẳn.',
 );
 
 export interface DeliveryOptions extends Omit<EngineOptions, 'leaseMs'> {
@@ -97,14 +98,16 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
     },
     async markRetry(db, row, token, { attempts, error, at }) {
       await db.query(
-        `update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`,
+        `update outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null
+          where id = $1 and claim_token = $5`,
         [row.id, attempts, storedError(error), at, token],
       );
     },
     async markFailed(db, row, token, { attempts, error }) {
       await db.transaction(async (tx) => {
         const [mine] = await tx.query(
-          `update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`,
+          `update outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null
+            where id = $1 and claim_token = $4 returning id`,
           [row.id, attempts, storedError(error), token],
         );
         if (mine && error.kind === 'blocked') {
@@ -121,7 +124,8 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
     },
     async release(db, ids, token) {
       await db.query(
-        `update outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
+        `update outbox set claimed_until = null, claim_token = null
+          where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
         [ids, token],
       );
     },

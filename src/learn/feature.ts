@@ -172,7 +172,8 @@ export function learnFeature(deps: {
     const night = hour >= 21 || hour < 7 ? ' (giờ này là buổi tối muộn/sáng sớm — bạn đã chọn nên mình vẫn gửi)' : '';
     return [
       reply(
-        `✅ Đã đăng ký! Mỗi ngày lúc **${formatTime(hour, minute)}**${night}, mình gửi một bài của khóa **${course.title}**.\nMuốn dừng: gõ /huy. Xem kết quả: /tiendo.`,
+        `✅ Đã đăng ký! Mỗi ngày lúc **${formatTime(hour, minute)}**${night}, mình gửi một bài của khóa **${course.title}**.\n` +
+          'Muốn dừng: gõ /huy. Xem kết quả: /tiendo.',
       ),
     ];
   };

@@ -22,7 +22,8 @@ export const coursesButton = (label = '📚 Các khóa khác'): Choice => ({ id:
 /**
  * A lesson card ending with its quiz, the options as choices. One message, in the chat and in daily delivery: a
  * pushed lesson is a single send per chat (Telegram allows about one message per second to a chat), and a crash can
- * never deliver half a lesson. `knowledge check` keeps the whole card under `LESSON_LIMITS.messageChars`, well within Zalo's 2,000 characters.
+ * never deliver half a lesson. `knowledge check` keeps the whole card under `LESSON_LIMITS.messageChars`, well
+ * within Zalo's 2,000 characters.
  */
 export function renderLesson(lesson: LessonRow): Reply {
   const card = reply(

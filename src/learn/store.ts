@@ -37,7 +37,8 @@ export async function getLesson(db: Queryable, courseId: string, position: numbe
     course_title: string;
     total: number;
   }>(
-    `select l.title, l.body, l.image, l.quiz, c.title as course_title, (select count(*)::int from lessons x where x.course_id = c.id) as total
+    `select l.title, l.body, l.image, l.quiz, c.title as course_title,
+            (select count(*)::int from lessons x where x.course_id = c.id) as total
        from lessons l join courses c on c.id = l.course_id where l.course_id = $1 and l.position = $2`,
     [courseId, position],
   );
@@ -116,7 +117,8 @@ export async function progress(db: Queryable, userId: number, now: Date): Promis
     [userId],
   );
   const days = await db.query<{ day: string }>(
-    `select distinct to_char(answered_at at time zone '${TIME_ZONE}', 'YYYY-MM-DD') as day from quiz_answers where user_id = $1 order by day desc limit 400`,
+    `select distinct to_char(answered_at at time zone '${TIME_ZONE}', 'YYYY-MM-DD') as day
+       from quiz_answers where user_id = $1 order by day desc limit 400`,
     [userId],
   );
   return {

@@ -30,7 +30,8 @@ export async function unsubscribe(db: Queryable, userId: number): Promise<boolea
 
 export async function getSubscription(db: Queryable, userId: number): Promise<Subscription | undefined> {
   const [row] = await db.query<{ course_id: string; title: string; hour: number; minute: number; active: boolean; paused: string | null }>(
-    `select s.course_id, c.title, s.hour, s.minute, s.active, s.paused from subscriptions s join courses c on c.id = s.course_id where s.user_id = $1`,
+    `select s.course_id, c.title, s.hour, s.minute, s.active, s.paused
+       from subscriptions s join courses c on c.id = s.course_id where s.user_id = $1`,
     [userId],
   );
   return (
@@ -84,7 +85,8 @@ export async function enqueueDue(db: Db, now: Date, lateWindowMs = 6 * 3600_000)
       `with due as (
          select s.id, s.course_id, s.next_due_at, u.channel, ${userAddressSql('u')} as external_id,
                 coalesce(e.next_position, 1) as pos,
-                exists (select 1 from lessons l where l.course_id = s.course_id and l.position = coalesce(e.next_position, 1)) as has_lesson,
+                exists (select 1 from lessons l
+                         where l.course_id = s.course_id and l.position = coalesce(e.next_position, 1)) as has_lesson,
                 (select count(*) from outbox o where o.subscription_id = s.id and o.status = 'sent' and o.position > ${PAUSE_NOTE}
                    and o.sent_at > u.last_seen_at) >= ${UNOPENED_BEFORE_PAUSE} as idle
            from subscriptions s

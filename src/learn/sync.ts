@@ -20,7 +20,8 @@ export async function syncCourses(db: Db, courses: Course[]): Promise<number> {
     changed++;
     await db.transaction(async (tx) => {
       await tx.query(
-        `insert into courses (id, title, description, audience, ord, content_hash, retired, updated_at) values ($1, $2, $3, $4, $5, $6, false, now())
+        `insert into courses (id, title, description, audience, ord, content_hash, retired, updated_at)
+         values ($1, $2, $3, $4, $5, $6, false, now())
          on conflict (id) do update set title = excluded.title, description = excluded.description, audience = excluded.audience,
            ord = excluded.ord, content_hash = excluded.content_hash, retired = false, updated_at = now()`,
         [c.id, c.title, c.description, c.audience, c.order, hash],

@@ -88,19 +88,22 @@ export const pushSource: PushSource<PushRow> = {
   },
   async markSent(db, row, _sent, token, now) {
     await db.query(
-      `update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null where id = $1 and claim_token = $3`,
+      `update push_outbox set status = 'sent', sent_at = $2, attempts = attempts + 1, claimed_until = null, claim_token = null
+        where id = $1 and claim_token = $3`,
       [row.id, now, token],
     );
   },
   async markRetry(db, row, token, { attempts, error, at }) {
     await db.query(
-      `update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null where id = $1 and claim_token = $5`,
+      `update push_outbox set attempts = $2, last_error = $3, next_attempt_at = $4, claimed_until = null, claim_token = null
+        where id = $1 and claim_token = $5`,
       [row.id, attempts, storedError(error), at, token],
     );
   },
   async markFailed(db, row, token, { attempts, error }) {
     const [mine] = await db.query(
-      `update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null where id = $1 and claim_token = $4 returning id`,
+      `update push_outbox set status = 'failed', attempts = $2, last_error = $3, claimed_until = null, claim_token = null
+        where id = $1 and claim_token = $4 returning id`,
       [row.id, attempts, storedError(error), token],
     );
     if (mine && error.kind === 'blocked' && row.user_id) await markUnreachable(db, Number(row.user_id));
@@ -113,7 +116,8 @@ export const pushSource: PushSource<PushRow> = {
   },
   async release(db, ids, token) {
     await db.query(
-      `update push_outbox set claimed_until = null, claim_token = null where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
+      `update push_outbox set claimed_until = null, claim_token = null
+        where id = any($1::bigint[]) and claim_token = $2 and status = 'pending'`,
       [ids, token],
     );
   },

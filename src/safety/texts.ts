@@ -14,21 +14,27 @@ export const SCAM_WARNING =
 export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
   official: (h) => `✅ ${h} là trang chính thức của cơ quan nhà nước. Dù vậy, đừng nhập mã OTP khi có người khác đọc hộ hay giục giã.`,
   store: (h) =>
-    `ℹ️ ${h} là kho ứng dụng. VNeID thật do Bộ Công an phát hành, trên CH Play có nhãn "Ứng dụng Chính phủ". Cách an toàn nhất: tự mở CH Play/App Store và gõ tìm "VNeID", đừng bấm link người khác gửi.`,
+    `ℹ️ ${h} là kho ứng dụng. VNeID thật do Bộ Công an phát hành, trên CH Play có nhãn "Ứng dụng Chính phủ". ` +
+    'Cách an toàn nhất: tự mở CH Play/App Store và gõ tìm "VNeID", đừng bấm link người khác gửi.',
   apk: (h) =>
-    `⛔ Đường link từ ${h} tải về tệp .apk: **tuyệt đối không cài**. Ứng dụng giả dạng VNeID qua tệp APK có thể đọc trộm mã OTP và lấy tiền trong tài khoản ngân hàng. VNeID thật chỉ cài từ CH Play hoặc App Store.`,
+    `⛔ Đường link từ ${h} tải về tệp .apk: **tuyệt đối không cài**. ` +
+    'Ứng dụng giả dạng VNeID qua tệp APK có thể đọc trộm mã OTP và lấy tiền trong tài khoản ngân hàng. ' +
+    'VNeID thật chỉ cài từ CH Play hoặc App Store.',
   shortener: (h) =>
     `⚠️ ${h} là link rút gọn: không biết nó dẫn đi đâu. Đừng bấm nếu không chắc người gửi. Trang chính thức của nhà nước có đuôi .gov.vn.`,
   lookalike: (h) =>
-    `⛔ **${h} là trang giả mạo.** Tên giống trang nhà nước nhưng không phải. Trang thật có đuôi .gov.vn (ví dụ vneid.gov.vn, dichvucong.gov.vn). Đừng bấm, đừng nhập thông tin hay mã OTP.`,
+    `⛔ **${h} là trang giả mạo.** Tên giống trang nhà nước nhưng không phải. ` +
+    'Trang thật có đuôi .gov.vn (ví dụ vneid.gov.vn, dichvucong.gov.vn). Đừng bấm, đừng nhập thông tin hay mã OTP.',
   unknown: (h) =>
-    `⚠️ ${h} không phải trang chính thức của nhà nước. Trang thật có đuôi .gov.vn. Đừng nhập số căn cước, mật khẩu hay mã OTP vào trang này.`,
+    `⚠️ ${h} không phải trang chính thức của nhà nước. Trang thật có đuôi .gov.vn. ` +
+    'Đừng nhập số căn cước, mật khẩu hay mã OTP vào trang này.',
 };
 
 /** The reply to a photo, a contact or other media, which are never stored. */
 export const MEDIA_REPLY: Record<string, string> = {
   default: 'Mình chỉ đọc được tin nhắn chữ. Bạn gõ câu hỏi giúp mình nhé, ví dụ: "quên mật khẩu VNeID" hoặc "cách nộp hồ sơ dịch vụ công".',
   photo:
-    'Mình chưa xem được ảnh, bạn gõ câu hỏi bằng chữ giúp mình nhé.\n⚠️ Đừng gửi ảnh căn cước, giấy tờ hay ảnh màn hình VNeID cho bất kỳ ai trên mạng, kể cả cho mình: ảnh này không được lưu lại.',
+    'Mình chưa xem được ảnh, bạn gõ câu hỏi bằng chữ giúp mình nhé.\n' +
+    '⚠️ Đừng gửi ảnh căn cước, giấy tờ hay ảnh màn hình VNeID cho bất kỳ ai trên mạng, kể cả cho mình: ảnh này không được lưu lại.',
   contact: 'Mình không cần và không lưu số điện thoại của bạn. ⚠️ Đừng gửi số điện thoại, số căn cước hay mã OTP cho người lạ.',
 };

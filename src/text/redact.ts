@@ -23,11 +23,25 @@ export type PersonalKind = keyof typeof PLACEHOLDER;
 const NUMBER_RUN = /(?<![\d\w])\+?\d(?:[ .-]?\d){2,15}(?![\d\w])/g;
 const EMAIL = /[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}/g;
 /** Words after which a short number is a one-time code. */
-const CODE_CONTEXT =
-  /(otp|m[aã]\s*(x[aá]c\s*(th[uự]c|nh[aậ]n)|k[ií]ch\s*ho[aạ]t|b[aả]o\s*m[aậ]t|pin|code)?|passcode|m[aậ]t\s*kh[aẩ]u|pin|code|mk)\s*(l[aà]|:|=)?\s*$/i;
+const CODE_CONTEXT = new RegExp(
+  [
+    String.raw`(otp`,
+    String.raw`|m[aã]\s*(x[aá]c\s*(th[uự]c|nh[aậ]n)|k[ií]ch\s*ho[aạ]t|b[aả]o\s*m[aậ]t|pin|code)?`,
+    String.raw`|passcode|m[aậ]t\s*kh[aẩ]u|pin|code|mk)`,
+    String.raw`\s*(l[aà]|:|=)?\s*$`,
+  ].join(''),
+  'i',
+);
 /** "tôi tên là", "tên tôi là", "mình tên", "my name is"… followed by the name (with or without diacritics). */
-const NAME_INTRO =
-  /(?<![\p{L}\d])(?:(?:t[oô]i|m[iì]nh|em|con|ch[aá]u|b[aà]|[oô]ng)\s+t[eê]n\s+(?:l[aà]\s+)?|t[eê]n\s+(?:c[uủ]a\s+)?(?:t[oô]i|m[iì]nh|em|con|ch[aá]u)\s+l[aà]\s+|my\s+name\s+is\s+|i\s+am\s+called\s+)/giu;
+const NAME_INTRO = new RegExp(
+  [
+    String.raw`(?<![\p{L}\d])(?:`,
+    String.raw`(?:t[oô]i|m[iì]nh|em|con|ch[aá]u|b[aà]|[oô]ng)\s+t[eê]n\s+(?:l[aà]\s+)?`,
+    String.raw`|t[eê]n\s+(?:c[uủ]a\s+)?(?:t[oô]i|m[iì]nh|em|con|ch[aá]u)\s+l[aà]\s+`,
+    String.raw`|my\s+name\s+is\s+|i\s+am\s+called\s+)`,
+  ].join(''),
+  'giu',
+);
 const WORD = /^[\p{L}][\p{L}'’-]*/u;
 /** Words that end a lower-case name ("tôi tên là lan quên mật khẩu" keeps "quên mật khẩu"). */
 const AFTER_NAME = new Set(

@@ -5,7 +5,8 @@ import { waitUntil } from '../helpers/wait.ts';
 /**
  * A local fake of the Zalo Bot Platform API on loopback: `POST /bot<token>/<method>`, JSON, `{ok, result}` or
  * `{ok: false, error_code, description}`. getUpdates returns ONE update object, or error 408 when none came within
- * the timeout (capped at 1 s here). No buttons exist; sendMessage takes 1–2,000 characters; sendPhoto a public URL and a caption of up to 2,000.
+ * the timeout (capped at 1 s here). No buttons exist; sendMessage takes 1–2,000 characters; sendPhoto a public URL
+ * and a caption of up to 2,000.
  */
 export interface FakeZalo {
   base: string;
