@@ -35,14 +35,11 @@ import { startFakeZalo, zaloText, type FakeZalo } from '../tests/fakes/zalo.ts';
 // ───── Entry points: the only lines that know how the app is assembled. They mirror src/main.ts; after a refactor,
 // ───── make them do what main.ts does then. `wrap` must see the database before anything else is built on it.
 import { createApp } from '../src/app.ts';
-import { startChannels } from '../src/channels/start.ts';
-import { WEB_CHANNEL } from '../src/channels/web.ts';
 import { loadConfig } from '../src/config.ts';
 import { openDb } from '../src/db/index.ts';
-import { createServer } from '../src/http/server.ts';
 import { LESSON_SCHEDULE_TASK } from '../src/learn/worker.ts';
 import { createLogger } from '../src/log.ts';
-import { releaseOrphanClaims, startBackgroundWork } from '../src/workers.ts';
+import { serve } from '../src/serve.ts';
 
 interface Running {
   /** Where the HTTP server listens. */
@@ -59,27 +56,13 @@ async function startApp(env: Record<string, string>, wrap: (db: Db) => Db): Prom
   const log = createLogger('warn', 'stderr');
   const raw = await openDb(config, log, { memory: true });
   const app = await createApp(config, log, { db: wrap(raw), progress: () => {} });
-  const server = await createServer(app);
-  const channels = await startChannels(app, server);
-  const url = await server.listen({ port: 0, host: '127.0.0.1' });
-  for (const startAfterListen of channels.afterListen) startAfterListen();
-  await releaseOrphanClaims(app.db);
-  const background = startBackgroundWork({
-    db: app.db,
-    senders: channels.adapters,
-    log,
-    pushSignal: app.pushSignal,
-    handoff: app.handoff,
-    pullChannels: [WEB_CHANNEL],
-  });
+  const serving = await serve(app, { port: 0, host: '127.0.0.1' });
   return {
-    url,
+    url: serving.address,
     raw,
-    runLessonScheduler: () => background.kick(LESSON_SCHEDULE_TASK),
+    runLessonScheduler: () => serving.background.kick(LESSON_SCHEDULE_TASK),
     async stop() {
-      await background.stop();
-      for (const stop of channels.stops) await stop();
-      await server.close();
+      await serving.stop();
       await app.close();
       await raw.close();
     },

@@ -18,7 +18,7 @@ import { FAQ_PAGE_CHARS, paginate, parseFaqBody, splitLong } from '../src/knowle
 import { parseGuide } from '../src/knowledge/guide.ts';
 import { audienceList, faqId, ImportFaqError, importFaq } from '../src/knowledge/import-faq.ts';
 import { loadGuides } from '../src/knowledge/load.ts';
-import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
+import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { KNOWLEDGE, memoryApp } from './helpers/app.ts';
 
@@ -516,16 +516,7 @@ describe('"Xem tiếp": an FAQ answer a page at a time, on every channel', () =>
       const buttons = first.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
       expect(buttons[0]).toEqual({ text: 'Xem tiếp', callback_data: 'more:faq-le-hoi-truyen-thong:1' });
 
-      const press = (data: string) =>
-        telegram.push({
-          callback_query: {
-            id: `cb-${Math.random()}`,
-            chat_instance: 'x',
-            from: { id: 7101, is_bot: false, first_name: 'Ông' },
-            message: { message_id: 1, date: 0, chat: { id: 7101, type: 'private' } },
-            data,
-          },
-        });
+      const press = (data: string) => telegram.push(callbackUpdate(data, 7101));
       press(buttons[0]!.callback_data);
       await telegram.waitFor(() => toChat(7101).length > 1);
       const second = toChat(7101)[1]!.body;

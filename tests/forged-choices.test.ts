@@ -7,9 +7,10 @@ import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
 import { addVolunteer } from '../src/handoff/volunteers.ts';
 import { createServer } from '../src/http/server.ts';
-import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
+import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { memoryApp } from './helpers/app.ts';
+import { webChat } from './helpers/web.ts';
 
 /**
  * Pressed ids the bot never showed — each a small change of one it did show — must do nothing but get a clear answer:
@@ -133,15 +134,7 @@ describe('forged button ids do nothing harmful', () => {
     const base = await server.listen({ port: 0, host: '127.0.0.1' });
     try {
       const session = 'forger-web-0001';
-      const post = async (body: { text?: string; choice?: string }) => {
-        const res = await fetch(`${base}/api/chat`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ session, ...body }),
-        });
-        expect(res.status).toBe(200);
-        return ((await res.json()) as { replies: { text: string; choices: { id: string }[] }[] }).replies;
-      };
+      const post = (body: { text?: string; choice?: string }) => webChat(base)(session, body);
       const shown = await showSomeIds(async (m) =>
         (await post(typeof m === 'string' ? { text: m } : m)).map((r) => ({ text: r.text, ids: r.choices.map((c) => c.id) })),
       );
@@ -172,18 +165,7 @@ describe('forged button ids do nothing harmful', () => {
           .slice(seen)
           .map((c) => ({ text: c.body.text as string, ids: idsOf(c.body) }));
       };
-      const press = (data: string) =>
-        next(() =>
-          fake.push({
-            callback_query: {
-              id: `cb-${Math.random()}`,
-              chat_instance: 'x',
-              from: { id: chat, is_bot: false, first_name: 'Ông' },
-              message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } },
-              data,
-            },
-          }),
-        );
+      const press = (data: string) => next(() => fake.push(callbackUpdate(data, chat)));
       const shown = await showSomeIds((m) => (typeof m === 'string' ? next(() => fake.push(textUpdate(m, chat))) : press(m.choice)));
       await tryAll('telegram', String(chat), async (id) => (await press(id)).map((r) => r.text), shown);
     } finally {

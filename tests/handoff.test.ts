@@ -20,7 +20,7 @@ import { createServer } from '../src/http/server.ts';
 import { localHour, nextLocalTime } from '../src/time/vietnam.ts';
 import { silentLogger } from '../src/log.ts';
 import { startPushWorker, type PushWorker } from '../src/push/outbox.ts';
-import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
+import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { memoryApp, serverAppFor, testConfig } from './helpers/app.ts';
 import { pgAvailable } from './helpers/pg.ts';
@@ -123,15 +123,7 @@ class Stage {
   }
   /** A Telegram user presses a button under a message in `chat` (their private chat, or the volunteer group). */
   press(userId: number, data: string, chat = userId) {
-    this.telegram.push({
-      callback_query: {
-        id: `cb-${Math.random()}`,
-        chat_instance: 'x',
-        data,
-        from: { id: userId, is_bot: false, first_name: 'Lan' },
-        message: { message_id: 1, date: 0, chat: { id: chat, type: chat < 0 ? 'supergroup' : 'private', title: 'Tình nguyện viên' } },
-      },
-    });
+    this.telegram.push(callbackUpdate(data, userId, { chat, firstName: 'Lan' }));
   }
   zaloSay(userId: string, text: string) {
     return this.zalo.handle(parseZaloUpdate(zaloText(text, userId))!);

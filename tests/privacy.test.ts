@@ -6,10 +6,11 @@ import { TELEGRAM_SECRET_HEADER, webhookSecret } from '../src/channels/telegram.
 import { ZALO_SECRET_HEADER, zaloWebhookSecret } from '../src/channels/zalo/channel.ts';
 import { addVolunteer } from '../src/handoff/volunteers.ts';
 import { createServer } from '../src/http/server.ts';
-import { startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
+import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { memoryApp } from './helpers/app.ts';
 import { waitUntil } from './helpers/wait.ts';
+import { webChat } from './helpers/web.ts';
 
 /** Personal values a citizen or a volunteer might type; none may be stored anywhere. */
 const PERSONAL = {
@@ -63,15 +64,7 @@ describe('privacy trace: personal numbers through every channel and the help des
     await app?.close();
   });
 
-  const web = async (session: string, body: { text?: string; choice?: string }) => {
-    const res = await fetch(`${base}/api/chat`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ session, ...body }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { replies: { text: string; choices: { id: string }[] }[] }).replies;
-  };
+  const web = (session: string, body: { text?: string; choice?: string }) => webChat(base)(session, body);
   let updateId = 5000;
   const tg = async (update: Record<string, unknown>) => {
     const res = await fetch(base + tgPath, {
@@ -90,15 +83,7 @@ describe('privacy trace: personal numbers through every channel and the help des
     expect(res.status).toBe(200);
   };
   const press = (userId: number, data: string, chat: number) =>
-    tg({
-      callback_query: {
-        id: `cb-${updateId}`,
-        chat_instance: 'x',
-        data,
-        from: { id: userId, is_bot: false, first_name: 'Lan' },
-        message: { message_id: 1, date: 0, chat: { id: chat, type: chat < 0 ? 'supergroup' : 'private', title: 'TNV' } },
-      },
-    });
+    tg(callbackUpdate(data, userId, { chat, id: `cb-${updateId}`, firstName: 'Lan' }));
   /** Every intake row handled (or failed): the turns behind the acknowledged webhooks have run. */
   const settled = () =>
     waitUntil(

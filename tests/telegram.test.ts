@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { TelegramChannel, webhookSecret } from '../src/channels/telegram.ts';
 import { createServer } from '../src/http/server.ts';
-import { BOT, startFakeTelegram, textUpdate, visibleLength, type FakeTelegram } from './fakes/telegram.ts';
+import { BOT, callbackUpdate, startFakeTelegram, textUpdate, visibleLength, type FakeTelegram } from './fakes/telegram.ts';
 import { memoryApp } from './helpers/app.ts';
 
 let app: App;
@@ -62,15 +62,7 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
 
     // pressing a button: the callback query is answered and the choice handled
     const related = buttons.find((b) => b.callback_data.startsWith('guide:'))!;
-    fake.push({
-      callback_query: {
-        id: 'cb1',
-        chat_instance: 'x',
-        from: { id: 501, is_bot: false, first_name: 'Bà' },
-        message: { message_id: 1, date: 0, chat: { id: 501, type: 'private' } },
-        data: related.callback_data,
-      },
-    });
+    fake.push(callbackUpdate(related.callback_data, 501, { id: 'cb1', firstName: 'Bà' }));
     await fake.waitFor(() => toChat(501).length > 1);
     expect(fake.sent('answerCallbackQuery').some((c) => c.body.callback_query_id === 'cb1')).toBe(true);
     expect(toChat(501)[1]!.body.text).toContain(related.text.replace('📄 ', ''));
@@ -310,16 +302,7 @@ describe('a course on Telegram', () => {
     await tg.init();
     tg.startPolling();
     const chat = 801;
-    const press = (data: string) =>
-      fake.push({
-        callback_query: {
-          id: `cb-${Math.random()}`,
-          chat_instance: 'x',
-          from: { id: chat, is_bot: false, first_name: 'Ông' },
-          message: { message_id: 1, date: 0, chat: { id: chat, type: 'private' } },
-          data,
-        },
-      });
+    const press = (data: string) => fake.push(callbackUpdate(data, chat));
     const buttons = (i: number) =>
       (toChat(chat)[i]!.body.reply_markup?.inline_keyboard ?? []).flat() as { text: string; callback_data: string }[];
     fake.push(textUpdate('/hoc', chat));

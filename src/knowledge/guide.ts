@@ -74,6 +74,20 @@ const textList = (what: string) =>
     { message: `must be a list of ${what}` },
   );
 
+/** Keywords as a YAML list or one comma-separated text. */
+const keywordList = () =>
+  z
+    .union([
+      textList('keywords'),
+      z.string().transform((s) =>
+        s
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      ),
+    ])
+    .default([]);
+
 const frontMatterSchema = z.object({
   id: z.string({ message: 'is missing' }).regex(ID_PATTERN, 'must be lower-case words joined by "-"'),
   title: z.string({ message: 'is missing' }).trim().min(3, 'is too short'),
@@ -89,17 +103,7 @@ const frontMatterSchema = z.object({
     .min(1, 'is empty: a guide needs at least one official source'),
   last_verified: dateString,
   questions: textList('questions').min(LIMITS.minQuestions, `needs at least ${LIMITS.minQuestions} ways citizens ask it`),
-  keywords: z
-    .union([
-      textList('keywords'),
-      z.string().transform((s) =>
-        s
-          .split(',')
-          .map((k) => k.trim())
-          .filter(Boolean),
-      ),
-    ])
-    .default([]),
+  keywords: keywordList(),
   related: textList('guide ids').default([]),
 });
 
@@ -148,17 +152,7 @@ const faqFrontMatterSchema = z.object({
     .transform((v) => String(v).trim() || undefined)
     .optional(),
   audience: textOrList('audiences').default([]),
-  keywords: z
-    .union([
-      textList('keywords'),
-      z.string().transform((s) =>
-        s
-          .split(',')
-          .map((k) => k.trim())
-          .filter(Boolean),
-      ),
-    ])
-    .default([]),
+  keywords: keywordList(),
   related: textList('guide ids').default([]),
 });
 

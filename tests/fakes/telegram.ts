@@ -35,6 +35,13 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
   const failures = new Map<string, { error: { error_code: number; description: string; retry_after?: number }; times: number }>();
   let nextUpdateId = 1000;
   let nextMessageId = 1;
+  /** The Message object the Bot API returns for a send to `body.chat_id`. */
+  const sentMessage = (body: Record<string, any>, content: Record<string, unknown>) => ({
+    message_id: nextMessageId++,
+    date: Math.floor(Date.now() / 1000),
+    chat: { id: Number(body.chat_id), type: 'private' },
+    ...content,
+  });
 
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -95,28 +102,12 @@ export async function startFakeTelegram(token = '123456:TEST-token'): Promise<Fa
           return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message text is empty' });
         if (visibleLength(body.text, body.parse_mode) > 4096)
           return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message is too long' });
-        return reply(200, {
-          ok: true,
-          result: {
-            message_id: nextMessageId++,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: Number(body.chat_id), type: 'private' },
-            text: body.text,
-          },
-        });
+        return reply(200, { ok: true, result: sentMessage(body, { text: body.text }) });
       case 'sendPhoto':
         if (!body.photo) return reply(400, { ok: false, error_code: 400, description: 'Bad Request: there is no photo in the request' });
         if (typeof body.caption === 'string' && visibleLength(body.caption, body.parse_mode) > 1024)
           return reply(400, { ok: false, error_code: 400, description: 'Bad Request: message caption is too long' });
-        return reply(200, {
-          ok: true,
-          result: {
-            message_id: nextMessageId++,
-            date: Math.floor(Date.now() / 1000),
-            chat: { id: Number(body.chat_id), type: 'private' },
-            photo: [],
-          },
-        });
+        return reply(200, { ok: true, result: sentMessage(body, { photo: [] }) });
       case 'setMyCommands': {
         // the Bot API's rules for a command menu
         const bad = (what: string) => reply(400, { ok: false, error_code: 400, description: `Bad Request: ${what}` });
@@ -195,6 +186,31 @@ export function textUpdate(text: string, from = 42, extra: Record<string, any> =
       from: { id: from, is_bot: false, first_name: 'Bà', last_name: 'Tư', language_code: 'vi' },
       text,
       ...extra,
+    },
+  };
+}
+
+/**
+ * A button press as Telegram sends it: a `callback_query` from user `from` on a message in `chat` (the user's private
+ * chat unless given; a negative id is a group).
+ */
+export function callbackUpdate(
+  data: string,
+  from = 42,
+  options: { chat?: number; id?: string; firstName?: string } = {},
+): Record<string, any> {
+  const chat = options.chat ?? from;
+  return {
+    callback_query: {
+      id: options.id ?? `cb-${Math.random()}`,
+      chat_instance: 'x',
+      data,
+      from: { id: from, is_bot: false, first_name: options.firstName ?? 'Ông' },
+      message: {
+        message_id: 1,
+        date: 0,
+        chat: { id: chat, type: chat < 0 ? 'supergroup' : 'private', ...(chat < 0 ? { title: 'Tình nguyện viên' } : {}) },
+      },
     },
   };
 }
