@@ -124,15 +124,28 @@ describe('two processes on one DATA_DIR', () => {
     expect(((await (await call(token, 'handoff stats')).json()) as { result: { overall: unknown } }).result.overall).toBeDefined();
     expect((await call(token, 'volunteer remove', { id: 'x' })).status).toBe(400);
   });
+});
+
+describe('a normal stop of a process on a DATA_DIR', () => {
+  const dataDir = tmp();
+  const env = () => ({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('releases the lock on a normal stop; the folder opens again with what was written', async () => {
-    await stopProc(first);
-    expect((await first.exited).code).toBe(0);
+    const port = await freePort();
+    const proc = runEntry('main.ts', [], { ...env(), PORT: String(port) });
+    try {
+      await waitHealthy(`http://127.0.0.1:${port}`, proc);
+      expect(await cli(['volunteer', 'add', '--channel', 'telegram', '--id', '4343', '--name', 'Mai'], env())).toMatchObject({ code: 0 });
+    } finally {
+      await stopProc(proc);
+    }
+    expect((await proc.exited).code).toBe(0);
     expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
     expect(existsSync(join(dataDir, 'pglite.admin.json'))).toBe(false);
     const list = await cli(['volunteer', 'list'], env());
     expect(list.code).toBe(0);
-    expect(list.output).toMatch(/active\s+telegram\s+Lan/);
+    expect(list.output).toMatch(/active\s+telegram\s+Mai/);
     expect(existsSync(join(dataDir, 'pglite.lock'))).toBe(false);
   });
 });

@@ -38,11 +38,13 @@ describe('Telegram over long polling (grammY runner against a fake Bot API)', ()
   afterAll(() => tg.stop());
 
   it("sets the command menu from the features' commands, which the Bot API accepts", () => {
+    // every channel of this file sets it on init (the fake is shared): each time the same menu, each time accepted
     const calls = fake.calls.filter((c) => c.method === 'setMyCommands');
-    expect(calls.map((c) => c.ok)).toEqual([true]);
-    const menu = calls[0]!.body.commands as { command: string; description: string }[];
+    expect(calls.length).toBeGreaterThan(0);
+    expect(calls.every((c) => c.ok)).toBe(true);
+    const menu = calls.at(-1)!.body.commands as { command: string; description: string }[];
     const { registry } = app.conversation;
-    expect(menu).toEqual(registry.menu());
+    for (const call of calls) expect(call.body.commands).toEqual(registry.menu());
     expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'hoc', 'dangky', 'tiendo', 'tinhnguyenvien']));
     // what features keep out of the menu (synonyms, volunteer commands) is not in it
     const hidden = [...registry.commands].filter(([, c]) => c.hidden).map(([name]) => name);
