@@ -90,14 +90,15 @@ export class Conversation {
     const replies = !this.limiter || this.limiter.take(String(user.id)) ? await this.run(turn) : [reply(TOO_FAST)];
 
     // a silent turn (the message went to a volunteer) keeps the choices shown last
-    if (replies.length) await showReplies(db, user.id, replies);
-    if (replies.length)
+    if (replies.length) {
+      await showReplies(db, user.id, replies);
       await logMessages(
         db,
         user.id,
         'out',
         replies.map((r) => redact(r.text).text),
       );
+    }
     return { userId: user.id, replies };
   }
 
