@@ -62,7 +62,7 @@ export function citation(g: Pick<StoredGuide, 'sources' | 'lastVerified'>): stri
 
 /**
  * A guide rendered for a phone: title, one-line answer, numbered steps, the first warning, the citation, and
- * choices: feedback, the guide's further parts by name (at most 3, see ask/parts.ts), a volunteer and related guides,
+ * choices: feedback, a volunteer, the guide's further parts by name (at most 3, see ask/parts.ts) and related guides,
  * at most {@link MAX_CHOICES} in all.
  */
 export function renderGuide(g: StoredGuide, askId?: number, further: readonly GuidePart[] = []): Reply {
@@ -72,8 +72,9 @@ export function renderGuide(g: StoredGuide, askId?: number, further: readonly Gu
   parts.push(citation(g));
   const choices: Choice[] = [];
   if (askId !== undefined) choices.push(...votes(askId));
-  choices.push(...partButtons(g.id, further.slice(0, MAX_PART_CHOICES)));
+  // the volunteer keeps its place right after feedback (3 on Zalo, as citizens were taught); the parts follow
   choices.push(HUMAN);
+  choices.push(...partButtons(g.id, further.slice(0, MAX_PART_CHOICES)));
   for (const r of g.related.slice(0, Math.max(0, Math.min(2, MAX_CHOICES - choices.length)))) choices.push(guideButton(r.id, r.title));
   return { text: parts.join('\n\n'), choices };
 }
