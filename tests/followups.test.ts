@@ -1,6 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
+import { askFeature } from '../src/ask/feature.ts';
+import { TOPIC_MINUTES, Topics } from '../src/ask/topics.ts';
+import { Conversation } from '../src/core/conversation.ts';
 import { ZaloChannel } from '../src/channels/zalo/channel.ts';
 import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
@@ -102,5 +105,24 @@ describe('follow-ups in context, without an LLM', () => {
     );
     const [later] = await say(user, 'phi bao nhieu');
     expect(later!.text).not.toContain('200.000 đ');
+  });
+
+  it('the topic lives TOPIC_MINUTES on the clock it is given', async () => {
+    let now = new Date('2026-12-04T08:00:00Z');
+    const topics = new Topics(app.db, () => now);
+    // the real ask feature on the app's database and asker, with a clock the test moves
+    const conversation = new Conversation({
+      db: app.db,
+      log: app.log,
+      rateLimit: false,
+      features: [askFeature({ db: app.db, asker: app.asker, topics })],
+    });
+    const user = newUser();
+    const ask = (text: string) => conversation.handle({ channel: 'terminal', userId: user, kind: 'text', text });
+    await ask('xin ly lich tu phap tren vneid the nao');
+    now = new Date(now.getTime() + (TOPIC_MINUTES - 1) * 60_000);
+    expect((await ask('phi bao nhieu'))[0]!.text).toContain('200.000 đ');
+    now = new Date(now.getTime() + (TOPIC_MINUTES + 1) * 60_000);
+    expect((await ask('phi bao nhieu'))[0]!.text).not.toContain('200.000 đ');
   });
 });
