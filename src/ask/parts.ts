@@ -110,7 +110,9 @@ export function bestPart(question: string, parts: GuidePart[], last?: string): G
     const at = parts.findIndex((p) => p.name === last);
     return parts[at + 1] ?? parts[0];
   }
-  if (asked === 'where') {
+  // "không được thì sao" on a guide with no such section: where to go or whom to call instead
+  const where = asked === 'where' || (asked === 'fix' && !parts.some((p) => p.name === 'fix'));
+  if (where) {
     const lines = parts.filter((p) => p.name !== 'warn').flatMap((p) => p.lines.filter((l) => WHERE_LINE.test(fold(l))));
     if (lines.length) return { name: 'notes', label: '📍 Nơi làm', heading: 'Nơi làm, nơi hỏi', lines: [...new Set(lines)] };
   }
@@ -120,7 +122,7 @@ export function bestPart(question: string, parts: GuidePart[], last?: string): G
     const fees = parts.flatMap((p) => p.lines).filter((l) => /\bphi\b/.test(fold(l)));
     if (fees.length) return { name: 'fees', label: '💰 Lệ phí', heading: 'Lệ phí', lines: fees };
   }
-  const words = new Set(tokenize(question).filter((w) => !isStopword(w) && w.length > 1));
+  const words = new Set(topicWords(question).filter((w) => w.length > 1));
   let best: GuidePart | undefined;
   let bestScore = 0;
   for (const p of parts) {
