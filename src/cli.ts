@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import { createApp } from './app.ts';
 import { evaluate, readEvalFile, type EvalFigures } from './ask/eval.ts';
+import { evaluateConversations, readConversations } from './ask/eval-conversations.ts';
 import { getGuide } from './ask/guides.ts';
 import { renderAnswer } from './ask/render.ts';
 import { ConfigError, loadConfig, type Config } from './config.ts';
@@ -113,6 +114,41 @@ program
           `  [${m.style ?? '-'}] ${m.q}\n` +
             `      expect ${JSON.stringify(m.expect)} got ${JSON.stringify(m.got)} (${m.decision} ${m.confidence})`,
         );
+    });
+  });
+
+program
+  .command('eval-conversations')
+  .description('run multi-turn conversations (JSONL of {"id", "turns": [{"say", "expect"}]}) through the assistant; per-turn accuracy')
+  .argument('<file>')
+  .option('--json', 'print one JSON object')
+  .option('--misses <n>', 'how many misses to list', '40')
+  .addOption(knowledgeOption)
+  .action(async (file: string, opts: { json?: boolean; knowledge?: string; misses: string }) => {
+    const scenarios = await readConversations(file);
+    // always a throw-away database: the conversations create users and remember topics
+    await withApp({ ...opts, db: 'memory' }, async (app) => {
+      const titles = new Map(
+        (await app.db.query<{ id: string; title: string }>('select id, title from guides')).map((r) => [r.title, r.id]),
+      );
+      const report = await evaluateConversations(scenarios, (inbound) => app.conversation.handle(inbound), titles);
+      if (opts.json) {
+        console.log(JSON.stringify(report));
+        return;
+      }
+      const pct = (f: { n: number; accuracy: number }) => `${f.accuracy.toFixed(3)} (${f.n})`;
+      console.log(`answers: ${app.answers}   ${report.scenarios} scenarios, ${report.turns} turns`);
+      console.log(
+        `per-turn accuracy ${report.accuracy.toFixed(3)}   first messages ${pct(report.first)}   follow-ups ${pct(report.followups)}`,
+      );
+      for (const [style, f] of Object.entries(report.by_style)) console.log(`  ${style.padEnd(14)} ${pct(f)}`);
+      const misses = report.misses.slice(0, Number(opts.misses));
+      if (misses.length) console.log(`\nmisses (${report.misses.length}):`);
+      for (const m of misses) {
+        const got = m.got.guides.map((g) => `${g.id}/${g.part}`).join(', ') || '-';
+        const flags = ['warned', 'abstained', 'refused', 'pointer'].filter((k) => m.got[k as keyof typeof m.got] === true).join(' ');
+        console.log(`  ${m.scenario} #${m.turn} "${m.say}"\n      expect ${JSON.stringify(m.expect)} got ${got} ${flags}`);
+      }
     });
   });
 

@@ -3,29 +3,61 @@ import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Answerer } from './answerer.ts';
 import type { Asker } from './asker.ts';
+import { partsOf, resolveInContext } from './followup.ts';
 import { getGuide } from './guides.ts';
-import { recordAsk, recordFeedback } from './records.ts';
+import { partAsked } from './parts.ts';
+import { recordAsk, recordFeedback, recordFollowUp } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
-import { feedbackChoice, moreChoice, REFUSAL, STALE_PAGE, renderAbstain, renderAnswer, renderFaqPage } from './render.ts';
+import {
+  feedbackChoice,
+  moreChoice,
+  partChoice,
+  REFUSAL,
+  STALE_PAGE,
+  renderAbstain,
+  renderAnswer,
+  renderFaqPage,
+  renderPart,
+} from './render.ts';
+import { Topics } from './topics.ts';
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
  * With an {@link Answerer} (LLM configured), follow-ups are condensed before retrieval and the answer is generated
  * from the guide, falling back to the guide itself; abstaining and refusing are the same either way.
  * FAQ entries are sent as written (an official answer is not rewritten by the model), a page at a time.
- * Also serves the choices it offers: a guide by id, 👍/👎 feedback, the next page of an FAQ answer.
+ * A guide's first reply stays short; its further parts (Lưu ý, Nếu không được, fees, warnings…) are choices that name
+ * them. The guide last answered is remembered per user ({@link Topics}): without an LLM, a short follow-up is read in
+ * its context (ask/followup.ts).
+ * Also serves the choices it offers: a guide by id, a part of a guide, 👍/👎 feedback, the next page of an FAQ answer.
  */
-export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }): Feature {
+export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; topics?: Topics }): Feature {
   const { db, asker, answerer } = deps;
+  const topics = deps.topics ?? new Topics(db);
 
   async function answer(turn: Turn): Promise<Reply[]> {
+    const started = performance.now();
     const prepared = await answerer?.prepare(turn);
-    const result = await asker.ask(prepared?.question ?? turn.text);
+    const first = await asker.ask(prepared?.question ?? turn.text);
+    // with an LLM the condensed question carries the context; without one, the remembered topic does
+    const resolved = await resolveInContext(db, asker, turn.text, first, answerer ? undefined : await topics.get(turn.user.id));
+    if (resolved.kind === 'topic') {
+      const { guide, parts, part } = resolved;
+      const askId = await recordFollowUp(db, turn.user.id, turn.redacted, guide.id, performance.now() - started);
+      await topics.set(turn.user.id, guide.id, part?.name ?? 'steps');
+      return [part ? renderPart(guide, part, parts, askId) : renderAnswer(guide, askId, parts)];
+    }
+    const { result } = resolved;
     const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
     const top = result.candidates[0];
     const guide = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
     if (guide) {
-      const extractive = renderAnswer(guide, askId);
+      const parts = await partsOf(db, guide);
+      await topics.set(turn.user.id, guide.id);
+      // a question naming the fee ("lệ phí lý lịch tư pháp bao nhiêu") is answered with the fees
+      const fees = !answerer && partAsked(turn.text) === 'fees' ? parts.find((p) => p.name === 'fees') : undefined;
+      if (fees) return [renderPart(guide, fees, parts, askId)];
+      const extractive = renderAnswer(guide, askId, parts);
       if (guide.kind === 'faq') {
         if (prepared) await answerer?.skipped(prepared, askId);
         return [extractive];
@@ -57,7 +89,17 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
            values ($1, $2, $3, 1, false, 0) returning id`,
           [turn.user.id, `[chọn] ${guide.title}`, guide.id],
         );
-        return [renderAnswer(guide, Number(row!.id))];
+        await topics.set(turn.user.id, guide.id);
+        return [renderAnswer(guide, Number(row!.id), await partsOf(db, guide))];
+      }),
+      on(partChoice, async (turn, { guide: id, part: name }) => {
+        const guide = await getGuide(db, id);
+        if (!guide) return [reply('Hướng dẫn này không còn nữa. Bạn gõ lại câu hỏi giúp mình nhé.')];
+        const parts = await partsOf(db, guide);
+        await topics.set(turn.user.id, guide.id, name);
+        if (name === 'steps') return [renderAnswer(guide, undefined, parts)];
+        const part = parts.find((p) => p.name === name);
+        return [part ? renderPart(guide, part, parts) : renderAnswer(guide, undefined, parts)];
       }),
       // a reference that names no page of an FAQ entry any more (the entry was re-imported shorter) gets STALE_PAGE
       on(moreChoice, async (_turn, { ref, page }) => {

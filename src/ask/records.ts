@@ -29,3 +29,12 @@ export async function recordFeedback(db: Queryable, askId: number, userId: numbe
   );
   return rows.length > 0;
 }
+
+/** Records a follow-up answered from the guide in context (no retrieval result of its own to store). Returns its id. */
+export async function recordFollowUp(db: Queryable, userId: number, redactedQuestion: string, guideId: string, latencyMs: number) {
+  const [row] = await db.query<{ id: string }>(
+    `insert into asks (user_id, question, top_guide, confidence, abstained, latency_ms) values ($1, $2, $3, 1, false, $4) returning id`,
+    [userId, redactedQuestion.slice(0, 2000), guideId, latencyMs],
+  );
+  return Number(row!.id);
+}

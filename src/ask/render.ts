@@ -4,13 +4,30 @@ import type { Choice, Reply } from '../core/message.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import type { Candidate } from './retrieve.ts';
 import type { StoredGuide } from './guides.ts';
+import { PART_FIELD, type GuidePart } from './parts.ts';
 
 /** Opens page `page` (0-based) of an FAQ answer; `ref` is the entry's id, or `#` and a hash of it when long (see {@link moreChoiceId}). */
 export const moreChoice = defineChoice('more', { ref: /#[0-9a-f]{16}|[A-Za-z0-9][A-Za-z0-9_.-]{0,63}/, page: 'int' });
 /** 👍/👎 on answer `ask` (an `asks` row): counts only from the user the answer was given to. */
 export const feedbackChoice = defineChoice('fb', { vote: ['up', 'down'], ask: 'int' });
 
+/** One further part of guide `guide` ("📌 Lưu ý", "❓ Nếu không được", "💰 Lệ phí"…; see ask/parts.ts). */
+export const partChoice = defineChoice('part', { guide: 'slug', part: PART_FIELD });
+
 export const MORE_LABEL = 'Xem tiếp';
+/** At most this many choices under an answer: a phone screen, and a Zalo list one can read. */
+export const MAX_CHOICES = 7;
+/** At most this many part choices under the first reply. */
+const MAX_PART_CHOICES = 3;
+
+/** The buttons of `parts` of guide `guideId` (none when the id would not fit a choice id). */
+export function partButtons(guideId: string, parts: readonly GuidePart[]): Choice[] {
+  try {
+    return parts.map((p) => ({ id: partChoice.make({ guide: guideId, part: p.name }), label: p.label }));
+  } catch {
+    return [];
+  }
+}
 
 /** A guide as a button. */
 export const guideButton = (id: string, title: string): Choice => ({ id: guideChoice.make({ guide: id }), label: `📄 ${title}` });
@@ -45,23 +62,41 @@ export function citation(g: Pick<StoredGuide, 'sources' | 'lastVerified'>): stri
 
 /**
  * A guide rendered for a phone: title, one-line answer, numbered steps, the first warning, the citation, and
- * choices for feedback, a volunteer and related guides.
+ * choices: feedback, a volunteer, the guide's further parts by name (at most 3, see ask/parts.ts) and related guides,
+ * at most {@link MAX_CHOICES} in all.
  */
-export function renderGuide(g: StoredGuide, askId?: number): Reply {
+export function renderGuide(g: StoredGuide, askId?: number, further: readonly GuidePart[] = []): Reply {
   const parts = [`**${g.title}**`, g.answer];
   if (g.steps.length) parts.push(g.steps.map((s, i) => `${i + 1}. ${s}`).join('\n'));
   if (g.warnings[0]) parts.push(`⚠️ ${g.warnings[0]}`);
   parts.push(citation(g));
   const choices: Choice[] = [];
   if (askId !== undefined) choices.push(...votes(askId));
+  // the volunteer keeps its place right after feedback (3 on Zalo, as citizens were taught); the parts follow
   choices.push(HUMAN);
-  for (const r of g.related.slice(0, 2)) choices.push(guideButton(r.id, r.title));
+  choices.push(...partButtons(g.id, further.slice(0, MAX_PART_CHOICES)));
+  for (const r of g.related.slice(0, Math.max(0, Math.min(2, MAX_CHOICES - choices.length)))) choices.push(guideButton(r.id, r.title));
   return { text: parts.join('\n\n'), choices };
 }
 
-/** A guide or an FAQ entry, each as it is shown. */
-export function renderAnswer(g: StoredGuide, askId?: number): Reply {
-  return g.kind === 'faq' ? renderFaq(g, askId) : renderGuide(g, askId);
+/** A guide or an FAQ entry, each as it is shown; `further`: the guide's parts beyond the first reply. */
+export function renderAnswer(g: StoredGuide, askId?: number, further: readonly GuidePart[] = []): Reply {
+  return g.kind === 'faq' ? renderFaq(g, askId) : renderGuide(g, askId, further);
+}
+
+/**
+ * One part of a guide: "Title — heading", its lines, the citation; then feedback (when it answers a typed question),
+ * the guide's other parts, its steps, and a volunteer (at most {@link MAX_CHOICES}).
+ */
+export function renderPart(g: StoredGuide, part: GuidePart, all: readonly GuidePart[], askId?: number): Reply {
+  const text = [`**${g.title} — ${part.label}**`, part.lines.map((l) => `• ${l}`).join('\n'), citation(g)].join('\n\n');
+  const choices: Choice[] = [];
+  if (askId !== undefined) choices.push(...votes(askId));
+  const others = all.filter((p) => p.name !== part.name || p.heading !== part.heading);
+  choices.push(...partButtons(g.id, others).slice(0, MAX_CHOICES - 2 - choices.length));
+  choices.push(...partButtons(g.id, [{ name: 'steps', label: '📄 Các bước', heading: 'Các bước', lines: [] }]));
+  choices.push(HUMAN);
+  return { text, choices };
 }
 
 /**
