@@ -147,7 +147,7 @@ describe('the conversation after a reload, and the page around it', () => {
     }
   });
 
-  it('ships a favicon and the emoji font fallback (Noto Color Emoji, OFL), only the files it names', async () => {
+  it('ships a favicon and the emoji font fallback (Noto Emoji, OFL), only the files it names', async () => {
     const icon = await fetch(`${base}/favicon.svg`);
     expect(icon.headers.get('content-type')).toMatch(/image\/svg\+xml/);
     expect(await icon.text()).toMatch(/^<svg/);

@@ -15,9 +15,13 @@ export const WEB_CHANNEL = 'web';
 const PAGE = new URL('./web/index.html', import.meta.url);
 const FAVICON = new URL('./web/favicon.svg', import.meta.url);
 const SESSION = /^[A-Za-z0-9_-]{8,64}$/;
-/** The colour emoji font shipped with the page (Noto Color Emoji, SIL OFL 1.1, from @fontsource), split by Unicode range. */
-const EMOJI_DIR = join(dirname(createRequire(import.meta.url).resolve('@fontsource/noto-color-emoji/package.json')), 'files');
-const EMOJI_FILE = /^noto-color-emoji-(\d{1,2})-400-normal\.woff2?$/;
+/**
+ * The emoji font shipped with the page, for phones without one (every 📄🙋👍 an empty box otherwise): Noto Emoji, SIL
+ * OFL 1.1, from @fontsource, split by Unicode range. Plain outlines (one colour), so that any browser draws them —
+ * the colour font's COLRv1 glyphs are drawn blank by browsers without COLRv1 (Debian's chromium among them).
+ */
+const EMOJI_DIR = join(dirname(createRequire(import.meta.url).resolve('@fontsource/noto-emoji/package.json')), 'files');
+const EMOJI_FILE = /^noto-emoji-(\d{1,2})-400-normal\.woff2?$/;
 
 export interface WebReply {
   text: string;
@@ -79,8 +83,8 @@ export async function registerWebChat(
   app.get('/assets/emoji.css', async (_req, res) => {
     emojiCss ??= readFile(join(EMOJI_DIR, '../index.css'), 'utf8').then((css) =>
       css
-        .replaceAll("font-family: 'Noto Color Emoji';", "font-family: 'Binh Dan Emoji';")
-        .replaceAll('src: url(./files/', "src: local('Noto Color Emoji'), url(/assets/emoji/"),
+        .replaceAll("font-family: 'Noto Emoji';", "font-family: 'Binh Dan Emoji';")
+        .replaceAll('src: url(./files/', 'src: url(/assets/emoji/'),
     );
     return res
       .type('text/css; charset=utf-8')
