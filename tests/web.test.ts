@@ -161,3 +161,32 @@ describe('the conversation after a reload, and the page around it', () => {
     expect((await fetch(`${base}/assets/emoji/index.css`)).status).toBe(404);
   });
 });
+
+describe('/dangky on the web', () => {
+  const say = async (session: string, text: string) =>
+    ((await (await chat({ session, text })).json()) as { replies: { text: string; html: string }[] }).replies[0]!;
+
+  it('names the Telegram and Zalo bots, with the Telegram link, once they are connected', async () => {
+    const none = await say('web-dangky-1', '/dangky');
+    expect(none.text).toMatch(/Telegram.*Zalo/);
+    expect(none.text).not.toContain('t.me');
+    // what startChannels fills as each bot connects (its getMe name)
+    app.botLinks.telegram = { name: '@binhdan_test_bot', url: 'https://t.me/binhdan_test_bot?start=hoc' };
+    app.botLinks.zalo = { name: 'Bot Bình Dân' };
+    // a bot that is not running is not named
+    expect((await say('web-dangky-2', '/dangky')).text).not.toContain('binhdan_test_bot');
+    app.pushChannels.add('telegram').add('zalo');
+    try {
+      const r = await say('web-dangky-3', '/dangky');
+      expect(r.text).toContain('https://t.me/binhdan_test_bot?start=hoc');
+      expect(r.html).toContain('<a href="https://t.me/binhdan_test_bot?start=hoc"');
+      expect(r.text).toMatch(/Zalo: tìm \*\*Bot Bình Dân\*\*/);
+      expect(r.text).toContain('/hoc');
+    } finally {
+      app.pushChannels.delete('telegram');
+      app.pushChannels.delete('zalo');
+      delete app.botLinks.telegram;
+      delete app.botLinks.zalo;
+    }
+  });
+});
