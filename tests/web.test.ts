@@ -190,3 +190,27 @@ describe('/dangky on the web', () => {
     }
   });
 });
+
+describe('/dangky on the web with Telegram connected', () => {
+  it('names the bot startChannels connected (its getMe username), and no longer once it stops', async () => {
+    const { startChannels } = await import('../src/channels/start.ts');
+    const { BOT, startFakeTelegram } = await import('./fakes/telegram.ts');
+    const fake = await startFakeTelegram();
+    const own = await memoryApp();
+    const http = await createServer(own);
+    const ask = async (userId: string) => (await own.conversation.handle({ channel: 'web', userId, kind: 'text', text: '/dangky' }))[0]!;
+    try {
+      const started = await startChannels(
+        { ...own, config: { ...own.config, TELEGRAM_BOT_TOKEN: fake.token, TELEGRAM_API_ROOT: fake.apiRoot } },
+        http,
+      );
+      expect((await ask('web-dangky-tg-1')).text).toContain(`**@${BOT.username}** — https://t.me/${BOT.username}?start=hoc`);
+      for (const stop of started.stops) await stop();
+      expect((await ask('web-dangky-tg-2')).text).not.toContain('t.me');
+    } finally {
+      await http.close();
+      await own.close();
+      await fake.close();
+    }
+  });
+});
