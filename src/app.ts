@@ -17,7 +17,7 @@ import type { RegisterRoutes } from './http/server.ts';
 import { PushSignal } from './push/outbox.ts';
 import { helpFeature } from './help/feature.ts';
 import { loadCourses } from './learn/content.ts';
-import { learnFeature } from './learn/feature.ts';
+import { learnFeature, type PushLinks } from './learn/feature.ts';
 import { registerLearnRoutes } from './learn/http.ts';
 import { learnPictures, type Pictures } from './learn/pictures.ts';
 import { syncCourses } from './learn/sync.ts';
@@ -50,6 +50,8 @@ export interface App {
    * never the terminal. Handoff announces only on these; learn offers daily lessons on those that send by themselves.
    */
   pushChannels: Set<string>;
+  /** The Telegram and Zalo bots' names and links, set by `startChannels` as each connects: /dangky on the web names them. */
+  botLinks: PushLinks;
   /** Learn's pictures by path (certificates, lesson pictures): served by learn's routes, uploaded by Telegram. */
   pictures: Pictures;
   /** The slices' HTTP routes, added by `createServer`. */
@@ -104,6 +106,11 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     const pushChannels = new Set([WEB_CHANNEL]);
     // daily lessons need a channel that sends by itself: not the web chat, whose page must be open to fetch them
     const canPush = (channel: string) => channel !== WEB_CHANNEL && pushChannels.has(channel);
+    const botLinks: PushLinks = {};
+    const pushLinks = (): PushLinks => ({
+      ...(botLinks.telegram && pushChannels.has('telegram') ? { telegram: botLinks.telegram } : {}),
+      ...(botLinks.zalo && pushChannels.has('zalo') ? { zalo: botLinks.zalo } : {}),
+    });
     const pictures = learnPictures(db, config.knowledgeDir, publicBase(config));
     const conversation = new Conversation({
       db,
@@ -114,7 +121,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
         : { rateLimit: false as const }),
       features: [
         helpFeature(),
-        learnFeature({ db, publicBase: publicBase(config), canPush }),
+        learnFeature({ db, publicBase: publicBase(config), canPush, pushLinks }),
         handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
         safetyFeature({ domains }),
         askFeature({ db, asker, ...(answerer ? { answerer } : {}) }),
@@ -134,6 +141,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       handoff,
       ingestSummary,
       pushChannels,
+      botLinks,
       pictures,
       routes: [(server) => registerLearnRoutes(server, { db, pictures })],
       ...(answerer ? { answerer } : {}),

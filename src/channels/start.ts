@@ -27,6 +27,8 @@ export interface ChannelDeps {
    * Handoff announces and learn offers daily lessons only on these.
    */
   pushChannels: Set<string>;
+  /** Filled with each bot's name and link as it connects (the web chat's /dangky names them). */
+  botLinks?: { telegram?: { name: string; url: string }; zalo?: { name: string; url?: string } };
 }
 
 export interface StartedChannels {
@@ -77,6 +79,7 @@ export async function startChannels(deps: ChannelDeps, server: FastifyInstance):
         log.info(`telegram: connected as @${name} (long polling)`);
       }
       connected(tg.output, config.TELEGRAM_PUSH_PER_SECOND, () => tg.stop());
+      if (deps.botLinks) deps.botLinks.telegram = { name: `@${name}`, url: `https://t.me/${name}?start=hoc` };
     } catch (err) {
       log.error({ err: (err as Error).message }, 'telegram: not connected; the other channels keep running');
     }
@@ -97,6 +100,8 @@ export async function startChannels(deps: ChannelDeps, server: FastifyInstance):
         log.info(`zalo: connected as ${name} (long polling; messages sent while the bot is down are lost — use PUBLIC_URL in production)`);
       }
       connected(zalo.output, config.ZALO_PUSH_PER_SECOND, () => zalo.stop());
+      // Zalo bots have no known deep link (../shared/facts/zalo-api.md): the name, to search for
+      if (deps.botLinks) deps.botLinks.zalo = { name };
     } catch (err) {
       await client.close();
       log.error({ err: (err as Error).message }, 'zalo: not connected; the other channels keep running');

@@ -11,7 +11,7 @@ export type RegisterRoutes = (server: FastifyInstance) => void;
 
 /** What the HTTP server needs of the process. */
 export interface ServerDeps {
-  config: Pick<Config, 'TRUST_PROXY' | 'HTTP_REQUEST_TIMEOUT_MS' | 'WEB_REQUESTS_PER_MINUTE' | 'pgliteDir'>;
+  config: Pick<Config, 'TRUST_PROXY' | 'HTTP_REQUEST_TIMEOUT_MS' | 'WEB_REQUESTS_PER_MINUTE' | 'MAX_MESSAGE_CHARS' | 'pgliteDir'>;
   log: Logger;
   db: Db;
   /** The web chat's. */
@@ -48,7 +48,10 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
     if (status === 500) log.error({ err: err.message }, 'http request failed');
     return res.code(status).send({ error: status === 500 ? 'internal error' : err.message });
   });
-  await registerWebChat(server, deps.conversation, db, config.WEB_REQUESTS_PER_MINUTE);
+  await registerWebChat(server, deps.conversation, db, {
+    perMinute: config.WEB_REQUESTS_PER_MINUTE,
+    maxChars: config.MAX_MESSAGE_CHARS,
+  });
   for (const register of deps.routes) register(server);
   // 200 with "database": "up" while the database answers; 503 with "database": "down" (and the last error) while not.
   server.get('/healthz', async (_req, res) => {

@@ -25,6 +25,25 @@ const staleQuiz = (course: string, next: number | 'done') =>
     ? `Câu hỏi này đã cũ: bạn đã học xong khóa **${course}**.`
     : `Câu hỏi này đã cũ: bạn đang ở bài ${next} của khóa **${course}**.`;
 
+/** Where citizens find the bots that send by themselves (for /dangky on the web): filled once the channels connect. */
+export interface PushLinks {
+  /** e.g. `{ name: '@binhdan_bot', url: 'https://t.me/binhdan_bot?start=hoc' }` */
+  telegram?: { name: string; url: string };
+  /** The Zalo bot's name (to search for in Zalo), and its link when one is known. */
+  zalo?: { name: string; url?: string };
+}
+
+/** /dangky where lessons cannot be pushed: the bots that can, named with their links when they are running. */
+function pushElsewhere(links: PushLinks): string {
+  const lines = [
+    ...(links.telegram ? [`• Telegram: **${links.telegram.name}** — ${links.telegram.url}`] : []),
+    ...(links.zalo ? [`• Zalo: tìm **${links.zalo.name}** trong Zalo${links.zalo.url ? ` — ${links.zalo.url}` : ''}`] : []),
+  ];
+  const here = 'Ở đây bạn vẫn học được bất cứ lúc nào: gõ /hoc.';
+  if (!lines.length) return `📅 Nhận một bài mỗi ngày có trên **Telegram** và **Zalo** của Bình Dân. ${here}`;
+  return `📅 Nhận một bài mỗi ngày, bạn nhắn cho Bình Dân trên:\n${lines.join('\n')}\nrồi gõ /dangky ở đó.\n\n${here}`;
+}
+
 /**
  * Learn: short courses inside the chat. /hoc lists them; picking one starts or resumes it; each lesson is followed
  * by its quiz; the answer is judged with an explanation, then "Bài tiếp theo" / "Để mai". /tiendo shows progress,
@@ -36,6 +55,8 @@ export function learnFeature(deps: {
   canPush: (channel: string) => boolean;
   now?: () => Date;
   publicBase?: string;
+  /** The bots that push, for /dangky where nothing can be pushed (the web chat). */
+  pushLinks?: () => PushLinks;
 }): Feature {
   const { db } = deps;
   const now = deps.now ?? (() => new Date());
@@ -125,11 +146,7 @@ export function learnFeature(deps: {
 
   const subscribeStart: Handler = async (turn) => {
     if (!canPush(turn.inbound.channel)) {
-      return [
-        reply('📅 Nhận một bài mỗi ngày có trên **Telegram** và **Zalo** của Bình Dân. Ở đây bạn vẫn học được bất cứ lúc nào: gõ /hoc.', [
-          coursesButton('📚 Xem các khóa học'),
-        ]),
-      ];
+      return [reply(pushElsewhere(deps.pushLinks?.() ?? {}), [coursesButton('📚 Xem các khóa học')])];
     }
     const typed = parseTimeOfDay(turn.command?.args ?? '');
     const list = await listCourses(db);
