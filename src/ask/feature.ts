@@ -2,11 +2,21 @@ import type { Db } from '../db/index.ts';
 import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Answerer } from './answerer.ts';
-import type { Asker } from './asker.ts';
+import type { Asker, AskResult } from './asker.ts';
 import { getGuide } from './guides.ts';
+import { abstainHint, type Pointers } from './pointers.ts';
 import { recordAsk, recordFeedback } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import { feedbackChoice, moreChoice, REFUSAL, STALE_PAGE, renderAbstain, renderAnswer, renderFaqPage } from './render.ts';
+
+/** After a link verdict or scam warning, a guide follows only when it is a safety guide or clearly answers the rest. */
+const SCREENED_MIN_CONFIDENCE = 0.7;
+const afterScreening = (turn: Turn, result: AskResult): AskResult =>
+  turn.screened?.answered && result.decision === 'answer' && result.candidates[0]?.category !== 'an-toan'
+    ? result.confidence >= SCREENED_MIN_CONFIDENCE
+      ? result
+      : { ...result, decision: 'abstain' }
+    : result;
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
@@ -15,12 +25,12 @@ import { feedbackChoice, moreChoice, REFUSAL, STALE_PAGE, renderAbstain, renderA
  * FAQ entries are sent as written (an official answer is not rewritten by the model), a page at a time.
  * Also serves the choices it offers: a guide by id, 👍/👎 feedback, the next page of an FAQ answer.
  */
-export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }): Feature {
-  const { db, asker, answerer } = deps;
+export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; pointers?: Pointers }): Feature {
+  const { db, asker, answerer, pointers } = deps;
 
   async function answer(turn: Turn): Promise<Reply[]> {
     const prepared = await answerer?.prepare(turn);
-    const result = await asker.ask(prepared?.question ?? turn.text);
+    const result = afterScreening(turn, await asker.ask(prepared?.question ?? turn.text));
     const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
     const top = result.candidates[0];
     const guide = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
@@ -33,7 +43,10 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer }):
       return [answerer && prepared ? await answerer.compose(prepared, result, guide, extractive, askId) : extractive];
     }
     if (prepared) await answerer?.skipped(prepared, askId);
-    return [result.decision === 'refuse' ? REFUSAL : renderAbstain(result.candidates)];
+    if (result.decision === 'refuse') return [REFUSAL];
+    // a link verdict or scam warning already answered the message: no "I have no guide" after it (still recorded above)
+    if (turn.screened?.answered) return [];
+    return [renderAbstain(result.candidates, abstainHint(turn.text, pointers))];
   }
 
   /** The FAQ entry whose id hashes to `hash` (see `moreChoiceId`). */
