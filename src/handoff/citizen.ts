@@ -29,13 +29,36 @@ import {
  * queued at once; without, a draft asks for it. Honest at once: no request is taken that nobody could ever see.
  */
 export async function openRequest(desk: Desk, turn: Turn): Promise<Reply[]> {
-  if (!desk.pushChannels.has(turn.user.channel) || !(await deskReachable(desk))) return [say.NO_ONLINE_HELP];
+  if (!desk.pushChannels.has(turn.user.channel) || !(await deskReachable(desk))) {
+    await recordUnmet(desk, turn);
+    return [say.NO_ONLINE_HELP];
+  }
   const current = await openTicketOf(desk.db, turn.user.id);
   if (current?.status === 'waiting') return [say.alreadyWaiting(current, await queuePosition(desk.db, current))];
   const inline = turn.command?.args;
   if (inline) return queueRequest(desk, turn.user.id, inline);
   if (current?.status !== 'draft') await createDraft(desk.db, turn.user.id, desk.now());
   return [say.ASK_PROBLEM(await lastQuestion(desk.db, turn.user.id))];
+}
+
+/** A double tap, or asking again soon after, is the same unmet request. */
+const UNMET_REPEAT_MINUTES = 10;
+
+/**
+ * Nobody could take the request: it is kept as an `unmet` ticket (closed when made, never in the queue) with the
+ * problem given or the citizen's last question (redacted), so `handoff stats` shows the demand. Once per citizen per
+ * {@link UNMET_REPEAT_MINUTES}.
+ */
+async function recordUnmet(desk: Desk, turn: Turn): Promise<void> {
+  const inline = turn.command?.args?.trim();
+  const problem = inline ? redact(inline).text : await lastQuestion(desk.db, turn.user.id);
+  await desk.db.query(
+    `insert into tickets (citizen_id, status, problem, created_at, closed_at)
+     select $1, 'unmet', $2, $3, $3
+      where not exists (select 1 from tickets where citizen_id = $1 and status = 'unmet'
+                           and created_at > $3::timestamptz - $4 * interval '1 minute')`,
+    [turn.user.id, problem === undefined ? null : say.clip(problem, 300), desk.now(), UNMET_REPEAT_MINUTES],
+  );
 }
 
 /** Whether `ticket` is a draft still waiting for its problem line (drafts are forgotten after a while). */
