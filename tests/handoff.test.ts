@@ -547,11 +547,13 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(replies[0]!.text).toMatch(/Tổ công nghệ số cộng đồng/);
     expect(replies[0]!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
     await handle('/tinhnguyenvien'); // asking again at once is the same request
-    const rows = await db.query<{ status: string; problem: string | null; closed_at: Date | null }>(
-      `select t.status, t.problem, t.closed_at from tickets t join users u on u.id = t.citizen_id where u.external_id = $1`,
+    const rows = await db.query<{ channel: string; problem: string | null }>(
+      `select n.channel, n.problem from handoff_unmet n join users u on u.id = n.citizen_id where u.external_id = $1`,
       [user],
     );
-    expect(rows).toEqual([{ status: 'unmet', problem: expect.stringContaining('sổ đỏ làm lại ở đâu'), closed_at: expect.any(Date) }]);
+    expect(rows).toEqual([{ channel: 'terminal', problem: expect.stringContaining('sổ đỏ làm lại ở đâu') }]);
+    // no ticket: nobody would ever see it
+    expect(await db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = $1`, [user])).toEqual([]);
     expect(rows[0]!.problem).not.toMatch(/0912345678/);
     const stats = await handoffStats(db);
     expect(stats.overall.unmet).toBe(before.unmet + 1);
@@ -571,10 +573,13 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
     expect(r!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
     expect(
+      await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`),
+    ).toEqual([]);
+    expect(
       await stage.app.db.query(
-        `select t.status, t.problem from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`,
+        `select n.channel, n.problem from handoff_unmet n join users u on u.id = n.citizen_id where u.external_id = 'citizen-web-0103'`,
       ),
-    ).toEqual([{ status: 'unmet', problem: 'can giup' }]);
+    ).toEqual([{ channel: 'web', problem: 'can giup' }]);
   });
 });
 

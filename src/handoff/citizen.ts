@@ -45,19 +45,18 @@ export async function openRequest(desk: Desk, turn: Turn): Promise<Reply[]> {
 const UNMET_REPEAT_MINUTES = 10;
 
 /**
- * Nobody could take the request: it is kept as an `unmet` ticket (closed when made, never in the queue) with the
- * problem given or the citizen's last question (redacted), so `handoff stats` shows the demand. Once per citizen per
- * {@link UNMET_REPEAT_MINUTES}.
+ * Nobody could take the request: no ticket is opened (nobody would ever see it), but the request is written down in
+ * `handoff_unmet` with the problem given or the citizen's last question (redacted), so `handoff stats` shows the
+ * demand. Once per citizen per {@link UNMET_REPEAT_MINUTES}.
  */
 async function recordUnmet(desk: Desk, turn: Turn): Promise<void> {
   const inline = turn.command?.args?.trim();
   const problem = inline ? redact(inline).text : await lastQuestion(desk.db, turn.user.id);
   await desk.db.query(
-    `insert into tickets (citizen_id, status, problem, created_at, closed_at)
-     select $1, 'unmet', $2, $3, $3
-      where not exists (select 1 from tickets where citizen_id = $1 and status = 'unmet'
-                           and created_at > $3::timestamptz - $4 * interval '1 minute')`,
-    [turn.user.id, problem === undefined ? null : say.clip(problem, 300), desk.now(), UNMET_REPEAT_MINUTES],
+    `insert into handoff_unmet (citizen_id, channel, problem, created_at)
+     select $1, $2, $3, $4
+      where not exists (select 1 from handoff_unmet where citizen_id = $1 and created_at > $4::timestamptz - $5 * interval '1 minute')`,
+    [turn.user.id, turn.user.channel, problem === undefined ? null : say.clip(problem, 300), desk.now(), UNMET_REPEAT_MINUTES],
   );
 }
 

@@ -39,7 +39,7 @@ export async function handoffStats(db: Queryable, since?: Date): Promise<{ overa
     params,
   );
   const [unmet] = await db.query<{ n: number }>(
-    `select count(*)::int as n from tickets where status = 'unmet' ${since ? 'and created_at >= $1' : ''}`,
+    `select count(*)::int as n from handoff_unmet ${since ? 'where created_at >= $1' : ''}`,
     params,
   );
   const round = (f: HandoffFigures): HandoffFigures => ({
