@@ -70,7 +70,8 @@ export const entryId = (rowId: string) => `faq-${fold(rowId).replace(/\s+/g, '-'
 export function writeEntries(rows: readonly FaqRow[], dir: string): void {
   mkdirSync(join(dir, 'faq'), { recursive: true });
   mkdirSync(join(dir, 'guides'), { recursive: true });
-  for (const name of ['abbreviations.yaml', 'official-domains.yaml']) copyFileSync(join(KNOWLEDGE, name), join(dir, name));
+  for (const name of ['abbreviations.yaml', 'official-domains.yaml', 'scam-signals.yaml', 'pointers.yaml'])
+    copyFileSync(join(KNOWLEDGE, name), join(dir, name));
   const seen = new Set<string>();
   for (const r of rows) {
     const id = entryId(r.id);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { Asker, DEFAULT_MIN_CONFIDENCE } from './ask/asker.ts';
 import { askFeature } from './ask/feature.ts';
+import { loadPointers } from './ask/pointers.ts';
 import { Retriever } from './ask/retrieve.ts';
 import { WEB_CHANNEL } from './channels/web.ts';
 import type { Config } from './config.ts';
@@ -24,6 +25,7 @@ import { syncCourses } from './learn/sync.ts';
 import { ingest, type IngestSummary } from './knowledge/ingest.ts';
 import type { Logger } from './log.ts';
 import { loadOfficialDomains, type OfficialDomains } from './safety/domains.ts';
+import { loadScamSignals } from './safety/signals.ts';
 import { safetyFeature } from './safety/feature.ts';
 import { loadAbbreviations, type Abbreviations } from './text/abbreviations.ts';
 
@@ -80,6 +82,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
   try {
     const abbreviations = await loadAbbreviations(join(config.knowledgeDir, 'abbreviations.yaml'));
     const domains = await loadOfficialDomains(join(config.knowledgeDir, 'official-domains.yaml'));
+    const scamSignals = await loadScamSignals(join(config.knowledgeDir, 'scam-signals.yaml'));
+    const pointers = await loadPointers(join(config.knowledgeDir, 'pointers.yaml'));
     const minConfidence = config.ASK_MIN_CONFIDENCE ?? DEFAULT_MIN_CONFIDENCE;
     // Before ingestion, so that a broken prompt file stops start-up at once.
     const answerer = await createAnswerer(config, db, log, minConfidence);
@@ -123,8 +127,8 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
         helpFeature(),
         learnFeature({ db, publicBase: publicBase(config), canPush, pushLinks }),
         handoffFeature({ db, settings: handoff, pushChannels, kick: () => pushSignal.kick() }),
-        safetyFeature({ domains }),
-        askFeature({ db, asker, ...(answerer ? { answerer } : {}) }),
+        safetyFeature({ domains, scamSignals }),
+        askFeature({ db, asker, pointers, ...(answerer ? { answerer } : {}) }),
       ],
     });
     return {

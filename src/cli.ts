@@ -315,6 +315,7 @@ handoff
           `${fmt(f.first_response_min).padStart(15)} ${fmt(f.resolution_min).padStart(15)}  ${fmt(f.rating, 2)} (${f.ratings})`,
       );
     }
+    console.log(`unmet (no volunteer reachable): ${stats.overall.unmet}`);
   });
 handoff
   .command('suggestions')

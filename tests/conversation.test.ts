@@ -1,7 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import type { Inbound } from '../src/core/message.ts';
+import { TelegramChannel } from '../src/channels/telegram.ts';
+import { createServer } from '../src/http/server.ts';
+import { startFakeTelegram, textUpdate } from './fakes/telegram.ts';
 import { memoryApp } from './helpers/app.ts';
+import { webChat } from './helpers/web.ts';
 
 let app: App;
 beforeAll(async () => {
@@ -24,7 +28,7 @@ describe('conversation core', () => {
   });
 
   it('abstains honestly, offering close guides and a volunteer', async () => {
-    const [r] = await say(newUser(), 'mai trời có mưa không');
+    const [r] = await say(newUser(), 'cách trồng cà chua trong chậu');
     expect(r!.text).toMatch(/không muốn đoán/);
     expect(r!.choices!.at(-1)!.id).toBe('human');
   });
@@ -106,5 +110,121 @@ describe('conversation core', () => {
     const human = answer!.choices!.find((c) => c.label === '🙋 Hỏi tình nguyện viên')!;
     expect((await press(user, human.id))[0]!.text).toMatch(/tình nguyện viên|người thật/);
     expect((await say(newUser(), 'cho tôi gặp người thật'))[0]!.text).toMatch(/người thật/);
+  });
+});
+
+const ABSTAIN = /chưa có hướng dẫn đáng tin cậy|chưa chắc đã hiểu đúng|không muốn đoán/;
+const asked = (user: string) =>
+  app.db.query<{ question: string; abstained: boolean; top_guide: string | null }>(
+    `select a.question, a.abstained, a.top_guide from asks a join users u on u.id = a.user_id where u.external_id = $1 order by a.id`,
+    [user],
+  );
+
+describe('one reply, no contradictions', () => {
+  it('a link question gets the verdict only, not an abstention after it', async () => {
+    const user = newUser();
+    const replies = await say(user, 'http://vneid-gov.com/capnhat co phai trang that khong');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/^⛔ \*\*vneid-gov\.com là trang giả mạo/);
+    // still recorded as asked and not answered by a guide
+    expect((await asked(user)).map((a) => a.abstained)).toEqual([true]);
+  });
+
+  it('an ID-loan scam gets the warning with a line about loans, and nothing that contradicts it', async () => {
+    const replies = await say(newUser(), 'vay tien nhanh chi can cccd');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/^⚠️ \*\*Cảnh giác/);
+    expect(replies[0]!.text).toMatch(/Vay tiền "chỉ cần căn cước"/);
+    expect(replies[0]!.text).not.toMatch(ABSTAIN);
+  });
+
+  it('a scam warning is followed by the answer when the message also asks something answerable', async () => {
+    const replies = await say(newUser(), 'có người bảo tôi cài anydesk để họ giúp, mà quên mật khẩu vneid thì lấy lại thế nào');
+    expect(replies[0]!.text).toMatch(/Cảnh giác/);
+    expect(replies[0]!.text).toMatch(/AnyDesk/);
+    expect(replies[1]!.text).toMatch(/^\*\*Quên mật khẩu/);
+  });
+
+  it('a real loan question is answered as usual, without a scam warning', async () => {
+    const replies = await say(newUser(), 'vay von ngan hang chinh sach xa hoi can giay to gi');
+    expect(replies.map((r) => r.text).join('\n')).not.toMatch(/Cảnh giác/);
+  });
+
+  it('the web chat sends the verdict alone', async () => {
+    const server = await createServer(app);
+    try {
+      const base = await server.listen({ port: 0, host: '127.0.0.1' });
+      const replies = await webChat(base)(`sess-${newUser()}-0001`, { text: 'http://vneid-gov.com/capnhat co phai trang that khong' });
+      expect(replies).toHaveLength(1);
+      expect(replies[0]!.text).toMatch(/giả mạo/);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('Telegram sends the verdict alone', async () => {
+    const fake = await startFakeTelegram();
+    const tg = new TelegramChannel({ token: fake.token, apiRoot: fake.apiRoot, conversation: app.conversation, db: app.db, log: app.log });
+    try {
+      await tg.init();
+      tg.startPolling();
+      fake.push(textUpdate('vneid-gov.com/capnhat co phai trang that khong', 8801));
+      fake.push(textUpdate('xin chao', 8801));
+      const toChat = () => fake.sent('sendMessage').filter((c) => Number(c.body.chat_id) === 8801);
+      // the greeting sent after it marks the end of the link's replies
+      await fake.waitFor(() => toChat().length >= 2);
+      const texts = toChat().map((c) => String(c.body.text));
+      expect(texts[0]).toMatch(/giả mạo/);
+      expect(texts[1]).toMatch(/Bình Dân/);
+      expect(texts.join('\n')).not.toMatch(ABSTAIN);
+    } finally {
+      await tg.stop();
+      await fake.close();
+    }
+  });
+});
+
+describe('abstention that points somewhere', () => {
+  it('a land matter gets a pointer to the commune centre and dichvucong.gov.vn, recorded as an abstention', async () => {
+    const user = newUser();
+    const [r, more] = await say(user, 'sổ đỏ làm lại ở đâu');
+    expect(more).toBeUndefined();
+    expect(r!.text).toMatch(/đất đai, sổ đỏ/);
+    expect(r!.text).toMatch(/Trung tâm phục vụ hành chính công/);
+    expect(r!.text).toMatch(/dichvucong\.gov\.vn/);
+    expect(r!.text).toMatch(/\nNguồn: https:\/\//);
+    expect(r!.choices!.map((c) => c.id)).toEqual(['human']);
+    expect(await asked(user)).toEqual([expect.objectContaining({ question: 'sổ đỏ làm lại ở đâu', abstained: true })]);
+  });
+
+  it('marriage, social insurance and birth registration without diacritics each get their own pointer', async () => {
+    expect((await say(newUser(), 'dang ky ket hon can giay to gi'))[0]!.text).toMatch(/kết hôn/);
+    expect((await say(newUser(), 'luong huu cua toi bao gio duoc tang'))[0]!.text).toMatch(/bảo hiểm xã hội/);
+    expect((await say(newUser(), 'lam giay khai sinh cho con o dau'))[0]!.text).toMatch(/khai sinh/);
+  });
+
+  it('the pointer question is redacted in asks like every abstention', async () => {
+    const user = newUser();
+    await say(user, 'so do nha toi bi chay, lam lai o dau, goi giup toi 0912345678');
+    const [row] = await asked(user);
+    expect(row!.abstained).toBe(true);
+    expect(row!.question).not.toMatch(/0912345678/);
+    expect(row!.question).toContain('[số điện thoại]');
+  });
+
+  it('weather and lottery get one friendly line and what the bot can do', async () => {
+    for (const q of ['mai trời có mưa không', 'xo so mien bac hom nay ve so may']) {
+      const replies = await say(newUser(), q);
+      expect(replies).toHaveLength(1);
+      expect(replies[0]!.text).toMatch(/Mình giúp được các việc về VNeID/);
+      expect(replies[0]!.text).not.toMatch(ABSTAIN);
+    }
+  });
+
+  it('an emoji-only message gets a short friendly reply, not the full refusal', async () => {
+    const [r] = await say(newUser(), '👍👍🙏');
+    expect(r!.text).toMatch(/gõ câu hỏi bằng chữ/);
+    expect(r!.text.length).toBeLessThan(140);
+    expect(r!.text).not.toMatch(ABSTAIN);
   });
 });

@@ -535,6 +535,33 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(r!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
   });
 
+  it('a request nobody can take is said once, points to in-person help and is recorded as unmet for handoff stats', async () => {
+    const db = stage.app.db;
+    const before = (await handoffStats(db)).overall;
+    const user = 'terminal-unmet-0104';
+    const handle = (text: string) => stage.app.conversation.handle({ channel: 'terminal', userId: user, kind: 'text', text });
+    await handle('sổ đỏ làm lại ở đâu, gọi tôi 0912345678');
+    const replies = await handle('cho tôi gặp người thật');
+    expect(replies).toHaveLength(1);
+    expect(replies[0]!.text).toMatch(/chưa có tình nguyện viên trực tuyến/);
+    expect(replies[0]!.text).toMatch(/Tổ công nghệ số cộng đồng/);
+    expect(replies[0]!.choices!.map((c) => c.id)).toEqual(['guide:to-cong-nghe-so-cong-dong', 'guide:tong-dai-ho-tro']);
+    await handle('/tinhnguyenvien'); // asking again at once is the same request
+    const rows = await db.query<{ channel: string; problem: string | null }>(
+      `select n.channel, n.problem from handoff_unmet n join users u on u.id = n.citizen_id where u.external_id = $1`,
+      [user],
+    );
+    expect(rows).toEqual([{ channel: 'terminal', problem: expect.stringContaining('sổ đỏ làm lại ở đâu') }]);
+    // no ticket: nobody would ever see it
+    expect(await db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = $1`, [user])).toEqual([]);
+    expect(rows[0]!.problem).not.toMatch(/0912345678/);
+    const stats = await handoffStats(db);
+    expect(stats.overall.unmet).toBe(before.unmet + 1);
+    // an unmet request is no request in the queue: the figures of real requests do not change
+    expect(stats.overall).toMatchObject({ tickets: before.tickets, waiting: before.waiting });
+    expect((await handoffStats(db, new Date(Date.now() + 60_000))).overall.unmet).toBe(0);
+  });
+
   it('with no volunteer group and no volunteer registered, nobody is kept waiting for no one', async () => {
     const { volunteerChatId: _group, ...noGroup } = stage.app.handoff;
     const desk = new Conversation({
@@ -548,6 +575,11 @@ describe('nobody left waiting silently (a controllable clock)', () => {
     expect(
       await stage.app.db.query(`select 1 from tickets t join users u on u.id = t.citizen_id where u.external_id = 'citizen-web-0103'`),
     ).toEqual([]);
+    expect(
+      await stage.app.db.query(
+        `select n.channel, n.problem from handoff_unmet n join users u on u.id = n.citizen_id where u.external_id = 'citizen-web-0103'`,
+      ),
+    ).toEqual([{ channel: 'web', problem: 'can giup' }]);
   });
 });
 

@@ -25,7 +25,8 @@ const ROOT = resolve(import.meta.dirname, '..');
 /** A knowledge folder without guides: greetings and commands are all these tests need, and start-up is quicker. */
 function smallKnowledge(): string {
   const dir = mkdtempSync(join(tmpdir(), 'bd-intake-k-'));
-  for (const f of ['abbreviations.yaml', 'official-domains.yaml']) copyFileSync(join(KNOWLEDGE, f), join(dir, f));
+  for (const f of ['abbreviations.yaml', 'official-domains.yaml', 'scam-signals.yaml', 'pointers.yaml'])
+    copyFileSync(join(KNOWLEDGE, f), join(dir, f));
   mkdirSync(join(dir, 'guides'));
   return dir;
 }

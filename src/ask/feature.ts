@@ -2,10 +2,11 @@ import type { Db } from '../db/index.ts';
 import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Answerer } from './answerer.ts';
-import type { Asker } from './asker.ts';
+import type { Asker, AskResult } from './asker.ts';
 import { partsOf, resolveInContext } from './followup.ts';
 import { getGuide } from './guides.ts';
 import { partAsked } from './parts.ts';
+import { abstainHint, type Pointers } from './pointers.ts';
 import { recordAsk, recordFeedback, recordFollowUp } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import {
@@ -21,6 +22,15 @@ import {
 } from './render.ts';
 import { Topics } from './topics.ts';
 
+/** After a link verdict or scam warning, a guide follows only when it is a safety guide or clearly answers the rest. */
+const SCREENED_MIN_CONFIDENCE = 0.7;
+const afterScreening = (turn: Turn, result: AskResult): AskResult =>
+  turn.screened?.answered && result.decision === 'answer' && result.candidates[0]?.category !== 'an-toan'
+    ? result.confidence >= SCREENED_MIN_CONFIDENCE
+      ? result
+      : { ...result, decision: 'abstain' }
+    : result;
+
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
  * With an {@link Answerer} (LLM configured), follow-ups are condensed before retrieval and the answer is generated
@@ -31,14 +41,14 @@ import { Topics } from './topics.ts';
  * its context (ask/followup.ts).
  * Also serves the choices it offers: a guide by id, a part of a guide, 👍/👎 feedback, the next page of an FAQ answer.
  */
-export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; topics?: Topics }): Feature {
-  const { db, asker, answerer } = deps;
+export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; topics?: Topics; pointers?: Pointers }): Feature {
+  const { db, asker, answerer, pointers } = deps;
   const topics = deps.topics ?? new Topics(db);
 
   async function answer(turn: Turn): Promise<Reply[]> {
     const started = performance.now();
     const prepared = await answerer?.prepare(turn);
-    const first = await asker.ask(prepared?.question ?? turn.text);
+    const first = afterScreening(turn, await asker.ask(prepared?.question ?? turn.text));
     // with an LLM the condensed question carries the context; without one, the remembered topic does
     const resolved = await resolveInContext(db, asker, turn.text, first, answerer ? undefined : await topics.get(turn.user.id));
     if (resolved.kind === 'topic') {
@@ -65,7 +75,10 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
       return [answerer && prepared ? await answerer.compose(prepared, result, guide, extractive, askId) : extractive];
     }
     if (prepared) await answerer?.skipped(prepared, askId);
-    return [result.decision === 'refuse' ? REFUSAL : renderAbstain(result.candidates)];
+    if (result.decision === 'refuse') return [REFUSAL];
+    // a link verdict or scam warning already answered the message: no "I have no guide" after it (still recorded above)
+    if (turn.screened?.answered) return [];
+    return [renderAbstain(result.candidates, abstainHint(turn.text, pointers))];
   }
 
   /** The FAQ entry whose id hashes to `hash` (see `moreChoiceId`). */

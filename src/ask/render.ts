@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { defineChoice, MAX_CHOICE_ID_BYTES } from '../core/choices.ts';
 import type { Choice, Reply } from '../core/message.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
+import type { AbstainHint } from './pointers.ts';
 import type { Candidate } from './retrieve.ts';
 import type { StoredGuide } from './guides.ts';
 import { PART_FIELD, type GuidePart } from './parts.ts';
@@ -123,8 +124,13 @@ export function renderFaqPage(g: StoredGuide, page: number): Reply {
 
 export const STALE_PAGE = 'Phần tiếp theo này không còn nữa (câu trả lời có thể vừa được cập nhật). Bạn gõ lại câu hỏi giúp mình nhé.';
 
-/** Not sure: say so, offer the closest guides and a volunteer. */
-export function renderAbstain(candidates: Candidate[]): Reply {
+/**
+ * Not sure: say so, offer the closest guides and a volunteer. With a {@link AbstainHint}: a pointer to where the
+ * matter is handled (with its source and a volunteer), one friendly line for what is off-topic, or a short reply.
+ */
+export function renderAbstain(candidates: Candidate[], hint?: AbstainHint): Reply {
+  if (hint?.kind === 'pointer') return { text: `${hint.text}\n\nNguồn: ${hint.source}`, choices: [HUMAN] };
+  if (hint) return { text: hint.text };
   const close = candidates.filter((c) => c.confidence >= 0.2).slice(0, 3);
   const text = close.length
     ? 'Mình chưa chắc đã hiểu đúng câu hỏi, nên không muốn đoán. ' +

@@ -45,7 +45,8 @@ export function staleChoice(current: readonly Choice[] | null): Reply {
  * 2. media,
  * 3. choices — a pressed id only if the bot showed it to this user and a codec parses it,
  * 4. commands, then phrases,
- * 5. screening (scam stories, links), then the free-text answer.
+ * 5. screening (scam stories, links), then the free-text answer (told when a screening already answered the whole
+ *    message: `Turn.screened`).
  *
  * It knows nothing about channels or about what any feature does.
  */
@@ -135,14 +136,17 @@ export class Conversation {
     if (phrase) return phrase(turn);
 
     const first: Reply[] = [];
+    let answered = false;
     for (const f of features) {
       const screening = await f.screen?.(turn);
       if (!screening) continue;
       first.push(...screening.replies);
+      answered ||= screening.answered === true && screening.replies.length > 0;
       if (screening.stop) return first;
     }
     const answer = features.find((f) => f.text)?.text;
-    return [...first, ...(answer ? await answer(turn) : [])];
+    const screened: Turn = answered ? { ...turn, screened: { answered: true } } : turn;
+    return [...first, ...(answer ? await answer(screened) : [])];
   }
 
   /**

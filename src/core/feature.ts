@@ -17,6 +17,12 @@ export interface Turn {
    * codec name that parses it; set by the core before any feature sees the turn.
    */
   choice?: { id: string; name: string };
+  /**
+   * Set by the core before the free-text answer when a screening already answered the whole message
+   * ({@link Screening.answered}): the answer then adds only what it actually knows and leaves out a reply that would
+   * only say it has none (an abstention after a link verdict would contradict it).
+   */
+  screened?: { answered: true };
 }
 
 export type Handler = (turn: Turn) => Promise<Reply[]>;
@@ -59,6 +65,11 @@ export function on<A>(codec: ChoiceCodec<A>, handler: (turn: Turn, args: A) => P
 export interface Screening {
   replies: Reply[];
   stop: boolean;
+  /**
+   * The replies are an answer on their own (a link verdict, a scam warning): when the free-text answer still runs, it
+   * sees `turn.screened` and sends only a real answer, never "I have no answer" after them.
+   */
+  answered?: boolean;
 }
 
 /**

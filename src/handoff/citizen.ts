@@ -29,13 +29,35 @@ import {
  * queued at once; without, a draft asks for it. Honest at once: no request is taken that nobody could ever see.
  */
 export async function openRequest(desk: Desk, turn: Turn): Promise<Reply[]> {
-  if (!desk.pushChannels.has(turn.user.channel) || !(await deskReachable(desk))) return [say.NO_ONLINE_HELP];
+  if (!desk.pushChannels.has(turn.user.channel) || !(await deskReachable(desk))) {
+    await recordUnmet(desk, turn);
+    return [say.NO_ONLINE_HELP];
+  }
   const current = await openTicketOf(desk.db, turn.user.id);
   if (current?.status === 'waiting') return [say.alreadyWaiting(current, await queuePosition(desk.db, current))];
   const inline = turn.command?.args;
   if (inline) return queueRequest(desk, turn.user.id, inline);
   if (current?.status !== 'draft') await createDraft(desk.db, turn.user.id, desk.now());
   return [say.ASK_PROBLEM(await lastQuestion(desk.db, turn.user.id))];
+}
+
+/** A double tap, or asking again soon after, is the same unmet request. */
+const UNMET_REPEAT_MINUTES = 10;
+
+/**
+ * Nobody could take the request: no ticket is opened (nobody would ever see it), but the request is written down in
+ * `handoff_unmet` with the problem given or the citizen's last question (redacted), so `handoff stats` shows the
+ * demand. Once per citizen per {@link UNMET_REPEAT_MINUTES}.
+ */
+async function recordUnmet(desk: Desk, turn: Turn): Promise<void> {
+  const inline = turn.command?.args?.trim();
+  const problem = inline ? redact(inline).text : await lastQuestion(desk.db, turn.user.id);
+  await desk.db.query(
+    `insert into handoff_unmet (citizen_id, channel, problem, created_at)
+     select $1, $2, $3, $4
+      where not exists (select 1 from handoff_unmet where citizen_id = $1 and created_at > $4::timestamptz - $5 * interval '1 minute')`,
+    [turn.user.id, turn.user.channel, problem === undefined ? null : say.clip(problem, 300), desk.now(), UNMET_REPEAT_MINUTES],
+  );
 }
 
 /** Whether `ticket` is a draft still waiting for its problem line (drafts are forgotten after a while). */

@@ -10,6 +10,8 @@ export interface HandoffFigures {
   resolution_min: number | null;
   rating: number | null;
   ratings: number;
+  /** Requests nobody could take (no volunteer reachable on any running channel): the unmet demand. Overall only. */
+  unmet: number;
 }
 
 const FIGURES = `count(*)::int as tickets,
@@ -19,11 +21,13 @@ const FIGURES = `count(*)::int as tickets,
   percentile_cont(0.5) within group (order by extract(epoch from t.closed_at - t.queued_at) / 60)
     filter (where t.status = 'closed') as resolution_min,
   avg(t.rating)::float as rating,
-  count(t.rating)::int as ratings`;
+  count(t.rating)::int as ratings,
+  0 as unmet`;
 
 /**
  * First-response time (queued → first volunteer message), resolution time (queued → closed) and rating, per
- * volunteer (by who holds or closed the request) and overall. `cli handoff stats` prints them.
+ * volunteer (by who holds or closed the request) and overall, with the requests nobody could take (`unmet`, overall).
+ * `cli handoff stats` prints them.
  */
 export async function handoffStats(db: Queryable, since?: Date): Promise<{ overall: HandoffFigures; volunteers: HandoffFigures[] }> {
   const where = `t.status <> 'draft' and t.queued_at is not null ${since ? 'and t.queued_at >= $1' : ''}`;
@@ -34,13 +38,17 @@ export async function handoffStats(db: Queryable, since?: Date): Promise<{ overa
        from tickets t join volunteers v on v.id = t.volunteer_id where ${where} group by v.id, v.name order by v.id`,
     params,
   );
+  const [unmet] = await db.query<{ n: number }>(
+    `select count(*)::int as n from handoff_unmet ${since ? 'where created_at >= $1' : ''}`,
+    params,
+  );
   const round = (f: HandoffFigures): HandoffFigures => ({
     ...f,
     first_response_min: f.first_response_min === null ? null : Math.round(f.first_response_min * 10) / 10,
     resolution_min: f.resolution_min === null ? null : Math.round(f.resolution_min * 10) / 10,
     rating: f.rating === null ? null : Math.round(f.rating * 100) / 100,
   });
-  return { overall: round(overall!), volunteers: volunteers.map(round) };
+  return { overall: { ...round(overall!), unmet: unmet!.n }, volunteers: volunteers.map(round) };
 }
 
 /** Suggested guide updates volunteers saved, newest first, for content editors. */

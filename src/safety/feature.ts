@@ -3,20 +3,22 @@ import { reply, type Reply } from '../core/message.ts';
 import { fold } from '../text/normalize.ts';
 import type { OfficialDomains } from './domains.ts';
 import { findLinks } from './links.ts';
-import { isScamStory } from './signals.ts';
-import { LINK_VERDICT, MEDIA_REPLY, SCAM_WARNING } from './texts.ts';
+import { isScamStory, matchScamSignals, type ScamSignal } from './signals.ts';
+import { LINK_VERDICT, MEDIA_REPLY, scamWarning } from './texts.ts';
 
 /**
- * Safety: runs before any answer. A scam story gets the warning first; every link gets a verdict (official, store,
+ * Safety: runs before any answer. A scam story gets the warning first (with a line on each scam of
+ * knowledge/scam-signals.yaml it matches); every link gets a verdict (official, store,
  * shortener, .apk, look-alike, unknown); a message that is only a link stops there. Photos and contacts are not
  * stored, and the user is told not to send ID documents.
  */
-export function safetyFeature(deps: { domains: OfficialDomains }): Feature {
+export function safetyFeature(deps: { domains: OfficialDomains; scamSignals?: readonly ScamSignal[] }): Feature {
   return {
     name: 'safety',
     async screen(turn) {
       const replies: Reply[] = [];
-      if (isScamStory(turn.text)) replies.push(reply(SCAM_WARNING));
+      const known = matchScamSignals(turn.text, deps.scamSignals ?? []);
+      if (known.length || isScamStory(turn.text)) replies.push(reply(scamWarning([...new Set(known.map((s) => s.warning))])));
       const links = findLinks(turn.text, deps.domains);
       if (links.length) {
         replies.push(reply(links.map((l) => LINK_VERDICT[l.kind](l.host)).join('\n\n')));
@@ -27,9 +29,10 @@ export function safetyFeature(deps: { domains: OfficialDomains }): Feature {
             .split(' ')
             .filter((w) => w.length > 1).length < 3
         )
-          return { replies, stop: true };
+          return { replies, stop: true, answered: true };
       }
-      return replies.length ? { replies, stop: false } : undefined;
+      // the warning and the verdicts answer the message; a guide that answers the rest of it still follows
+      return replies.length ? { replies, stop: false, answered: true } : undefined;
     },
     async media(turn) {
       const kind = turn.inbound.mediaType ?? 'default';

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { parse } from 'yaml';
 import { fold } from '../text/normalize.ts';
 
 /** Signals read from what a citizen writes, on folded text (so "công an gọi" and "cong an goi" are the same). */
@@ -182,4 +184,59 @@ export function isPromptInjection(text: string): boolean {
 export function isHarmfulRequest(text: string): boolean {
   const folded = fold(text);
   return HARMFUL.some((s) => matches(folded, s));
+}
+
+/**
+ * A scam pattern citizens meet, from the content-editable list `knowledge/scam-signals.yaml`: every group of `all`
+ * must appear (one of its alternatives, as whole words on folded text), none of `unless`; `warning` is the line
+ * about this scam that the warning then carries.
+ */
+export interface ScamSignal {
+  id: string;
+  all: string[][];
+  unless: string[];
+  warning: string;
+}
+
+export function parseScamSignals(source: string): { signals: ScamSignal[]; problems: string[] } {
+  let doc: unknown;
+  try {
+    doc = parse(source);
+  } catch (err) {
+    return { signals: [], problems: [`not valid YAML: ${(err as Error).message.split('\n')[0]}`] };
+  }
+  const problems: string[] = [];
+  const list = ((doc ?? {}) as Record<string, unknown>).signals;
+  if (!Array.isArray(list) || !list.length) return { signals: [], problems: ['"signals" must be a list'] };
+  const phrases = (v: unknown): string[] | undefined =>
+    Array.isArray(v) && v.length && v.every((x) => typeof x === 'string' && fold(x)) ? (v as string[]).map(fold) : undefined;
+  const signals: ScamSignal[] = [];
+  for (const [i, raw] of list.entries()) {
+    const s = (raw ?? {}) as Record<string, unknown>;
+    const id = typeof s.id === 'string' && /^[a-z0-9-]+$/.test(s.id) ? s.id : '';
+    if (!id) problems.push(`signal ${i + 1}: "id" must be lower-case words joined by -`);
+    const where = `signal ${id || i + 1}`;
+    const all = Array.isArray(s.all) ? s.all.map(phrases) : [];
+    if (!all.length || all.some((g) => !g)) problems.push(`${where}: "all" must be a list of word lists`);
+    const unless = s.unless === undefined ? [] : phrases(s.unless);
+    if (!unless) problems.push(`${where}: "unless" must be a list of words`);
+    const warning = typeof s.warning === 'string' ? s.warning.trim() : '';
+    if (!warning) problems.push(`${where}: "warning" must be a non-empty text`);
+    signals.push({ id, all: all.filter((g): g is string[] => !!g), unless: unless ?? [], warning });
+  }
+  return { signals, problems };
+}
+
+/** Reads `knowledge/scam-signals.yaml`; a broken file stops start-up naming the file. */
+export async function loadScamSignals(path: string): Promise<ScamSignal[]> {
+  const { signals, problems } = parseScamSignals(await readFile(path, 'utf8'));
+  if (problems.length) throw new Error(`${path}: ${problems[0]}`);
+  return signals;
+}
+
+/** The scam patterns of the list that the message describes (each once, in the list's order). */
+export function matchScamSignals(text: string, signals: readonly ScamSignal[]): ScamSignal[] {
+  const folded = fold(text);
+  const padded = ` ${folded} `;
+  return signals.filter((s) => matches(folded, s.all) && !s.unless.some((p) => padded.includes(` ${p} `)));
 }

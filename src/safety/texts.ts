@@ -2,13 +2,20 @@ import type { LinkKind } from './links.ts';
 
 /** What the assistant says about scams, links and media. Every fact here is in the guides (lua-dao-*, bao-cao-lua-dao). */
 
-/** Sent before anything else when a message tells a scam story. */
-export const SCAM_WARNING =
-  '⚠️ **Cảnh giác: đây rất giống chiêu lừa đảo.**\n' +
+const SCAM_HEADER = '⚠️ **Cảnh giác: đây rất giống chiêu lừa đảo.**';
+const SCAM_RULES =
   '• Công an không gọi điện hay nhắn tin để kích hoạt, "nâng cấp mức 2" hay cập nhật VNeID. Mức 2 chỉ làm trực tiếp ở công an.\n' +
   '• Sau sáp nhập, địa chỉ trên VNeID được cập nhật tự động; ai bảo bạn "cập nhật" là lừa đảo.\n' +
   '• Không đọc mã OTP, mật khẩu, passcode; không gửi ảnh căn cước; không cài ứng dụng từ đường link; không chuyển tiền.\n' +
   '• Nghi ngờ thì cúp máy, hỏi công an xã/phường. Báo cuộc gọi lừa đảo: gọi 156 hoặc nhắn 5656 (miễn phí).';
+
+/** Sent before anything else when a message tells a scam story. */
+export const SCAM_WARNING = `${SCAM_HEADER}\n${SCAM_RULES}`;
+
+/** The warning with the lines about the scams recognised (knowledge/scam-signals.yaml) before the general rules. */
+export function scamWarning(lines: readonly string[]): string {
+  return lines.length ? `${SCAM_HEADER}\n${lines.map((l) => `👉 ${l}`).join('\n')}\n${SCAM_RULES}` : SCAM_WARNING;
+}
 
 /** The verdict on a link, by kind, naming its host. */
 export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
