@@ -6,8 +6,8 @@ import type { Asker, AskResult } from './asker.ts';
 import { partsOf, resolveInContext } from './followup.ts';
 import { getGuide } from './guides.ts';
 import { partAsked } from './parts.ts';
-import { abstainHint, type Pointers } from './pointers.ts';
-import { recordAsk, recordFeedback, recordFollowUp } from './records.ts';
+import { abstainHint, pointerOverGuide, type Pointers } from './pointers.ts';
+import { markAbstained, recordAsk, recordFeedback, recordFollowUp } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import {
   feedbackChoice,
@@ -60,7 +60,11 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
     const { result } = resolved;
     const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
     const top = result.candidates[0];
-    const guide = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
+    const found = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
+    // a public-service matter the guide found never mentions gets its pointer, not a guide about something else
+    const pointer = found && found.kind === 'guide' ? pointerOverGuide(turn.text, found, pointers) : undefined;
+    const guide = pointer ? undefined : found;
+    if (pointer) await markAbstained(db, askId);
     if (guide) {
       const parts = await partsOf(db, guide);
       await topics.set(turn.user.id, guide.id);
@@ -78,7 +82,7 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
     if (result.decision === 'refuse') return [REFUSAL];
     // a link verdict or scam warning already answered the message: no "I have no guide" after it (still recorded above)
     if (turn.screened?.answered) return [];
-    return [renderAbstain(result.candidates, abstainHint(turn.text, pointers))];
+    return [renderAbstain(result.candidates, pointer ?? abstainHint(turn.text, pointers))];
   }
 
   /** The FAQ entry whose id hashes to `hash` (see `moreChoiceId`). */

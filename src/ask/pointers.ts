@@ -102,3 +102,20 @@ export function abstainHint(text: string, pointers?: Pointers): AbstainHint | un
   if (hits(padded, pointers.offTopic.words)) return { kind: 'off-topic', text: pointers.offTopic.text };
   return undefined;
 }
+
+/**
+ * A pointer to send instead of `guide` when the question names a public-service matter the guide never mentions
+ * ("đăng ký kết hôn cần giấy tờ gì" retrieving the VNeID level-2 guide on its "đăng ký… giấy tờ" words): the
+ * matter's topic wins over a guide about something else. Undefined when the guide speaks of the matter itself.
+ */
+export function pointerOverGuide(
+  text: string,
+  guide: { title: string; answer: string; steps: string[]; notes: string[] },
+  pointers?: Pointers,
+): AbstainHint | undefined {
+  const hint = abstainHint(text, pointers);
+  if (hint?.kind !== 'pointer') return undefined;
+  const topic = pointers!.topics.find((t) => t.id === hint.topic)!;
+  const about = ` ${fold([guide.title, guide.answer, ...guide.steps, ...guide.notes].join(' '))} `;
+  return hits(about, topic.words) ? undefined : hint;
+}
