@@ -124,7 +124,12 @@ const HARMFUL: readonly Signal[] = [
     ['anh', 'ngay sinh', 'nam sinh', 'thong tin', 'so'],
     ['can cuoc', 'cccd', 'cmnd', 'giay to', 'bang lai', 'gplx', 'id card'],
   ],
-  [['doc trom', 'xem trom', 'nghe trom', 'nghe len', 'theo doi', 'spy on', 'read someone', 'scrape', 'cao du lieu'], []],
+  [['doc trom', 'xem trom', 'nghe trom', 'nghe len', 'theo doi len', 'spy on', 'read someone', 'scrape', 'cao du lieu'], []],
+  // following someone, not a file: "theo dõi tiến độ hồ sơ" is a real question
+  [
+    ['theo doi', 'giam sat'],
+    ['tin nhan cua', 'dien thoai cua', 'vi tri cua', 'tai khoan cua', 'nguoi khac', 'vo toi', 'chong toi', 'nguoi yeu'],
+  ],
   [
     ['mua', 'ban', 'buy', 'sell'],
     ['sim rac', 'sim khong chinh chu', 'tai khoan ngan hang'],
