@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { createServer } from '../src/http/server.ts';
 import { memoryApp } from './helpers/app.ts';
@@ -65,10 +65,27 @@ describe.skipIf(!have)('the web chat on a 390×844 phone (chromium)', () => {
         '--disable-sync',
       ],
     });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.setDefaultTimeout(15_000);
     await mkdir(SHOTS, { recursive: true });
   });
+  // each test opens the chat as a new visitor (a session and settings of its own), whatever ran before it
+  beforeEach(async () => {
+    page = await browser.newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(base);
+    await page.evaluate(() => localStorage.clear());
+    await page.reload();
+    await page.locator('#dock .choices button').first().waitFor();
+  });
+  afterEach(() => page?.close());
+
+  /** Types `q`, sends it, and waits for its answer. */
+  const ask = async (q: string) => {
+    const answers = await page.locator('#log .msg.bot:not(.typing)').count();
+    await page.locator('#t').fill(q);
+    await page.locator('#t').press('Enter');
+    await page.locator(`#log .msg.bot:not(.typing) >> nth=${answers}`).waitFor();
+    await page.locator('#log .typing').waitFor({ state: 'detached' });
+  };
   afterAll(async () => {
     await browser?.close();
     await server?.close();
@@ -99,15 +116,8 @@ describe.skipIf(!have)('the web chat on a 390×844 phone (chromium)', () => {
     });
 
   it('after each of 10 replies: the answer starts at the top, its last button is fully visible above the input', async () => {
-    await page.goto(base);
-    // the greeting, with its buttons
-    await page.locator('#dock .choices button').first().waitFor();
     for (const [i, q] of QUESTIONS.entries()) {
-      const answers = await page.locator('#log .msg.bot:not(.typing)').count();
-      await page.locator('#t').fill(q);
-      await page.locator('#t').press('Enter');
-      await page.locator(`#log .msg.bot:not(.typing) >> nth=${answers}`).waitFor();
-      await page.locator('#log .typing').waitFor({ state: 'detached' });
+      await ask(q);
       const g = await geometry();
       await page.evaluate(() => document.fonts.ready);
       await page.screenshot({ path: join(SHOTS, `web-chat-${String(i + 1).padStart(2, '0')}.png`) });
@@ -131,6 +141,7 @@ describe.skipIf(!have)('the web chat on a 390×844 phone (chromium)', () => {
   });
 
   it('a reload restores the last 20 messages, and the last buttons still answer', async () => {
+    for (const q of QUESTIONS) await ask(q);
     await page.reload();
     await page.locator('#log .msg >> nth=19').waitFor();
     expect(await page.locator('#log .msg').count()).toBe(20);
