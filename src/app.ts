@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { Asker, DEFAULT_MIN_CONFIDENCE } from './ask/asker.ts';
 import { askFeature } from './ask/feature.ts';
-import { loadPointers } from './ask/pointers.ts';
+import { loadPointers } from './knowledge/pointers.ts';
 import { Retriever } from './ask/retrieve.ts';
 import { WEB_CHANNEL } from './channels/web.ts';
 import type { Config } from './config.ts';

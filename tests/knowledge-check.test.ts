@@ -27,6 +27,14 @@ describe('knowledge check', () => {
     expect(guides).toBeGreaterThanOrEqual(8);
   });
 
+  it('names what is wrong in the scam-signal and pointer lists, as start-up would', async () => {
+    const dir = folderWith({ 'scam-signals.yaml': 'signals: [', 'pointers.yaml': 'topics: 3\n' });
+    const problems = (await checkKnowledge(dir)).problems.map((p) => `${p.file.split('/').at(-1)}: ${p.problem}`);
+    expect(problems).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^scam-signals\.yaml: /), 'pointers.yaml: "topics" must be a list']),
+    );
+  });
+
   it('rejects bad front matter', async () => {
     expect(await problemsFor('x.md', '---\nid: [oops\n---\nbody')).toEqual([expect.stringMatching(/not valid YAML/)]);
     expect(await problemsFor('y.md', 'no front matter at all')).toEqual([expect.stringMatching(/no front matter/)]);

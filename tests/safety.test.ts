@@ -13,7 +13,8 @@ import {
   matchScamSignals,
   parseScamSignals,
 } from '../src/safety/signals.ts';
-import { abstainHint, loadPointers, parsePointers } from '../src/ask/pointers.ts';
+import { abstainHint } from '../src/ask/pointers.ts';
+import { loadPointers, parsePointers } from '../src/knowledge/pointers.ts';
 import { KNOWLEDGE } from './helpers/app.ts';
 
 describe('redaction', () => {

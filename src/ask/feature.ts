@@ -6,7 +6,8 @@ import type { Asker, AskResult } from './asker.ts';
 import { partsOf, resolveInContext } from './followup.ts';
 import { getGuide } from './guides.ts';
 import { partAsked } from './parts.ts';
-import { abstainHint, pointerOverGuide, type Pointers } from './pointers.ts';
+import type { Pointers } from '../knowledge/pointers.ts';
+import { abstainHint, pointerOverGuide } from './pointers.ts';
 import { markAbstained, recordAsk, recordFeedback, recordFollowUp } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import {

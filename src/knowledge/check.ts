@@ -2,6 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAbbreviations } from '../text/abbreviations.ts';
 import { parseOfficialDomains, isOfficialHost } from '../safety/domains.ts';
+import { parseScamSignals } from '../safety/signals.ts';
+import { parsePointers } from './pointers.ts';
 import { loadCourses } from '../learn/content.ts';
 import { fold } from '../text/normalize.ts';
 import type { Guide } from './guide.ts';
@@ -11,7 +13,7 @@ import { loadGuides, type Problem } from './load.ts';
  * `cli knowledge check`: everything a content editor can get wrong, as `file: problem` lines.
  * Guides (front matter, one-line answer, step list length, sources, dates, ids, related links), FAQ entries (answer,
  * sources, dates, ids, a question already asked in another entry), the courses (learn/content.ts: a course with a
- * problem is not loaded), the abbreviation and official-domain lists, and the evaluation files (every expected id
+ * problem is not loaded), the abbreviation, official-domain, scam-signal and pointer lists, and the evaluation files (every expected id
  * must exist).
  */
 export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: Problem[]; guides: number; courses: number }> {
@@ -38,6 +40,15 @@ export async function checkKnowledge(knowledgeDir: string): Promise<{ problems: 
   const abbreviations = await readOptional(abbreviationsFile);
   if (abbreviations !== undefined) {
     for (const p of parseAbbreviations(abbreviations).problems) problems.push({ file: abbreviationsFile, problem: p });
+  }
+
+  for (const [name, parse] of [
+    ['scam-signals.yaml', (text: string) => parseScamSignals(text).problems],
+    ['pointers.yaml', (text: string) => parsePointers(text).problems],
+  ] as const) {
+    const file = join(knowledgeDir, name);
+    const text = await readOptional(file);
+    if (text !== undefined) for (const p of parse(text)) problems.push({ file, problem: p });
   }
 
   const ids = new Set(guides.map((g) => g.id));
