@@ -4,10 +4,12 @@ import type { App } from '../src/app.ts';
 import { askFeature } from '../src/ask/feature.ts';
 import { TOPIC_MINUTES, Topics } from '../src/ask/topics.ts';
 import { Conversation } from '../src/core/conversation.ts';
+import { TelegramChannel } from '../src/channels/telegram.ts';
 import { ZaloChannel } from '../src/channels/zalo/channel.ts';
 import { ZaloClient } from '../src/channels/zalo/client.ts';
 import { parseZaloUpdate } from '../src/channels/zalo/update.ts';
 import { createServer } from '../src/http/server.ts';
+import { callbackUpdate, startFakeTelegram, textUpdate } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
 import { memoryApp } from './helpers/app.ts';
 import { webChat } from './helpers/web.ts';
@@ -70,6 +72,37 @@ describe('the whole guide, a part at a time', () => {
     const part = fake.sent('zfu1').at(-1)!.body.text as string;
     expect(part).toContain('200.000 đ');
     await zalo.stop();
+  });
+});
+
+describe('the parts on Telegram', () => {
+  it('are inline buttons; pressing one sends that part as HTML', async () => {
+    const telegram = await startFakeTelegram();
+    const tg = new TelegramChannel({
+      token: telegram.token,
+      apiRoot: telegram.apiRoot,
+      conversation: app.conversation,
+      db: app.db,
+      log: app.log,
+    });
+    try {
+      await tg.init();
+      tg.startPolling();
+      const chat = 7301;
+      const toChat = () => telegram.sent().filter((c) => Number(c.body.chat_id) === chat);
+      telegram.push(textUpdate('xin ly lich tu phap tren dien thoai', chat));
+      await telegram.waitFor(() => toChat().length > 0);
+      const buttons = toChat()[0]!.body.reply_markup.inline_keyboard.flat() as { text: string; callback_data: string }[];
+      const fees = buttons.find((b) => b.text === '💰 Lệ phí')!;
+      expect(fees.callback_data).toMatch(/^part:[a-z0-9-]+:fees$/);
+      telegram.push(callbackUpdate(fees.callback_data, chat));
+      await telegram.waitFor(() => toChat().length > 1);
+      expect(toChat()[1]!.body.parse_mode).toBe('HTML');
+      expect(toChat()[1]!.body.text).toContain('200.000 đ');
+    } finally {
+      await tg.stop();
+      await telegram.close();
+    }
   });
 });
 
