@@ -8,7 +8,7 @@ import { getGuide } from './guides.ts';
 import { partAsked } from './parts.ts';
 import type { Pointers } from '../knowledge/pointers.ts';
 import { abstainHint, pointerOverGuide } from './pointers.ts';
-import { markAbstained, recordAsk, recordFeedback, recordFollowUp } from './records.ts';
+import { recordAsk, recordFeedback, recordFollowUp } from './records.ts';
 import { guideChoice, HUMAN } from '../shared/choices.ts';
 import {
   feedbackChoice,
@@ -25,12 +25,14 @@ import { Topics } from './topics.ts';
 
 /** After a link verdict or scam warning, a guide follows only when it is a safety guide or clearly answers the rest. */
 const SCREENED_MIN_CONFIDENCE = 0.7;
-const afterScreening = (turn: Turn, result: AskResult): AskResult =>
-  turn.screened?.answered && result.decision === 'answer' && result.candidates[0]?.category !== 'an-toan'
-    ? result.confidence >= SCREENED_MIN_CONFIDENCE
-      ? result
-      : { ...result, decision: 'abstain' }
-    : result;
+function afterScreening(turn: Turn, result: AskResult): AskResult {
+  const keep =
+    !turn.screened?.answered ||
+    result.decision !== 'answer' ||
+    result.candidates[0]?.category === 'an-toan' ||
+    result.confidence >= SCREENED_MIN_CONFIDENCE;
+  return keep ? result : { ...result, decision: 'abstain' };
+}
 
 /**
  * Ask: free text → the best vetted guide, or an honest "not sure" with the closest guides and a volunteer.
@@ -58,14 +60,13 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
       await topics.set(turn.user.id, guide.id, part?.name ?? 'steps');
       return [part ? renderPart(guide, part, parts, askId) : renderAnswer(guide, askId, parts)];
     }
-    const { result } = resolved;
-    const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
-    const top = result.candidates[0];
-    const found = result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
+    const top = resolved.result.candidates[0];
+    const found = resolved.result.decision === 'answer' && top ? await getGuide(db, top.guideId) : undefined;
     // a public-service matter the guide found never mentions gets its pointer, not a guide about something else
     const pointer = found && found.kind === 'guide' ? pointerOverGuide(turn.text, found, pointers) : undefined;
     const guide = pointer ? undefined : found;
-    if (pointer) await markAbstained(db, askId);
+    const result: AskResult = pointer ? { ...resolved.result, decision: 'abstain' } : resolved.result;
+    const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
     if (guide) {
       const parts = await partsOf(db, guide);
       await topics.set(turn.user.id, guide.id);

@@ -38,8 +38,3 @@ export async function recordFollowUp(db: Queryable, userId: number, redactedQues
   );
   return Number(row!.id);
 }
-
-/** An ask answered with a pointer after all (the guide retrieved was about something else): an abstention. */
-export async function markAbstained(db: Queryable, askId: number): Promise<void> {
-  await db.query('update asks set abstained = true where id = $1', [askId]);
-}
