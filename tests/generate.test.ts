@@ -81,7 +81,7 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
     const from = fake.requests.length;
     const reply = answerOf(await say('quen mat khau vneid thi lam sao'));
     const guide = (await getGuide(app.db, 'vneid-quen-mat-khau'))!;
-    expect(reply.text).toMatch(/^Mình chỉ bạn từng bước nhé\.\n1\. Quên mật khẩu: ở màn hình đăng nhập, bấm \*\*Quên mật khẩu\*\*\./);
+    expect(reply.text).toMatch(/^\*\*Quên mật khẩu hoặc passcode VNeID\*\*\n\nMình chỉ bạn từng bước nhé\.\n1\. Quên mật khẩu: ở màn hình đăng nhập, bấm \*\*Quên mật khẩu\*\*\./);
     expect(reply.text.endsWith(`\n\n${citation(guide)}`)).toBe(true);
     expect(reply.text).not.toContain('mình tự nghĩ ra');
     expect(reply.choices!.map((c) => c.label)).toContain('👍 Hữu ích');
@@ -164,7 +164,7 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
       expect(sent).not.toContain(secret);
     expect(sent).toContain('[TÊN_1]');
     expect(sent).toContain('[SĐT_1]');
-    expect(reply.text).toMatch(/^Chào bạn, mình sẽ gửi mã về số 0912345678\./);
+    expect(reply.text).toMatch(/^\*\*[^*]+\*\*\n\nChào bạn, mình sẽ gửi mã về số 0912345678\./);
     const stored = await app.db.query<{ text: string }>(`select text from messages order by id desc limit 2`);
     expect(JSON.stringify(stored)).not.toMatch(/Nguyễn|0912345678|001203004567|482913/);
   });
@@ -180,11 +180,25 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
     const [condense, answer] = chats(from);
     const condensePrompt = (condense!.body.messages as ChatMessageBody[])[0]!.content;
     expect(condensePrompt).toContain('Người dân: Làm sao đăng nhập VNeID trên điện thoại mới?');
-    expect(condensePrompt).toContain('Trợ lý: Mình chỉ bạn từng bước nhé. 1. Cài VNeID trên máy mới');
+    expect(condensePrompt).toMatch(/Trợ lý: \*\*[^*]+\*\* Mình chỉ bạn từng bước nhé\. 1\. Cài VNeID trên máy mới/);
     expect(condensePrompt).toContain('còn nếu máy không có NFC thì sao?');
     expect(userContent(answer!.body as { messages: ChatMessageBody[] })).toContain(standalone);
     expect(reply.text).toContain(citation((await getGuide(app.db, 'vneid-dang-nhap-thiet-bi-moi'))!));
     expect((await lastGeneration()).condensed).toBe(standalone);
+  });
+
+  it('answers a request for a part of the guide in context with that part as vetted, not with a generated answer', async () => {
+    const user = 'part-user';
+    fake.chat = grounded;
+    await say('xin lý lịch tư pháp trên vneid', user);
+    const from = fake.requests.length;
+    fake.chat = (body) => (body.messages.length === 1 ? { content: 'Lệ phí xin lý lịch tư pháp trên VNeID bao nhiêu?' } : grounded(body));
+    const reply = answerOf(await say('phí bao nhiêu', user));
+    expect(reply.text).toMatch(/^\*\*Xin phiếu lý lịch tư pháp trên VNeID — 💰 Lệ phí\*\*/);
+    expect(reply.text).toContain('200.000');
+    // condensed (the model was asked once), then the vetted part was sent: nothing generated
+    expect(chats(from).map((c) => userContent(c.body as { messages: ChatMessageBody[] }))).toEqual([undefined]);
+    expect((await lastGeneration()).outcome).toBe('skipped');
   });
 
   it('adds the scam warning prompt when the citizen tells a scam story', async () => {
@@ -212,7 +226,7 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
       tg.push(textUpdate('quen mat khau vneid', 777));
       await tg.waitFor(() => tg.sent().some((c) => Number(c.body.chat_id) === 777));
       expect(tg.sent('sendChatAction').filter((c) => Number(c.body.chat_id) === 777).length).toBeGreaterThanOrEqual(4);
-      expect(tg.sent().find((c) => Number(c.body.chat_id) === 777)!.body.text).toMatch(/^Mình chỉ bạn từng bước nhé/);
+      expect(tg.sent().find((c) => Number(c.body.chat_id) === 777)!.body.text).toMatch(/^<b>[^<]+<\/b>\n\nMình chỉ bạn từng bước nhé/);
     } finally {
       await channel.stop();
       await tg.close();

@@ -3,7 +3,7 @@ import { on, type Feature, type Turn } from '../core/feature.ts';
 import { reply, type Reply } from '../core/message.ts';
 import type { Answerer } from './answerer.ts';
 import type { Asker, AskResult } from './asker.ts';
-import { partsOf, resolveInContext } from './followup.ts';
+import { barePartRequest, partsOf, resolveInContext } from './followup.ts';
 import { getGuide } from './guides.ts';
 import { partAsked } from './parts.ts';
 import type { Pointers } from '../knowledge/pointers.ts';
@@ -52,11 +52,14 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
     const started = performance.now();
     const prepared = await answerer?.prepare(turn);
     const first = afterScreening(turn, await asker.ask(prepared?.question ?? turn.text));
-    // with an LLM the condensed question carries the context; without one, the remembered topic does
-    const resolved = await resolveInContext(db, asker, turn.text, first, answerer ? undefined : await topics.get(turn.user.id));
+    // Without an LLM the remembered topic carries the context. With one, the condensed question does, except for a
+    // bare request for a part of the guide ("phí bao nhiêu", "không được thì sao"): that part is sent as vetted.
+    const inContext = !answerer || barePartRequest(turn.text);
+    const resolved = await resolveInContext(db, asker, turn.text, first, inContext ? await topics.get(turn.user.id) : undefined);
     if (resolved.kind === 'topic') {
       const { guide, parts, part } = resolved;
       const askId = await recordFollowUp(db, turn.user.id, turn.redacted, guide.id, performance.now() - started);
+      if (prepared) await answerer?.skipped(prepared, askId);
       await topics.set(turn.user.id, guide.id, part?.name ?? 'steps');
       return [part ? renderPart(guide, part, parts, askId) : renderAnswer(guide, askId, parts)];
     }

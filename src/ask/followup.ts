@@ -18,6 +18,11 @@ export async function partsOf(db: Queryable, guide: StoredGuide): Promise<GuideP
   return guide.kind === 'faq' ? [] : guideParts(guide, await guideSections(db, guide.id));
 }
 
+/** A request for a part of the guide in context and nothing else: "phí bao nhiêu", "không được thì sao", "lưu ý gì". */
+export function barePartRequest(text: string): boolean {
+  return partAsked(text) !== undefined && topicWords(text).length === 0;
+}
+
 /**
  * A message read with the conversation's topic, without an LLM: a question retrieving strongly to another guide changes
  * the topic; a short one asking for a part ("phí bao nhiêu", "không được thì sao", "xem thêm") is answered from that part
@@ -37,7 +42,7 @@ export async function resolveInContext(
   const short = tokenize(text).length <= SHORT_WORDS;
   const answered = result.decision === 'answer' && top !== undefined;
   // a bare request for a part ("phí bao nhiêu", "không được thì sao") is about the topic, whatever it retrieves alone
-  const bare = asked !== undefined && topicWords(text).length === 0;
+  const bare = barePartRequest(text);
   // a clear change of topic, or a long question standing on its own
   if (!bare && answered && top.guideId !== topic.guideId && (result.confidence >= STRONG_CONFIDENCE || !short))
     return { kind: 'result', result };

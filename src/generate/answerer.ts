@@ -106,7 +106,8 @@ export class Answerer implements AskAnswerer {
 
   /**
    * The generated answer for `guide` (the top candidate of `result`), or `extractive` when it cannot be sent.
-   * Keeps the extractive reply's choices (feedback, volunteer, related guides).
+   * Starts with the guide's bold title, as the guide itself does, so the citizen sees which guide speaks; keeps the
+   * extractive reply's choices (feedback, volunteer, the guide's further parts, related guides).
    */
   async compose(prepared: Prepared, result: AskResult, guide: StoredGuide, extractive: Reply, askId: number): Promise<Reply> {
     const started = performance.now();
@@ -141,8 +142,8 @@ export class Answerer implements AskAnswerer {
       outcome === 'ok' ? 'llm: generated answer sent' : 'llm: guide answer sent instead of the generated one',
     );
     if (outcome !== 'ok') return extractive;
-    const text =
-      `${prepared.vault.reveal(answer, NAME_IN_ANSWER[answerLanguage(prepared.question)])}\n\n` + `${guides.map(citation).join('\n')}`;
+    const body = prepared.vault.reveal(answer, NAME_IN_ANSWER[answerLanguage(prepared.question)]);
+    const text = [`**${guide.title}**`, body, guides.map(citation).join('\n')].join('\n\n');
     return extractive.choices ? { text, choices: extractive.choices } : { text };
   }
 
