@@ -81,7 +81,8 @@ describe('generated answers (fake OpenAI-compatible server)', () => {
     const from = fake.requests.length;
     const reply = answerOf(await say('quen mat khau vneid thi lam sao'));
     const guide = (await getGuide(app.db, 'vneid-quen-mat-khau'))!;
-    expect(reply.text).toMatch(/^\*\*Quên mật khẩu hoặc passcode VNeID\*\*\n\nMình chỉ bạn từng bước nhé\.\n1\. Quên mật khẩu: ở màn hình đăng nhập, bấm \*\*Quên mật khẩu\*\*\./);
+    expect(reply.text).toMatch(/^\*\*Quên mật khẩu hoặc passcode VNeID\*\*\n\nMình chỉ bạn từng bước nhé\.\n/);
+    expect(reply.text).toContain('\n1. Quên mật khẩu: ở màn hình đăng nhập, bấm **Quên mật khẩu**.');
     expect(reply.text.endsWith(`\n\n${citation(guide)}`)).toBe(true);
     expect(reply.text).not.toContain('mình tự nghĩ ra');
     expect(reply.choices!.map((c) => c.label)).toContain('👍 Hữu ích');
