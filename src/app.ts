@@ -20,6 +20,8 @@ import { helpFeature } from './help/feature.ts';
 import { loadCourses } from './learn/content.ts';
 import { learnFeature, type PushLinks } from './learn/feature.ts';
 import { registerLearnRoutes } from './learn/http.ts';
+import { CONSOLE_PAGES } from './console/pages.ts';
+import { registerConsole } from './console/routes.ts';
 import { learnPictures, type Pictures } from './learn/pictures.ts';
 import { syncCourses } from './learn/sync.ts';
 import { ingest, type IngestSummary } from './knowledge/ingest.ts';
@@ -147,7 +149,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       pushChannels,
       botLinks,
       pictures,
-      routes: [(server) => registerLearnRoutes(server, { db, pictures })],
+      routes: [
+        (server) => registerLearnRoutes(server, { db, pictures }),
+        (server) => registerConsole(server, { db, log, config, conversation }, CONSOLE_PAGES),
+      ],
       ...(answerer ? { answerer } : {}),
       answers: answerer ? `llm:${answerer.model}` : 'retrieval',
       close: async () => {

@@ -106,6 +106,8 @@ const schema = z.object({
   HANDOFF_REANNOUNCE_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 10' }).positive().default(10),
   HANDOFF_GIVE_UP_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 60' }).positive().default(60),
   HANDOFF_EXPECTED_MINUTES: z.coerce.number({ message: 'expected minutes, e.g. 15' }).int().positive().default(15),
+  GUIDE_STALE_DAYS: z.coerce.number({ message: 'expected days, e.g. 180' }).int().positive().max(3650).default(180),
+  RETENTION_DAYS: z.coerce.number({ message: 'expected days, e.g. 365 (0 = keep)' }).int().min(0).max(36_500).default(365),
   MAX_MESSAGE_CHARS: z.coerce.number({ message: 'expected a whole number ≥ 100' }).int().min(100).default(2000),
 });
 

@@ -1,6 +1,7 @@
 import type { App } from './app.ts';
 import { startChannels } from './channels/start.ts';
 import { WEB_CHANNEL } from './channels/web.ts';
+import { announceFirstRun } from './console/first-run.ts';
 import { createServer } from './http/server.ts';
 import type { Workers } from './push/workers.ts';
 import { releaseOrphanClaims, startBackgroundWork } from './workers.ts';
@@ -31,6 +32,7 @@ export async function serve(app: App, listen: { port: number; host: string }): P
   const address = await server.listen(listen);
   for (const startAfterListen of channels.afterListen) startAfterListen();
   await releaseOrphanClaims(app.db);
+  await announceFirstRun(app.db, app.log, app.config);
   const background = startBackgroundWork({
     db: app.db,
     senders: channels.adapters,
