@@ -13,7 +13,9 @@ export const privacyPages: ConsolePages = (scope, deps) => {
   scope.get('/privacy', { config: { console: ['operator'] } }, async (req, res) => {
     const run = await lastRetentionRun(deps.db);
     const days = deps.config.RETENTION_DAYS;
-    const deleted = run ? Object.entries(run.deleted).filter(([, n]) => n > 0) : [];
+    // in the job's order (jsonb keeps its own), then any table a later version added
+    const tables = run ? [...RETENTION_TABLES, ...Object.keys(run.deleted).filter((t) => !RETENTION_TABLES.includes(t))] : [];
+    const deleted = run ? tables.map((t) => [t, run.deleted[t] ?? 0] as const).filter(([, n]) => n > 0) : [];
     return view(req, res, {
       title: 'Riêng tư',
       path: '/console/privacy',
