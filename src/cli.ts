@@ -303,7 +303,11 @@ const consoleCommand = program
 consoleCommand
   .command('add-user')
   .description('create a console account and print its one-time setup link (the person sets a password there)')
-  .addOption(new Option('--role <role>', 'operator (every page), editor (content pages) or volunteer (the inbox)').choices(ROLES).makeOptionMandatory())
+  .addOption(
+    new Option('--role <role>', 'operator (every page), editor (content pages) or volunteer (the inbox)')
+      .choices(ROLES)
+      .makeOptionMandatory(),
+  )
   .requiredOption('--login <login>', 'what they type to log in: 2–60 letters without accents, digits, . _ @ -')
   .requiredOption('--name <name>', 'how the console names them (volunteers: the name under their replies)')
   .action(async (opts: { role: string; login: string; name: string }) => {

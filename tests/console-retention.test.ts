@@ -44,11 +44,15 @@ const count = async (sql: string, params: unknown[]) => Number((await one<{ n: s
 async function seedCitizen(at: Date) {
   const citizen = await user(RECENT);
   const guide = (await one<{ id: string }>('select id from guides order by id limit 1', [])).id;
-  const message = Number((await one(`insert into messages (user_id, direction, text, created_at) values ($1, 'in', 'câu hỏi', $2) returning id`, [citizen, at])).id);
+  const message = Number(
+    (await one(`insert into messages (user_id, direction, text, created_at) values ($1, 'in', 'câu hỏi', $2) returning id`, [citizen, at]))
+      .id,
+  );
   const ask = Number(
     (
       await one(
-        `insert into asks (user_id, question, confidence, abstained, latency_ms, created_at) values ($1, 'quên mật khẩu', 0.2, true, 3, $2) returning id`,
+        `insert into asks (user_id, question, confidence, abstained, latency_ms, created_at)
+         values ($1, 'quên mật khẩu', 0.2, true, 3, $2) returning id`,
         [citizen, at],
       )
     ).id,
@@ -61,21 +65,31 @@ async function seedCitizen(at: Date) {
   const ticket = Number(
     (
       await one(
-        `insert into tickets (citizen_id, status, problem, created_at, closed_at) values ($1, 'closed', 'không nhận được mã', $2, $2) returning id`,
+        `insert into tickets (citizen_id, status, problem, created_at, closed_at)
+         values ($1, 'closed', 'không nhận được mã', $2, $2) returning id`,
         [citizen, at],
       )
     ).id,
   );
-  await app.db.query(`insert into ticket_messages (ticket_id, sender, text, created_at) values ($1, 'citizen', 'xin chào', $2)`, [ticket, at]);
+  await app.db.query(`insert into ticket_messages (ticket_id, sender, text, created_at) values ($1, 'citizen', 'xin chào', $2)`, [
+    ticket,
+    at,
+  ]);
   await app.db.query(`insert into ticket_events (ticket_id, kind, created_at) values ($1, 'closed', $2)`, [ticket, at]);
   const unmet = Number(
-    (await one(`insert into handoff_unmet (citizen_id, channel, problem, created_at) values ($1, 'web', 'cần giúp', $2) returning id`, [citizen, at])).id,
+    (
+      await one(`insert into handoff_unmet (citizen_id, channel, problem, created_at) values ($1, 'web', 'cần giúp', $2) returning id`, [
+        citizen,
+        at,
+      ])
+    ).id,
   );
   await app.db.query(`insert into conversation_topics (user_id, guide_id, at) values ($1, $2, $3)`, [citizen, guide, at]);
   const push = Number(
     (
       await one(
-        `insert into push_outbox (channel, address, reply, user_id, status, created_at) values ('web', $1, '{"text":"x"}', $2, 'pending', $3) returning id`,
+        `insert into push_outbox (channel, address, reply, user_id, status, created_at)
+         values ('web', $1, '{"text":"x"}', $2, 'pending', $3) returning id`,
         [uid(), citizen, at],
       )
     ).id,
@@ -83,7 +97,8 @@ async function seedCitizen(at: Date) {
   const inbound = Number(
     (
       await one(
-        `insert into inbound_updates (channel, update_key, chat, payload, status, received_at) values ('telegram', $1, 'c', '{}', 'failed', $2) returning id`,
+        `insert into inbound_updates (channel, update_key, chat, payload, status, received_at)
+         values ('telegram', $1, 'c', '{}', 'failed', $2) returning id`,
         [uid(), at],
       )
     ).id,
@@ -141,10 +156,16 @@ describe('the daily privacy job', { shuffle: false }, () => {
     );
     const waiting = await user(OLD);
     const open = Number(
-      (await one(`insert into tickets (citizen_id, status, problem, created_at, queued_at) values ($1, 'waiting', 'p', $2, $2) returning id`, [waiting, OLD])).id,
+      (
+        await one(
+          `insert into tickets (citizen_id, status, problem, created_at, queued_at) values ($1, 'waiting', 'p', $2, $2) returning id`,
+          [waiting, OLD],
+        )
+      ).id,
     );
     const pending = Number(
-      (await one(`insert into guide_suggestions (question, answer, status, created_at) values ('q', 'a', 'new', $1) returning id`, [OLD])).id,
+      (await one(`insert into guide_suggestions (question, answer, status, created_at) values ('q', 'a', 'new', $1) returning id`, [OLD]))
+        .id,
     );
 
     const result = await runRetention(app.db, { days: 365, now: NOW, batch: 2 });
@@ -160,7 +181,15 @@ describe('the daily privacy job', { shuffle: false }, () => {
     expect(await count('guide_suggestions where id = $1', [pending])).toBe(1);
 
     expect(run).toMatchObject({ day: '2031-03-10', retentionDays: 365 });
-    expect(run.deleted).toMatchObject({ messages: 1, asks: 1, feedback: 1, generations: 1, tickets: 1, ticket_messages: 1, handoff_unmet: 1 });
+    expect(run.deleted).toMatchObject({
+      messages: 1,
+      asks: 1,
+      feedback: 1,
+      generations: 1,
+      tickets: 1,
+      ticket_messages: 1,
+      handoff_unmet: 1,
+    });
     expect(run.deleted.users).toBeGreaterThanOrEqual(1);
     expect(await lastRetentionRun(app.db)).toEqual(run);
   });

@@ -44,8 +44,8 @@ export const privacyPages: ConsolePages = (scope, deps) => {
               ? html`<p class="note">Chưa chạy lần nào.</p>`
               : html`<p>
                     Ngày ${run.day}: bắt đầu ${when(run.startedAt)},
-                    ${run.finishedAt ? html`xong ${when(run.finishedAt)}` : html`<span class="error">chưa xong (dừng giữa chừng)</span>`}
-                    · giữ ${run.retentionDays} ngày.
+                    ${run.finishedAt ? html`xong ${when(run.finishedAt)}` : html`<span class="error">chưa xong (dừng giữa chừng)</span>`} ·
+                    giữ ${run.retentionDays} ngày.
                   </p>
                   ${
                     deleted.length
@@ -57,7 +57,13 @@ export const privacyPages: ConsolePages = (scope, deps) => {
                             </tr>
                           </thead>
                           <tbody>
-                            ${deleted.map(([table, n]) => html`<tr><td>${table}</td><td class="n">${n}</td></tr>`)}
+                            ${deleted.map(
+                              ([table, n]) =>
+                                html`<tr>
+                                  <td>${table}</td>
+                                  <td class="n">${n}</td>
+                                </tr>`,
+                            )}
                           </tbody>
                         </table>`
                       : html`<p class="note">Không có gì đủ cũ để xóa.</p>`

@@ -142,7 +142,13 @@ export async function runRetention(
   return { day, retentionDays: options.days, startedAt: now, finishedAt, deleted };
 }
 
-type RunRow = { day: string | Date; retention_days: number; started_at: Date | string; finished_at: Date | string | null; deleted: unknown };
+type RunRow = {
+  day: string | Date;
+  retention_days: number;
+  started_at: Date | string;
+  finished_at: Date | string | null;
+  deleted: unknown;
+};
 
 /** The latest run of the privacy job (finished or not), for the console; undefined before the first. */
 export async function lastRetentionRun(db: Queryable): Promise<RetentionRun | undefined> {
@@ -151,7 +157,8 @@ export async function lastRetentionRun(db: Queryable): Promise<RetentionRun | un
        from retention_runs order by day desc limit 1`,
   );
   if (!row) return undefined;
-  const deleted = typeof row.deleted === 'string' ? (JSON.parse(row.deleted) as Record<string, number>) : (row.deleted as Record<string, number>);
+  const deleted =
+    typeof row.deleted === 'string' ? (JSON.parse(row.deleted) as Record<string, number>) : (row.deleted as Record<string, number>);
   return {
     day: String(row.day),
     retentionDays: Number(row.retention_days),
