@@ -228,4 +228,15 @@ describe('the daily privacy job', { shuffle: false }, () => {
     expect((await other.get('/console/privacy')).statusCode).toBe(403);
     expect(other.lastBody).not.toContain('Riêng tư</a>');
   });
+  it('a normal stop of the process ends the run after the batch in hand; the run stays unfinished on record', async () => {
+    const old = await seedCitizen(OLD);
+    let checks = 0;
+    const later = new Date(NOW.getTime() + 5 * DAY);
+    const r = (await runRetention(app.db, { days: 365, now: later, batch: 1, stopping: () => checks++ > 0 })) as RetentionRun;
+    expect(r.finishedAt).toBeNull();
+    expect(r.deleted.messages).toBe(1);
+    expect(r.deleted.asks).toBe(0);
+    expect((await present(old)).ask).toBe(1);
+    expect(await lastRetentionRun(app.db)).toMatchObject({ day: '2031-03-15', finishedAt: null, deleted: { messages: 1 } });
+  });
 });

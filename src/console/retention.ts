@@ -102,13 +102,14 @@ const STEPS: readonly [string, string][] = [
 export const RETENTION_TABLES: readonly string[] = STEPS.map(([table]) => table);
 
 /** Deletes, batch by batch, every row of one step older than `before`; how many went. */
-async function deleteOld(db: Queryable, sql: string, before: Date, batch: number): Promise<number> {
+async function deleteOld(db: Queryable, sql: string, before: Date, batch: number, stopping: () => boolean): Promise<number> {
   let total = 0;
-  for (;;) {
+  while (!stopping()) {
     const gone = (await db.query(`${sql} returning 1`, [before, batch])).length;
     total += gone;
-    if (gone < batch) return total;
+    if (gone < batch) break;
   }
+  return total;
 }
 
 /**
@@ -118,7 +119,13 @@ async function deleteOld(db: Queryable, sql: string, before: Date, batch: number
  */
 export async function runRetention(
   db: Db,
-  options: { days: number; now?: Date; batch?: number },
+  options: {
+    days: number;
+    now?: Date;
+    batch?: number;
+    /** True on a normal stop of the process: the run ends after the batch in hand, left unfinished for tomorrow. */
+    stopping?: () => boolean;
+  },
 ): Promise<RetentionRun | { skipped: 'off' | 'done-today' }> {
   if (options.days <= 0) return { skipped: 'off' };
   const now = options.now ?? new Date();
@@ -131,11 +138,13 @@ export async function runRetention(
   const before = new Date(now.getTime() - options.days * 86_400_000);
   const batch = options.batch ?? RETENTION_BATCH;
   const deleted: Record<string, number> = {};
+  const stopping = options.stopping ?? (() => false);
   for (const [table, sql] of STEPS) {
-    deleted[table] = await deleteOld(db, sql, before, batch);
+    deleted[table] = await deleteOld(db, sql, before, batch, stopping);
     // what is done so far is on record, should the process stop half-way
     if (deleted[table]) await db.query('update retention_runs set deleted = $2 where day = $1', [day, JSON.stringify(deleted)]);
   }
+  if (stopping()) return { day, retentionDays: options.days, startedAt: now, finishedAt: null, deleted };
   await pruneConsole(db, now);
   const finishedAt = options.now ?? new Date();
   await db.query('update retention_runs set finished_at = $2, deleted = $3 where day = $1', [day, finishedAt, JSON.stringify(deleted)]);
@@ -178,8 +187,8 @@ export function retentionTask(options: { db: Db; log: Logger; days: number; ever
   return {
     name: RETENTION_TASK,
     everyMs: options.everyMs ?? 3600_000,
-    async run() {
-      const r = await runRetention(options.db, { days: options.days });
+    async run(stopping) {
+      const r = await runRetention(options.db, { days: options.days, stopping });
       if (!('skipped' in r)) options.log.info({ deleted: r.deleted, days: r.retentionDays }, 'privacy: old citizen data deleted');
     },
   };

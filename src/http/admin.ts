@@ -11,9 +11,9 @@ import { addVolunteer, createInvite, deactivateVolunteer, listVolunteers } from 
 
 /**
  * Operator commands while the assistant runs on the embedded database. The folder is locked by the running process
- * (one writer), so `npm run cli -- volunteer …` (or `console …`) asks that process instead of opening the folder a second time:
- * `POST /admin/cli`, answered only on loopback and only with the random token the process wrote beside its data
- * (`<DATA_DIR>/pglite.admin.json`, mode 0600, removed on stop). Only the commands below exist there.
+ * (one writer), so `npm run cli -- volunteer …` (or `console …`) asks that process instead of opening the folder a
+ * second time: `POST /admin/cli`, answered only on loopback and only with the random token the process wrote beside
+ * its data (`<DATA_DIR>/pglite.admin.json`, mode 0600, removed on stop). Only the commands below exist there.
  */
 type Args = Record<string, unknown>;
 const text = (v: unknown, name: string) => {
