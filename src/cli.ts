@@ -11,10 +11,13 @@ import { ImportFaqError, importFaq, importSummary } from './knowledge/import-faq
 import { createLogger } from './log.ts';
 import { plainText } from './channels/render.ts';
 import { DataDirLockedError, openDb } from './db/index.ts';
+import { ROLES, SETUP_DAYS } from './console/accounts.ts';
+import { setupLink } from './console/access.ts';
 import { ADMIN_COMMANDS, runInAssistant, type AdminCommand, type AdminResult } from './http/admin.ts';
 
 /**
- * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check|import-faq`, `volunteer …`, `handoff stats|suggestions`.
+ * Operator and editor commands: `ask`, `eval`, `ingest`, `knowledge check|import-faq`, `volunteer …`, `handoff stats|suggestions`,
+ * `console add-user|list-users`.
  * Output meant for scripts (`--json`) goes to stdout alone; progress goes to stderr.
  */
 const program = new Command('binhdan').description('Bình Dân assistant: command line').showHelpAfterError();
@@ -292,6 +295,38 @@ volunteer
     const ok = await operator('volunteer remove', { id: Number(id) });
     console.log(ok ? `volunteer ${id} deactivated` : `no active volunteer ${id}`);
     process.exitCode = ok ? 0 : 1;
+  });
+
+const consoleCommand = program
+  .command('console')
+  .description('accounts of the web console at /console (with the embedded database, a running assistant does it)');
+consoleCommand
+  .command('add-user')
+  .description('create a console account and print its one-time setup link (the person sets a password there)')
+  .addOption(
+    new Option('--role <role>', 'operator (every page), editor (content pages) or volunteer (the inbox)')
+      .choices(ROLES)
+      .makeOptionMandatory(),
+  )
+  .requiredOption('--login <login>', 'what they type to log in: 2–60 letters without accents, digits, . _ @ -')
+  .requiredOption('--name <name>', 'how the console names them (volunteers: the name under their replies)')
+  .action(async (opts: { role: string; login: string; name: string }) => {
+    const { account, token } = await operator('console add-user', { role: opts.role, login: opts.login, name: opts.name });
+    console.log(setupLink({ config: loadConfig() }, token));
+    console.error(
+      `account ${account.id}: ${account.login} (${account.role}); send the link above to ${account.name} privately: ` +
+        `it works once, within ${SETUP_DAYS} days`,
+    );
+  });
+consoleCommand
+  .command('list-users')
+  .description('list console accounts')
+  .action(async () => {
+    for (const a of await operator('console list-users'))
+      console.log(
+        `${String(a.id).padStart(4)}  ${a.role.padEnd(9)}  ${(a.active ? (a.ready ? 'active' : 'no password yet') : 'off').padEnd(15)}  ` +
+          `${a.login}  (${a.name})`,
+      );
   });
 
 const handoff = program.command('handoff').description('help-desk records');

@@ -40,6 +40,7 @@ export async function serve(app: App, listen: { port: number; host: string }): P
     pushSignal: app.pushSignal,
     handoff: app.handoff,
     pullChannels: [WEB_CHANNEL],
+    retentionDays: app.config.RETENTION_DAYS,
   });
   return {
     address,

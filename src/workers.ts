@@ -7,6 +7,7 @@ import type { Logger } from './log.ts';
 import type { ChannelPauses } from './push/engine.ts';
 import { PUSH_TASK, pushTask, type PushSignal } from './push/outbox.ts';
 import { pruneTask } from './push/prune.ts';
+import { retentionTask } from './console/retention.ts';
 import { UNOPENED_BEFORE_PAUSE } from './learn/subscriptions.ts';
 import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
 
@@ -24,9 +25,9 @@ export async function releaseOrphanClaims(db: Db): Promise<void> {
 /**
  * Every periodic job of a process, run by one {@link runWorkers}: the lesson scheduler and lesson delivery (when a
  * pushing channel runs), push sending (kicked by `pushSignal` whenever a handler queued something), the ticket
- * sweeper and the pruner. Both deliveries send through the same output adapters (`senders`, paced) and share their
- * 429 pauses. `stop()` is the normal stop: every loop ends, awaited — sends in flight finish, the rows not started go
- * back, nothing goes out twice.
+ * sweeper, the pruner and the daily privacy job. Both deliveries send through the same output adapters (`senders`,
+ * paced) and share their 429 pauses. `stop()` is the normal stop: every loop ends, awaited — sends in flight finish,
+ * the rows not started go back, nothing goes out twice.
  */
 export function startBackgroundWork(options: {
   db: Db;
@@ -37,6 +38,8 @@ export function startBackgroundWork(options: {
   handoff: HandoffSettings;
   /** Channels whose rows the client fetches itself (the web chat): pruned once stale, never pushed. */
   pullChannels?: string[];
+  /** RETENTION_DAYS: citizens' data older than this is deleted once a day (0 or absent: kept). */
+  retentionDays?: number;
 }): Workers {
   const { db, senders, log } = options;
   const pauses: ChannelPauses = new Map();
@@ -50,6 +53,8 @@ export function startBackgroundWork(options: {
     ticketSweepTask({ db, settings: options.handoff, log, kick: pushing ? kick(PUSH_TASK) : () => {} }),
     // the scheduler counts the lessons sent since the citizen's last message: those rows must still be there
     pruneTask({ db, log, pullChannels: options.pullChannels, minDays: UNOPENED_BEFORE_PAUSE + 1 }),
+    // the privacy job: at most once a Vietnam day across processes (the day's row in retention_runs)
+    retentionTask({ db, log, days: options.retentionDays ?? 0 }),
   ];
   const workers = runWorkers(tasks, log);
   const unsubscribe = pushing ? options.pushSignal.on(kick(PUSH_TASK)) : () => {};

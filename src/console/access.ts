@@ -33,7 +33,7 @@ const safeNext = (next: unknown) =>
   typeof next === 'string' && /^\/console(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : undefined;
 
 /** The public address of a setup link. */
-export function setupLink(deps: ConsoleDeps, token: string): string {
+export function setupLink(deps: { config: Pick<ConsoleDeps['config'], 'PUBLIC_URL' | 'PORT'> }, token: string): string {
   const base = (deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`).replace(/\/$/, '');
   return `${base}/console/setup?token=${token}`;
 }

@@ -18,6 +18,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/console/inbox', label: 'Hộp thư', roles: ['operator', 'volunteer'] },
   { path: '/console/accounts', label: 'Tài khoản', roles: ['operator'] },
   { path: '/console/audit', label: 'Nhật ký', roles: ['operator'] },
+  { path: '/console/privacy', label: 'Riêng tư', roles: ['operator'] },
 ];
 
 /** Where an account lands after logging in: the first page of the menu its role sees. */

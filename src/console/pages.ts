@@ -1,4 +1,5 @@
+import { privacyPages } from './privacy.ts';
 import type { ConsolePages } from './routes.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [privacyPages];

@@ -4,14 +4,16 @@ import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import type { Db } from '../db/index.ts';
 import { holdsLock, lockHolderOf } from '../db/lock.ts';
+import { ROLES, createAccount, listAccounts, type Role } from '../console/accounts.ts';
+import { audit } from '../console/audit.ts';
 import { guideSuggestions, handoffStats } from '../handoff/stats.ts';
 import { addVolunteer, createInvite, deactivateVolunteer, listVolunteers } from '../handoff/volunteers.ts';
 
 /**
  * Operator commands while the assistant runs on the embedded database. The folder is locked by the running process
- * (one writer), so `npm run cli -- volunteer …` asks that process instead of opening the folder a second time:
- * `POST /admin/cli`, answered only on loopback and only with the random token the process wrote beside its data
- * (`<DATA_DIR>/pglite.admin.json`, mode 0600, removed on stop). Only the commands below exist there.
+ * (one writer), so `npm run cli -- volunteer …` (or `console …`) asks that process instead of opening the folder a
+ * second time: `POST /admin/cli`, answered only on loopback and only with the random token the process wrote beside
+ * its data (`<DATA_DIR>/pglite.admin.json`, mode 0600, removed on stop). Only the commands below exist there.
  */
 type Args = Record<string, unknown>;
 const text = (v: unknown, name: string) => {
@@ -35,6 +37,15 @@ export const ADMIN_COMMANDS = {
   'volunteer remove': (db: Db, a: Args) => deactivateVolunteer(db, whole(a.id, 'id')),
   'handoff stats': (db: Db, a: Args) => handoffStats(db, a.since === undefined ? undefined : new Date(text(a.since, 'since'))),
   'handoff suggestions': (db: Db) => guideSuggestions(db),
+  /** A console account and its one-time setup token (the command line prints the link). */
+  'console add-user': async (db: Db, a: Args) => {
+    const role = text(a.role, 'role');
+    if (!(ROLES as readonly string[]).includes(role)) throw new Error(`--role must be one of ${ROLES.join(', ')}`);
+    const created = await createAccount(db, { login: text(a.login, 'login'), name: text(a.name, 'name'), role: role as Role });
+    await audit(db, undefined, 'account.invite', { account: created.account.id, role, via: 'cli' });
+    return created;
+  },
+  'console list-users': (db: Db) => listAccounts(db),
 } satisfies Record<string, (db: Db, args: Args) => Promise<unknown>>;
 
 export type AdminCommand = keyof typeof ADMIN_COMMANDS;
