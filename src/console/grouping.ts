@@ -46,9 +46,12 @@ export interface QuestionGroup {
   decided: boolean;
 }
 
-/** The sorted, distinct terms of a question, as the search index analyses it. */
+/** What redaction put in place of personal data ("[số điện thoại]"): not words of the question. */
+const PLACEHOLDER = /\[[^\]\n]{1,30}\]/g;
+
+/** The sorted, distinct terms of a question, as the search index analyses it (redaction placeholders left out). */
 export function questionTerms(text: string, abbreviations: Abbreviations): string[] {
-  return [...new Set(analyzeSequence(text, abbreviations))].sort();
+  return [...new Set(analyzeSequence(text.replace(PLACEHOLDER, ' '), abbreviations))].sort();
 }
 
 /** The stable key of a group led by these terms. */
