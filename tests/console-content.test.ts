@@ -60,7 +60,9 @@ beforeAll(async () => {
   await vote(await ask('so do lam lai o dau vay', { abstained: false, guide: guideIds[1], confidence: 0.6 }), -1);
   await ask('quên mật khẩu vneid', { abstained: true, guide: 'vneid-bao-bi-khoa', confidence: 0.4 });
   await ask('quen mat khau vneid thi sao', { abstained: true, guide: 'vneid-bao-bi-khoa', confidence: 0.45 });
-  await app.db.query(`insert into handoff_unmet (citizen_id, channel, problem) values ($1, 'web', 'máy tính không in được giấy tờ')`, [citizen]);
+  await app.db.query(`insert into handoff_unmet (citizen_id, channel, problem) values ($1, 'web', 'máy tính không in được giấy tờ')`, [
+    citizen,
+  ]);
   // outside the default range (last 30 days)
   await ask('cau hoi cu tu lau roi', { abstained: true, daysAgo: 90 });
   const who = await seedAccount(app.db, 'editor');
@@ -86,7 +88,9 @@ describe('console: unanswered questions', () => {
     expect((soDo[0]!.card.match(/<li>/g) ?? []).length).toBe(3);
     const vneid = cards.find((c) => c.card.includes('quên mật khẩu vneid'))!;
     expect(vneid.card).toContain('<b>2</b> lần');
-    expect(cards.find((c) => c.card.includes('máy tính không in được giấy tờ'))!.card).toContain('không có tình nguyện viên\n      1');
+    expect(cards.find((c) => c.card.includes('máy tính không in được giấy tờ'))!.card.replace(/\s+/g, ' ')).toContain(
+      'không có tình nguyện viên 1',
+    );
     expect(page.body).not.toContain('cau hoi cu tu lau roi');
     // examples are the stored, redacted text; never the number
     expect(PHONE_QUESTION).toContain('[số điện thoại]');
@@ -132,7 +136,9 @@ describe('console: unanswered questions', () => {
     expect((await editor.get('/console/unanswered')).body).not.toContain('toi quen mat khau vneid');
     // a guide that does not exist is refused
     const soDo = groups((await editor.get('/console/unanswered')).body).find((c) => c.card.includes('làm lại ở đâu'))!;
-    expect((await editor.post('/console/unanswered/decide', { key: soDo.key, decision: 'covered', guide: 'khong-co' })).statusCode).toBe(400);
+    expect((await editor.post('/console/unanswered/decide', { key: soDo.key, decision: 'covered', guide: 'khong-co' })).statusCode).toBe(
+      400,
+    );
   });
 
   it('exports a group as a draft guide skeleton with the front matter of a guide, audited', async () => {
@@ -183,7 +189,12 @@ describe('console: guides', () => {
       [1, 40],
       [1, 45],
     ] as const)
-      await vote(await ask('mot cau hoi', { abstained: false, guide: rising, confidence: 0.9, daysAgo }), value, daysAgo, await newCitizen('v'));
+      await vote(
+        await ask('mot cau hoi', { abstained: false, guide: rising, confidence: 0.9, daysAgo }),
+        value,
+        daysAgo,
+        await newCitizen('v'),
+      );
     const page = await editor.get('/console/guides');
     expect(page.statusCode).toBe(200);
     const first = queue(page.body);
@@ -198,9 +209,10 @@ describe('console: guides', () => {
   });
 
   it('lists the answers volunteers saved until an editor marks them reviewed (audited)', async () => {
-    const [row] = await app.db.query<{ id: string }>(
-      `insert into guide_suggestions (question, answer) values ('in giấy xác nhận cư trú ở đâu', 'Vào VNeID, mục Thủ tục hành chính') returning id`,
-    );
+    const [row] = await app.db.query<{ id: string }>(`insert into guide_suggestions (question, answer) values ($1, $2) returning id`, [
+      'in giấy xác nhận cư trú ở đâu',
+      'Vào VNeID, mục Thủ tục hành chính',
+    ]);
     const id = Number(row!.id);
     const page = await editor.get('/console/guides');
     expect(page.body).toContain(`id="suggestion-${id}"`);

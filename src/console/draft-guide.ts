@@ -1,6 +1,5 @@
 import { stringify } from 'yaml';
-import type { Abbreviations } from '../text/abbreviations.ts';
-import { analyze } from '../text/analyze.ts';
+import { tokenize } from '../text/normalize.ts';
 
 /**
  * A Markdown skeleton of a new guide for a group of unanswered questions, laid out like `knowledge/guides/*.md` so an
@@ -9,14 +8,11 @@ import { analyze } from '../text/analyze.ts';
  * answer and the numbered "Các bước". What the editor must still write is marked TODO (sources stays empty on
  * purpose: the check refuses a guide without an official source).
  */
-export function draftGuide(input: {
-  questions: readonly string[];
-  abbreviations: Abbreviations;
-  category?: string;
-  related?: string;
-  today: string;
-}): { id: string; markdown: string } {
-  const words = analyze(input.questions[0] ?? '', input.abbreviations).words.slice(0, 5);
+export function draftGuide(input: { questions: readonly string[]; category?: string; related?: string; today: string }): {
+  id: string;
+  markdown: string;
+} {
+  const words = tokenize((input.questions[0] ?? '').replace(/\[[^\]]*\]/g, ' ')).slice(0, 6);
   const id = words.length ? words.join('-') : 'huong-dan-moi';
   const questions = input.questions.slice(0, 12).map((q) => q.replace(/\s+/g, ' ').trim());
   // a guide needs at least 3 ways citizens ask it

@@ -29,12 +29,10 @@ const percent = (x: number) => `${Math.round(x * 100)}%`;
 export function recheckReasons(g: GuideRow, staleDays: number): string[] {
   const reasons: string[] = [];
   if (g.ageDays > staleDays) reasons.push(`kiểm tra lần cuối ${g.ageDays} ngày trước`);
-  const rising =
-    g.recent.votes >= RISING_MIN_VOTES && g.recent.down > 0 && share(g.recent.down, g.recent.votes) > share(g.before.down, g.before.votes);
-  if (rising)
-    reasons.push(
-      `👎 tăng: ${percent(share(g.recent.down, g.recent.votes))} trong 30 ngày qua (trước đó ${percent(share(g.before.down, g.before.votes))})`,
-    );
+  const recent = share(g.recent.down, g.recent.votes);
+  const before = share(g.before.down, g.before.votes);
+  if (g.recent.votes >= RISING_MIN_VOTES && g.recent.down > 0 && recent > before)
+    reasons.push(`👎 tăng: ${percent(recent)} trong 30 ngày qua (trước đó ${percent(before)})`);
   return reasons;
 }
 
@@ -61,7 +59,15 @@ function guideTable(rows: { g: GuideRow; reasons: string[] }[], withReasons: boo
             <td class="n">${g.up + g.down ? html`${percent(share(g.down, g.up + g.down))} (${g.down})` : '—'}</td>
             <td>${g.lastVerified} (${g.ageDays} ngày)</td>
             ${withReasons ? html`<td>${reasons.join('; ')}</td>` : ''}
-            <td>${g.downQuestions.length ? html`<ul>${g.downQuestions.map((q) => html`<li>${q}</li>`)}</ul>` : '—'}</td>
+            <td>
+              ${
+                g.downQuestions.length
+                  ? html`<ul>
+                      ${g.downQuestions.map((q) => html`<li>${q}</li>`)}
+                    </ul>`
+                  : '—'
+              }
+            </td>
           </tr>`,
       )}
     </tbody>
@@ -70,8 +76,8 @@ function guideTable(rows: { g: GuideRow; reasons: string[] }[], withReasons: boo
 
 function rangeForm(range: DayRange): Html {
   return html`<form class="card" method="get" action="/console/guides">
-    <label for="from">Từ ngày</label><input id="from" name="from" type="date" value="${range.from}" />
-    <label for="to">Đến ngày</label><input id="to" name="to" type="date" value="${range.to}" />
+    <label for="from">Từ ngày</label><input id="from" name="from" type="date" value="${range.from}" /> <label for="to">Đến ngày</label
+    ><input id="to" name="to" type="date" value="${range.to}" />
     <p><button type="submit" class="secondary">Xem</button></p>
   </form>`;
 }
@@ -95,10 +101,12 @@ export const guidesPages: ConsolePages = (scope, deps) => {
         html`${rangeForm(range)}
           <h2 id="recheck">Cần kiểm tra lại (${queue.length})</h2>
           <p class="note">
-            Hướng dẫn kiểm tra lần cuối hơn ${staleDays} ngày trước, hoặc có tỷ lệ 👎 tăng (30 ngày qua so với 30 ngày trước, ít
-            nhất ${RISING_MIN_VOTES} lượt đánh giá).
+            Hướng dẫn kiểm tra lần cuối hơn ${staleDays} ngày trước, hoặc có tỷ lệ 👎 tăng (30 ngày qua so với 30 ngày trước, ít nhất
+            ${RISING_MIN_VOTES} lượt đánh giá).
           </p>
-          <div class="card">${queue.length ? guideTable(queue, true) : html`<p class="note">Không có hướng dẫn nào cần kiểm tra lại.</p>`}</div>
+          <div class="card">
+            ${queue.length ? guideTable(queue, true) : html`<p class="note">Không có hướng dẫn nào cần kiểm tra lại.</p>`}
+          </div>
           <h2 id="suggestions">Câu trả lời tình nguyện viên đã lưu (${suggestions.length})</h2>
           <div class="card">
             ${

@@ -3,7 +3,4 @@ import type { ConsolePages } from './routes.ts';
 import { unansweredPages } from './unanswered.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [
-  unansweredPages,
-  guidesPages,
-];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [unansweredPages, guidesPages];

@@ -42,7 +42,13 @@ export async function worklistItems(db: Queryable, range: DayRange): Promise<{ i
     params,
   );
   const items: WorkItem[] = [
-    ...abstained.map((r) => ({ source: 'abstained' as const, text: r.question, at: new Date(r.at), guideId: r.top_guide, confidence: r.confidence })),
+    ...abstained.map((r) => ({
+      source: 'abstained' as const,
+      text: r.question,
+      at: new Date(r.at),
+      guideId: r.top_guide,
+      confidence: r.confidence,
+    })),
     ...down.map((r) => ({ source: 'down' as const, text: r.question, at: new Date(r.at), guideId: r.top_guide, confidence: r.confidence })),
     ...unmet.map((r) => ({ source: 'unmet' as const, text: r.problem, at: new Date(r.at), guideId: null, confidence: null })),
   ];

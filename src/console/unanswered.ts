@@ -48,8 +48,8 @@ const rangeQuery = (range: DayRange) => `from=${range.from}&to=${range.to}`;
 function rangeForm(range: DayRange, decided: boolean): Html {
   return html`<form class="card" method="get" action="/console/unanswered">
     ${decided ? html`<input type="hidden" name="show" value="decided" />` : ''}
-    <label for="from">Từ ngày</label><input id="from" name="from" type="date" value="${range.from}" />
-    <label for="to">Đến ngày</label><input id="to" name="to" type="date" value="${range.to}" />
+    <label for="from">Từ ngày</label><input id="from" name="from" type="date" value="${range.from}" /> <label for="to">Đến ngày</label
+    ><input id="to" name="to" type="date" value="${range.to}" />
     <p><button type="submit" class="secondary">Xem</button></p>
   </form>`;
 }
@@ -69,8 +69,7 @@ function groupCard(
     /><input type="hidden" name="to" value="${range.to}" />`;
   return html`<div class="card group" id="g-${g.key}">
     <p>
-      <b>${g.count}</b> lần · chưa trả lời được ${g.counts.abstained} · 👎 ${g.counts.down} · không có tình nguyện viên
-      ${g.counts.unmet}
+      <b>${g.count}</b> lần · chưa trả lời được ${g.counts.abstained} · 👎 ${g.counts.down} · không có tình nguyện viên ${g.counts.unmet}
     </p>
     <ul class="examples">
       ${g.examples.map((q) => html`<li>${q}</li>`)}
@@ -135,8 +134,8 @@ export const unansweredPages: ConsolePages = (scope, deps) => {
           </p>
           ${rangeForm(range, decidedTab)}
           <p class="note">
-            Câu hỏi giống nhau được gộp theo từ khóa đã bỏ dấu mà bộ tìm kiếm dùng. Câu hỏi hiện như đã lưu: số điện thoại,
-            số giấy tờ đã được che.
+            Câu hỏi giống nhau được gộp theo từ khóa đã bỏ dấu mà bộ tìm kiếm dùng. Câu hỏi hiện như đã lưu: số điện thoại, số giấy tờ đã
+            được che.
           </p>
           ${capped ? html`<p class="note">Khoảng ngày này có rất nhiều câu; chỉ xét các câu mới nhất. Hãy chọn ít ngày hơn.</p>` : ''}
           ${shown.map((g) => groupCard(g, csrf, range, guides, decisions.get(g.key)))}
@@ -183,7 +182,6 @@ export const unansweredPages: ConsolePages = (scope, deps) => {
     const closest = guides.find((g) => g.id === group.guide?.id);
     const { id, markdown } = draftGuide({
       questions: group.questions,
-      abbreviations: deps.abbreviations ?? new Map(),
       ...(closest ? { category: closest.category, related: closest.id } : {}),
       today: localDay(now()),
     });
