@@ -94,19 +94,42 @@ export function groupQuestions(
     leader: new Set(d.terms),
     items: [],
   }));
+  // Prefix filtering (as in all-pairs similarity search): with terms ordered rarest first, two sets with Jaccard ≥ t
+  // share a term among the first |x| − ⌈t·|x|⌉ + 1 of each; so leaders are indexed by their prefix terms only, and
+  // a question is compared only with the leaders its own prefix meets. Same result as comparing with every group.
+  const freq = new Map<string, number>();
+  for (const { terms, items: its } of signatures.values()) for (const t of terms) freq.set(t, (freq.get(t) ?? 0) + its.length);
+  const prefix = (terms: Iterable<string>) => {
+    const sorted = [...terms].sort((a, b) => (freq.get(a) ?? 0) - (freq.get(b) ?? 0) || (a < b ? -1 : 1));
+    return sorted.length ? sorted.slice(0, sorted.length - Math.ceil(SIMILARITY * sorted.length) + 1) : [''];
+  };
+  const byTerm = new Map<string, number[]>();
+  const index = (at: number) => {
+    for (const t of prefix(groups[at]!.leader)) {
+      const list = byTerm.get(t);
+      if (list) list.push(at);
+      else byTerm.set(t, [at]);
+    }
+  };
+  groups.forEach((_, at) => index(at));
   const ordered = [...signatures.entries()].sort((a, b) => b[1].items.length - a[1].items.length || (a[0] < b[0] ? -1 : 1));
   for (const [, s] of ordered) {
     const set = new Set(s.terms);
+    const candidates = [...new Set(prefix(set).flatMap((t) => byTerm.get(t) ?? []))].sort((a, b) => a - b);
     let best: Building | undefined;
     let bestScore = SIMILARITY;
-    for (const g of groups) {
+    for (const at of candidates) {
+      const g = groups[at]!;
       const score = jaccard(set, g.leader);
       if (score > bestScore || (score === bestScore && !best)) {
         best = g;
         bestScore = score;
       }
     }
-    if (!best) groups.push((best = { group: emptyGroup(groupKey(s.terms), s.terms, false), leader: set, items: [] }));
+    if (!best) {
+      groups.push((best = { group: emptyGroup(groupKey(s.terms), s.terms, false), leader: set, items: [] }));
+      index(groups.length - 1);
+    }
     best.items.push(...s.items);
   }
   return groups.map(finish).sort((a, b) => b.count - a.count || (a.key < b.key ? -1 : 1));
