@@ -151,7 +151,7 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       pictures,
       routes: [
         (server) => registerLearnRoutes(server, { db, pictures }),
-        (server) => registerConsole(server, { db, log, config, conversation }, CONSOLE_PAGES),
+        (server) => registerConsole(server, { db, log, config, conversation, abbreviations }, CONSOLE_PAGES),
       ],
       ...(answerer ? { answerer } : {}),
       answers: answerer ? `llm:${answerer.model}` : 'retrieval',

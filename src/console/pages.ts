@@ -1,5 +1,7 @@
+import { guidesPages } from './guides.ts';
 import { privacyPages } from './privacy.ts';
 import type { ConsolePages } from './routes.ts';
+import { unansweredPages } from './unanswered.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [privacyPages];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [unansweredPages, guidesPages, privacyPages];

@@ -6,6 +6,7 @@ import type { Config } from '../config.ts';
 import type { Conversation } from '../core/conversation.ts';
 import type { Db } from '../db/index.ts';
 import type { Logger } from '../log.ts';
+import type { Abbreviations } from '../text/abbreviations.ts';
 import { sessionAccount, type Account, type Role } from './accounts.ts';
 import { registerAccessRoutes } from './access.ts';
 import type { Html } from './html.ts';
@@ -26,6 +27,8 @@ export interface ConsoleDeps {
   config: Pick<Config, 'PUBLIC_URL' | 'PORT' | 'TRUST_PROXY' | 'GUIDE_STALE_DAYS' | 'RETENTION_DAYS'>;
   /** The conversation core: the volunteer inbox acts through it, the same path as the chat commands. */
   conversation: Conversation;
+  /** The abbreviations retrieval expands (the worklist groups questions with the retrieval's own terms). */
+  abbreviations?: Abbreviations;
   /** The clock (tests set it). */
   now?: () => Date;
 }
