@@ -1,4 +1,8 @@
+import { chartAssets } from './assets.ts';
+import { deskPages } from './desk.ts';
+import { learningPages } from './learning.ts';
+import { overviewPages } from './overview.ts';
 import type { ConsolePages } from './routes.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [chartAssets, overviewPages, learningPages, deskPages];
