@@ -8,7 +8,10 @@ import type { DayRange } from './range.ts';
 /** One series of a chart. */
 export interface Dataset {
   label: string;
-  data: number[];
+  /** `null`: no value that day (a gap in a line, "–" in the table, empty in the CSV). */
+  data: (number | null)[];
+  /** Shown in the table and the CSV only (a count beside a share, on another scale). */
+  tableOnly?: boolean;
 }
 
 /**
@@ -31,14 +34,16 @@ export const chartHead = html`<link rel="stylesheet" href="/console/assets/chart
   <script src="/console/assets/chart.js" defer></script>
   <script src="/console/assets/charts.js" defer></script>`;
 
-const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
+const fmt = (n: number | null | undefined, none = '–') =>
+  n === null || n === undefined ? none : Number.isInteger(n) ? String(n) : n.toFixed(2);
 
 /**
  * A chart with its table view (`<details>`) and its CSV link. The spec is JSON in an attribute, escaped by `html`.
  * @example chartBlock('questions', chart, '/console/overview.csv', range)
  */
 export function chartBlock(name: string, chart: Chart, csvPath: string, range?: DayRange): Html {
-  const spec = { type: chart.type, stacked: chart.stacked ?? false, labels: chart.labels, datasets: chart.datasets };
+  const drawn = chart.datasets.filter((d) => !d.tableOnly).map((d) => ({ label: d.label, data: d.data }));
+  const spec = { type: chart.type, stacked: chart.stacked ?? false, labels: chart.labels, datasets: drawn };
   const query = new URLSearchParams({ chart: name, ...(range ? { from: range.from, to: range.to } : {}) });
   return html`<section class="card" id="chart-${name}">
     <h2>${chart.title}</h2>
@@ -61,7 +66,7 @@ export function chartBlock(name: string, chart: Chart, csvPath: string, range?: 
             (label, i) =>
               html`<tr>
                 <td>${label}</td>
-                ${chart.datasets.map((d) => html`<td class="n">${fmt(d.data[i] ?? 0)}</td>`)}
+                ${chart.datasets.map((d) => html`<td class="n">${fmt(d.data[i])}</td>`)}
               </tr>`,
           )}
         </tbody>
@@ -76,7 +81,7 @@ export const CSV_NOTE = '# Bình Dân: redacted data, no personal numbers (dữ 
 
 /** A chart as CSV: the note line, a header row, then one row per label. */
 export function chartCsv(chart: Chart): string {
-  const rows = chart.labels.map((label, i) => [label, ...chart.datasets.map((d) => fmt(d.data[i] ?? 0))]);
+  const rows = chart.labels.map((label, i) => [label, ...chart.datasets.map((d) => fmt(d.data[i], ''))]);
   return `${CSV_NOTE}\n${stringify([[chart.labelName, ...chart.datasets.map((d) => d.label)], ...rows])}`;
 }
 

@@ -43,7 +43,7 @@ export async function responseTimes(db: Queryable, range: DayRange) {
 
 /** Ratings (1–5) of requests closed in the range: per volunteer, and per day closed. */
 export async function satisfaction(db: Queryable, range: DayRange) {
-  const perVolunteer = await db.query<{ volunteer: string; rating: number; ratings: number; closed: number }>(
+  const perVolunteer = await db.query<{ volunteer: string; rating: number | null; ratings: number; closed: number }>(
     `select coalesce(v.name || ' (#' || v.id || ')', 'không rõ') as volunteer, avg(t.rating)::float8 as rating,
             count(t.rating)::int as ratings, count(*)::int as closed
        from tickets t left join volunteers v on v.id = t.volunteer_id

@@ -20,6 +20,7 @@ export async function desk(db: Queryable, range: DayRange, now: Date) {
   const overall = times.find((t) => t.day === null);
   const days = daysOf(range);
   const timeOf = (d: string) => times.find((t) => t.day === d);
+  const csatOf = (d: string) => csat.perDay.find((t) => t.day === d);
   const charts: Record<string, Chart> = {
     queue: {
       title: 'Hàng chờ hiện tại theo kênh',
@@ -38,8 +39,8 @@ export async function desk(db: Queryable, range: DayRange, now: Date) {
       labelName: 'Ngày',
       labels: times.length > 1 ? days : [],
       datasets: [
-        { label: 'Trả lời đầu tiên', data: days.map((d) => round1(timeOf(d)?.first_response) ?? 0) },
-        { label: 'Giải quyết xong', data: days.map((d) => round1(timeOf(d)?.resolution) ?? 0) },
+        { label: 'Trả lời đầu tiên', data: days.map((d) => round1(timeOf(d)?.first_response)) },
+        { label: 'Giải quyết xong', data: days.map((d) => round1(timeOf(d)?.resolution)) },
       ],
     },
     volunteers: {
@@ -48,19 +49,19 @@ export async function desk(db: Queryable, range: DayRange, now: Date) {
       labelName: 'Tình nguyện viên',
       labels: csat.perVolunteer.map((v) => v.volunteer),
       datasets: [
-        { label: 'Điểm trung bình', data: csat.perVolunteer.map((v) => round1(v.rating) ?? 0) },
-        { label: 'Số đánh giá', data: csat.perVolunteer.map((v) => v.ratings) },
-        { label: 'Đã đóng', data: csat.perVolunteer.map((v) => v.closed) },
+        { label: 'Điểm trung bình', data: csat.perVolunteer.map((v) => round1(v.rating)) },
+        { label: 'Số đánh giá', data: csat.perVolunteer.map((v) => v.ratings), tableOnly: true },
+        { label: 'Đã đóng', data: csat.perVolunteer.map((v) => v.closed), tableOnly: true },
       ],
     },
     csat: {
       title: 'Đánh giá trung bình (1–5) theo ngày',
       type: 'line',
       labelName: 'Ngày',
-      labels: csat.perDay.map((d) => d.day),
+      labels: csat.perDay.length ? days : [],
       datasets: [
-        { label: 'Điểm trung bình', data: csat.perDay.map((d) => round1(d.rating) ?? 0) },
-        { label: 'Số đánh giá', data: csat.perDay.map((d) => d.ratings) },
+        { label: 'Điểm trung bình', data: days.map((d) => round1(csatOf(d)?.rating)) },
+        { label: 'Số đánh giá', data: days.map((d) => csatOf(d)?.ratings ?? 0), tableOnly: true },
       ],
     },
     hours: {
@@ -75,7 +76,7 @@ export async function desk(db: Queryable, range: DayRange, now: Date) {
     },
   };
   const ratings = csat.perVolunteer.reduce((a, v) => a + v.ratings, 0);
-  const ratingSum = csat.perVolunteer.reduce((a, v) => a + v.rating * v.ratings, 0);
+  const ratingSum = csat.perVolunteer.reduce((a, v) => a + (v.rating ?? 0) * v.ratings, 0);
   return {
     charts,
     totals: {

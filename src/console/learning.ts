@@ -82,7 +82,7 @@ export async function learning(db: Queryable, range: DayRange) {
       labels: items.map((q) => `${q.course} · bài ${q.position}`),
       datasets: [
         { label: '% đúng', data: items.map((q) => Math.round(q.share * 1000) / 10) },
-        { label: 'Số người trả lời', data: items.map((q) => q.answered) },
+        { label: 'Số người trả lời', data: items.map((q) => q.answered), tableOnly: true },
       ],
     },
     streaks: {
