@@ -69,22 +69,26 @@ export async function quizItems(db: Queryable, range: DayRange) {
 
 /**
  * Current streaks as of the range's last day: days in a row with a quiz answered, ending that day or the day before
- * (as the citizen's /tiendo counts them), read from the 400 days before. Gaps and islands, all in SQL: a run is the
- * days whose `day - row_number` is the same.
+ * (as the citizen's /tiendo counts them), looking back at most 400 days. Only the learners who answered on one of
+ * those two days can have one: they are found first (by `answered_at`), then their days are read (by
+ * `(user_id, answered_at)`) and cut into runs, gaps and islands in SQL (a run is the days whose `day - row_number` is
+ * the same).
  */
-export async function streaks(db: Queryable, range: DayRange, lastDay: string) {
+export async function streaks(db: Queryable, range: DayRange) {
   const since = new Date(range.end.getTime() - 400 * 86_400_000);
+  const recent = new Date(range.end.getTime() - 2 * 86_400_000);
   return db.query<{ streak: number; learners: number }>(
-    `with days as (
-       select distinct user_id, (answered_at at time zone '${TIME_ZONE}')::date as d
-         from quiz_answers where answered_at >= $1 and answered_at < $2),
+    `with learners as (select distinct user_id from quiz_answers where answered_at >= $2 and answered_at < $3),
+     days as (
+       select distinct q.user_id, (q.answered_at at time zone '${TIME_ZONE}')::date as d
+         from learners l join quiz_answers q on q.user_id = l.user_id and q.answered_at >= $1 and q.answered_at < $3),
      runs as (
        select user_id, count(*)::int as len, max(d) as last
          from (select user_id, d, d - (row_number() over (partition by user_id order by d))::int as grp from days) x
         group by user_id, grp)
      select len as streak, count(*)::int as learners from runs
-      where last >= $3::date - 1 group by len order by len`,
-    [since, range.end, lastDay],
+      where last >= $4::date - 1 group by len order by len`,
+    [since, recent, range.end, range.to],
   );
 }
 

@@ -27,7 +27,7 @@ export async function learning(db: Queryable, range: DayRange) {
     deliveries(db, range),
     funnel(db, range),
     quizItems(db, range),
-    streaks(db, range, range.to),
+    streaks(db, range),
     certificates(db, range),
   ]);
   const courses = [...new Set(subs.map((s) => s.course))];
