@@ -232,6 +232,8 @@ describe('console reports', () => {
     );
     expect(audited!.detail).toMatchObject({ page: 'overview', chart: 'outcomes', from: '2026-03-01', to: '2026-03-02' });
     expect((await operator.get('/console/overview.csv?chart=nope')).statusCode).toBe(404);
+    // a day that does not exist falls back to the default range instead of failing
+    expect((await operator.get('/console/learning?from=2026-02-31&to=2026-13-01')).statusCode).toBe(200);
   });
 
   it('only operators: a volunteer gets 403, no session gets the login page or 401 for the CSV', async () => {

@@ -21,7 +21,12 @@ export const dayStart = (day: string) => new Date(`${day}T00:00:00+07:00`);
 /** `day` moved by `n` days. */
 export const addDays = (day: string, n: number) => new Date(Date.parse(`${day}T00:00:00Z`) + n * DAY_MS).toISOString().slice(0, 10);
 
-const valid = (s: unknown): s is string => typeof s === 'string' && DAY.test(s) && !Number.isNaN(Date.parse(`${s}T00:00:00Z`));
+/** A real calendar day written YYYY-MM-DD (2026-02-31 is not: JavaScript would read it as 3 March). */
+const valid = (s: unknown): s is string => {
+  if (typeof s !== 'string' || !DAY.test(s)) return false;
+  const at = Date.parse(`${s}T00:00:00Z`);
+  return !Number.isNaN(at) && new Date(at).toISOString().slice(0, 10) === s;
+};
 
 /**
  * The range `?from=YYYY-MM-DD&to=YYYY-MM-DD` asks for; missing or malformed parts fall back to the last 30 Vietnam days
