@@ -1,7 +1,19 @@
+import { chartAssets } from './assets.ts';
+import { deskPages } from './desk.ts';
 import { guidesPages } from './guides.ts';
+import { learningPages } from './learning.ts';
+import { overviewPages } from './overview.ts';
 import { privacyPages } from './privacy.ts';
 import type { ConsolePages } from './routes.ts';
 import { unansweredPages } from './unanswered.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
-export const CONSOLE_PAGES: readonly ConsolePages[] = [unansweredPages, guidesPages, privacyPages];
+export const CONSOLE_PAGES: readonly ConsolePages[] = [
+  chartAssets,
+  overviewPages,
+  unansweredPages,
+  guidesPages,
+  learningPages,
+  deskPages,
+  privacyPages,
+];

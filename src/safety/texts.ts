@@ -2,7 +2,8 @@ import type { LinkKind } from './links.ts';
 
 /** What the assistant says about scams, links and media. Every fact here is in the guides (lua-dao-*, bao-cao-lua-dao). */
 
-const SCAM_HEADER = '⚠️ **Cảnh giác: đây rất giống chiêu lừa đảo.**';
+/** The first line of every scam warning (the overview counts warnings shown by it, in `messages`). */
+export const SCAM_HEADER = '⚠️ **Cảnh giác: đây rất giống chiêu lừa đảo.**';
 const SCAM_RULES =
   '• Công an không gọi điện hay nhắn tin để kích hoạt, "nâng cấp mức 2" hay cập nhật VNeID. Mức 2 chỉ làm trực tiếp ở công an.\n' +
   '• Sau sáp nhập, địa chỉ trên VNeID được cập nhật tự động; ai bảo bạn "cập nhật" là lừa đảo.\n' +
