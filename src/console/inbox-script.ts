@@ -78,7 +78,8 @@ export const INBOX_SCRIPT = String.raw`(() => {
   };
   const poll = async () => {
     try {
-      const res = await fetch('/console/inbox/poll.json?after=' + cursor, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
+      const url = '/console/inbox/poll.json?after=' + cursor;
+      const res = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
       if (res.status === 401) return location.assign('/console/login?expired=1&next=%2Fconsole%2Finbox');
       if (res.ok) {
         const data = await res.json();

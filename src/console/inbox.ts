@@ -104,8 +104,9 @@ export const inboxPages: ConsolePages = (scope, deps) => {
   scope.get('/inbox', { config: { console: INBOX_ROLES } }, async (req, res) => {
     const account = req.account!;
     const { userId, volunteer } = await deskSelf(deps, req, account);
-    const said = positive((req.query as Record<string, unknown>).said);
-    const flash = said ? await repliesAfter(db, userId, said) : [];
+    // after an action: the bot's replies to it (what came after the user's last message before it)
+    const said = (req.query as Record<string, unknown>).said;
+    const flash = typeof said === 'string' && /^\d{1,15}$/.test(said) ? await repliesAfter(db, userId, Number(said)) : [];
     if (!volunteer) return joinPage(req, res);
     if (!volunteer.active) {
       return message(req, res, 403, 'Hộp thư', 'Quyền nhận yêu cầu của tài khoản này đã bị tắt. Hỏi người quản trị nếu cần bật lại.');
