@@ -5,8 +5,9 @@ import { ConsoleClient, seedAccount } from './console.ts';
 
 /**
  * Rounds of a browser claim (the inbox's claim button) racing a Telegram volunteer's `/nhan <id>` on the same request,
- * both through the conversation core as their channels send them, Telegram's started 0 to `spreadMs` ms later. Returns, per round, the two answers and how many
- * claims the request recorded; the winner closes the request so both are free for the next round.
+ * both through the conversation core as their channels send them, Telegram's started 0 to `spreadMs` ms later.
+ * Returns, per round, the two answers and how many claims the request recorded; the winner closes the request so both
+ * are free for the next round.
  */
 export async function raceClaims(app: App, server: FastifyInstance, rounds: number, tag: string, spreadMs = 20) {
   const telegramId = `${tag}-tg-${Date.now()}`;
