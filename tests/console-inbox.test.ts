@@ -131,6 +131,37 @@ describe('the volunteer inbox', () => {
     expect((await browser.post('/console/inbox/act', { action: 'reply', ticket: String(id), text: 'còn đó không?' })).statusCode).toBe(409);
   });
 
+  it('gives back (/tra: waiting again) and transfers (/chuyen) to another console volunteer, who gets it with the context', async () => {
+    const [a, b] = [await seedAccount(app.db, 'volunteer', 'Thảo'), await seedAccount(app.db, 'volunteer', 'Vinh')];
+    const [ba, bb] = [new ConsoleClient(server), new ConsoleClient(server)];
+    await ba.login(a.login, a.password);
+    await bb.login(b.login, b.password);
+    await ba.get('/console/inbox');
+    await bb.get('/console/inbox');
+    const [confirm] = await app.conversation.handle({
+      channel: 'web',
+      userId: `inbox-web-${Date.now()}`,
+      kind: 'text',
+      text: '/tinhnguyenvien can giup nop ho so',
+    });
+    const id = Number(/#(\d+)/.exec(confirm!.text)![1]);
+    await ba.post('/console/inbox/act', { action: 'claim', ticket: String(id) });
+    await ba.get('/console/inbox');
+    const back = await ba.post('/console/inbox/act', { action: 'giveback', ticket: String(id) });
+    expect((await ba.get(back.headers.location as string)).body).toContain(`Đã trả yêu cầu #${id} về hàng chờ`);
+    expect((await app.db.query<{ status: string }>('select status from tickets where id = $1', [id]))[0]!.status).toBe('waiting');
+    await ba.post('/console/inbox/act', { action: 'claim', ticket: String(id) });
+    const page = await ba.get('/console/inbox');
+    const vinh = /<option value="(\d+)">Vinh/.exec(page.body)![1]!;
+    const moved = await ba.post('/console/inbox/act', { action: 'transfer', ticket: String(id), to: vinh });
+    expect((await ba.get(moved.headers.location as string)).body).toContain(`Đã chuyển yêu cầu #${id} cho Vinh`);
+    const poll = (await bb.get('/console/inbox/poll.json')).json() as Poll;
+    expect(poll.held).toBe(id);
+    expect(poll.notices.some((n) => n.text.includes(`Yêu cầu **#${id}**`) && n.text.includes('can giup nop ho so'))).toBe(true);
+    expect((await bb.get('/console/inbox')).body).toContain(`Đang giúp: #${id}`);
+    await bb.post('/console/inbox/act', { action: 'close', ticket: String(id) });
+  });
+
   it('a console volunteer counts as reachable only while their inbox was seen in the last 10 minutes', async () => {
     const who = await seedAccount(app.db, 'volunteer', 'Trực');
     const browser = new ConsoleClient(server);

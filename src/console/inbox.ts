@@ -119,7 +119,14 @@ export const inboxPages: ConsolePages = (scope, deps) => {
     return view(req, res, {
       title: 'Hộp thư tình nguyện viên',
       path: '/console/inbox',
-      head: html`<script src="/console/inbox.js" defer></script>`,
+      // the web chat's emoji font, for phones without one (🙋 ✅ ↩️ would be empty boxes)
+      head: html`<link rel="stylesheet" href="/assets/emoji.css" />
+        <style>
+          body {
+            font-family: system-ui, 'Segoe UI', Roboto, 'Noto Sans', sans-serif, 'Binh Dan Emoji';
+          }
+        </style>
+        <script src="/console/inbox.js" defer></script>`,
       body: (csrf) =>
         html`<div id="inbox" data-cursor="${cursor}" data-held="${held?.id ?? ''}" data-poll="${POLL_MS}" data-csrf="${csrf}">
           ${flash.length ? html`<div class="card" role="status" id="said">${flash.map((t) => html`<p>${markup(t)}</p>`)}</div>` : ''}
