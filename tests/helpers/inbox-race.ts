@@ -5,9 +5,9 @@ import { ConsoleClient, seedAccount } from './console.ts';
 
 /**
  * Rounds of a browser claim (the inbox's claim button) racing a Telegram volunteer's `/nhan <id>` on the same request,
- * both through the conversation core as their channels send them, Telegram's started 0 to `spreadMs` ms later.
- * Returns, per round, the two answers and how many claims the request recorded; the winner closes the request so both
- * are free for the next round.
+ * both through the conversation core as their channels send them, one of them started up to `spreadMs` ms after the
+ * other. Returns, per round, the two answers and how many claims the request recorded; the winner closes the request
+ * so both are free for the next round.
  */
 export async function raceClaims(app: App, server: FastifyInstance, rounds: number, tag: string, spreadMs = 20) {
   const telegramId = `${tag}-tg-${Date.now()}`;
@@ -44,12 +44,13 @@ export async function raceClaims(app: App, server: FastifyInstance, rounds: numb
     });
     const id = Number(/#(\d+)/.exec(confirm!.text)?.[1]);
     if (!id) throw new Error(`no request opened: ${confirm?.text}`);
-    // the browser's request does more before its turn (session, account): Telegram starts a little later, by a
-    // different amount each round, so that the two turns meet in the claim itself and either may win
-    const lag = (i * 7) % spreadMs;
+    // one side starts a little after the other, by a different amount each round (from spreadMs before to spreadMs
+    // after), so that the two turns meet in the claim itself and either may win
+    const offset = ((i * 7) % (2 * spreadMs)) - spreadMs;
+    const after = <T>(ms: number, start: () => Promise<T>) => new Promise((ok) => setTimeout(ok, Math.max(0, ms))).then(start);
     const [byTelegram, byConsole] = await Promise.all([
-      new Promise((ok) => setTimeout(ok, lag)).then(() => telegram(`/nhan ${id}`)),
-      act({ action: 'claim', ticket: String(id) }),
+      after(offset, () => telegram(`/nhan ${id}`)),
+      after(-offset, () => act({ action: 'claim', ticket: String(id) })),
     ]);
     const [row] = await app.db.query<{ n: number; volunteer_id: string | null }>(
       `select (select count(*)::int from ticket_events where ticket_id = $1 and kind = 'claimed') as n,
