@@ -14,6 +14,7 @@ import { Answerer } from './generate/answerer.ts';
 import { OpenAIChatModel } from './generate/model.ts';
 import { loadPrompts } from './generate/prompts.ts';
 import { handoffFeature, type HandoffSettings } from './handoff/feature.ts';
+import { CONSOLE_CHANNEL } from './handoff/volunteers.ts';
 import type { RegisterRoutes } from './http/server.ts';
 import { PushSignal } from './push/outbox.ts';
 import { helpFeature } from './help/feature.ts';
@@ -49,9 +50,10 @@ export interface App {
   /** Rung when a handler queued pushes (relayed messages, announcements); the push worker listens. */
   pushSignal: PushSignal;
   /**
-   * The channels that can reach their users after the fact, live: the web chat from the start (its page fetches what
-   * is queued for it), Telegram and Zalo once `startChannels` has connected them — never one that failed to connect,
-   * never the terminal. Handoff announces only on these; learn offers daily lessons on those that send by themselves.
+   * The channels that can reach their users after the fact, live: the web chat and the console's volunteer inbox from
+   * the start (their pages fetch what is queued for them), Telegram and Zalo once `startChannels` has connected them —
+   * never one that failed to connect, never the terminal. Handoff announces only on these; learn offers daily lessons
+   * on those that send by themselves.
    */
   pushChannels: Set<string>;
   /** The Telegram and Zalo bots' names and links, set by `startChannels` as each connects: /dangky on the web names them. */
@@ -109,9 +111,10 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
     const asker = new Asker(retriever, minConfidence);
     const pushSignal = new PushSignal();
     const handoff = handoffSettings(config);
-    const pushChannels = new Set([WEB_CHANNEL]);
-    // daily lessons need a channel that sends by itself: not the web chat, whose page must be open to fetch them
-    const canPush = (channel: string) => channel !== WEB_CHANNEL && pushChannels.has(channel);
+    // the web chat and the console's volunteer inbox: their pages fetch what is queued for them
+    const pushChannels = new Set([WEB_CHANNEL, CONSOLE_CHANNEL]);
+    // daily lessons need a channel that sends by itself: not one whose page must be open to fetch them
+    const canPush = (channel: string) => channel !== WEB_CHANNEL && channel !== CONSOLE_CHANNEL && pushChannels.has(channel);
     const botLinks: PushLinks = {};
     const pushLinks = (): PushLinks => ({
       ...(botLinks.telegram && pushChannels.has('telegram') ? { telegram: botLinks.telegram } : {}),

@@ -2,6 +2,7 @@ import type { App } from './app.ts';
 import { startChannels } from './channels/start.ts';
 import { WEB_CHANNEL } from './channels/web.ts';
 import { announceFirstRun } from './console/first-run.ts';
+import { CONSOLE_CHANNEL } from './handoff/volunteers.ts';
 import { createServer } from './http/server.ts';
 import type { Workers } from './push/workers.ts';
 import { releaseOrphanClaims, startBackgroundWork } from './workers.ts';
@@ -19,7 +20,8 @@ export interface Serving {
 /**
  * Runs `app` as `npm start` does: HTTP server (web chat, webhooks), every configured channel (each one connected or
  * reported), then — once listening — long polling and the background jobs: replies, lessons, relayed messages and
- * announcements through the connected channels' adapters (the web chat fetches its own), the ticket sweeper, pruning.
+ * announcements through the connected channels' adapters (the web chat and the console's inbox fetch their own), the
+ * ticket sweeper, pruning.
  *
  * `stop()` goes in this order: no more webhook or web chat requests (those in progress finish); the background loops
  * end (sends in flight finish, rows not started go back); each polling loop ends, then the intake (turns in flight
@@ -39,7 +41,7 @@ export async function serve(app: App, listen: { port: number; host: string }): P
     log: app.log,
     pushSignal: app.pushSignal,
     handoff: app.handoff,
-    pullChannels: [WEB_CHANNEL],
+    pullChannels: [WEB_CHANNEL, CONSOLE_CHANNEL],
     retentionDays: app.config.RETENTION_DAYS,
   });
   return {

@@ -212,7 +212,7 @@ describe('channel start-up', () => {
       const refused = await startChannels(withToken(`123456:${'r'.repeat(30)}`), server);
       expect(refused.adapters).toEqual({});
       expect(refused.stops).toEqual([]);
-      expect([...desk.pushChannels]).toEqual(['web']);
+      expect([...desk.pushChannels]).toEqual(['web', 'console']); // the pages that fetch their own
       const [notOffered] = await ask('telegram', '9901', '/dangky');
       expect(notOffered!.text).toMatch(/Telegram.*Zalo/);
       expect(notOffered!.choices!.map((c) => c.id)).not.toContainEqual(expect.stringMatching(/^sub:/));
@@ -223,7 +223,7 @@ describe('channel start-up', () => {
       // the same with the right token: connected, so both are offered
       const connected = await startChannels(withToken(fake.token), server);
       expect(Object.keys(connected.adapters)).toEqual(['telegram']);
-      expect([...desk.pushChannels]).toEqual(['web', 'telegram']);
+      expect([...desk.pushChannels]).toEqual(['web', 'console', 'telegram']);
       const [offered] = await ask('telegram', '9902', '/dangky');
       expect(offered!.choices!.map((c) => c.id)).toContainEqual(expect.stringMatching(/^sub:/));
       const [queued] = await ask('web', 'web-desk-up', '/tinhnguyenvien cần giúp nộp hồ sơ');
@@ -231,7 +231,7 @@ describe('channel start-up', () => {
       expect(await tickets('web-desk-up')).toBe(1);
       for (const stop of connected.stops) await stop();
       // a channel stopped is no longer offered either
-      expect([...desk.pushChannels]).toEqual(['web']);
+      expect([...desk.pushChannels]).toEqual(['web', 'console']); // the pages that fetch their own
     } finally {
       await server.close();
       await desk.close();

@@ -1,6 +1,7 @@
 import { chartAssets } from './assets.ts';
 import { deskPages } from './desk.ts';
 import { guidesPages } from './guides.ts';
+import { inboxPages } from './inbox.ts';
 import { learningPages } from './learning.ts';
 import { overviewPages } from './overview.ts';
 import { privacyPages } from './privacy.ts';
@@ -15,5 +16,6 @@ export const CONSOLE_PAGES: readonly ConsolePages[] = [
   guidesPages,
   learningPages,
   deskPages,
+  inboxPages,
   privacyPages,
 ];

@@ -24,7 +24,7 @@ import { homeOf, page } from './layout.ts';
 export interface ConsoleDeps {
   db: Db;
   log: Logger;
-  config: Pick<Config, 'PUBLIC_URL' | 'PORT' | 'TRUST_PROXY' | 'GUIDE_STALE_DAYS' | 'RETENTION_DAYS'>;
+  config: Pick<Config, 'PUBLIC_URL' | 'PORT' | 'TRUST_PROXY' | 'GUIDE_STALE_DAYS' | 'RETENTION_DAYS' | 'VOLUNTEER_HOURS'>;
   /** The conversation core: the volunteer inbox acts through it, the same path as the chat commands. */
   conversation: Conversation;
   /** The abbreviations retrieval expands (the worklist groups questions with the retrieval's own terms). */

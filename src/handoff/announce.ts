@@ -29,8 +29,11 @@ export async function announcements(
   return pushes;
 }
 
-/** Whether a request can reach anyone: the volunteer group, or an active volunteer on a channel that is on. */
+/**
+ * Whether a request can reach anyone: the volunteer group, or an active volunteer on a channel that is on (on the
+ * console: with their inbox open, see `CONSOLE_SEEN_MINUTES`).
+ */
 export async function deskReachable(desk: Desk): Promise<boolean> {
   if (desk.settings.volunteerChatId && desk.pushChannels.has('telegram')) return true;
-  return anyVolunteerOn(desk.db, [...desk.pushChannels]);
+  return anyVolunteerOn(desk.db, [...desk.pushChannels], desk.now());
 }

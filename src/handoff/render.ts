@@ -12,7 +12,7 @@ const HANDOFF = {
   rate: (ticketId: number, stars: number | 'skip') => rateChoice.make({ ticket: ticketId, stars: String(stars) as '1' }),
 } as const;
 
-const CHANNEL_NAMES: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', web: 'web chat' };
+const CHANNEL_NAMES: Record<string, string> = { telegram: 'Telegram', zalo: 'Zalo', web: 'web chat', console: 'bảng điều khiển' };
 export const channelName = (channel: string) => CHANNEL_NAMES[channel] ?? channel;
 
 /** What volunteers call a citizen: stable per citizen, never a phone number or platform id. */

@@ -25,16 +25,19 @@ import {
   waitingTickets,
   type Ticket,
 } from './tickets.ts';
-import { findVolunteer, INVITE_PATTERN, listVolunteers, redeemInvite, volunteerOf, type Volunteer } from './volunteers.ts';
+import { CONSOLE_CHANNEL, findVolunteer, INVITE_PATTERN, listVolunteers, redeemInvite, volunteerOf, type Volunteer } from './volunteers.ts';
 
 /** How many waiting requests `/yeucau` shows. */
 const LISTED = 8;
 
-/** `/thamgia <code>`: an invite makes the sender a volunteer, on a channel that can push (Telegram or Zalo). */
+/**
+ * `/thamgia <code>`: an invite makes the sender a volunteer, on a channel that can push (Telegram or Zalo). Console
+ * accounts become volunteers through the console, never with a code.
+ */
 export async function join(desk: Desk, turn: Turn): Promise<Reply[]> {
   const code = INVITE_PATTERN.exec(turn.command?.args ?? '')?.[0];
   if (!code) return [say.JOIN_HOW];
-  if (!desk.pushChannels.has(turn.user.channel) || turn.user.channel === 'web') return [say.JOIN_CHANNELS];
+  if (!desk.pushChannels.has(turn.user.channel) || ['web', CONSOLE_CHANNEL].includes(turn.user.channel)) return [say.JOIN_CHANNELS];
   const v = await redeemInvite(desk.db, code, turn.user.id, desk.now());
   return [v ? say.welcome(v.name) : say.INVITE_REFUSED];
 }

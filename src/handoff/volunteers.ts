@@ -6,7 +6,7 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Db, Queryable } from '../db/index.ts';
 import { upsertUser, userAddressSql } from '../core/users.ts';
 
-/** A registered volunteer: a user of Telegram or Zalo who may see and serve help requests. */
+/** A registered volunteer: a user of Telegram, Zalo or the console's inbox who may see and serve help requests. */
 export interface Volunteer {
   id: number;
   userId: number;
@@ -71,6 +71,17 @@ export async function addVolunteer(db: Queryable, input: { channel: string; exte
   return (await volunteerOf(db, user.id))!;
 }
 
+/** A volunteer deactivated before may serve again; false if there was no inactive volunteer `id`. */
+export async function reactivateVolunteer(db: Queryable, id: number): Promise<boolean> {
+  return (await db.query('update volunteers set active = true where id = $1 and not active returning id', [id])).length > 0;
+}
+
+/** The volunteer user `userId` is, active or not (the console tells "turned off" from "never registered"). */
+export async function volunteerRecordOf(db: Queryable, userId: number): Promise<Volunteer | undefined> {
+  const [row] = await db.query<VolunteerRow>(`${SELECT} where v.user_id = $1`, [userId]);
+  return row && volunteerFromRow(row);
+}
+
 /** Stops a volunteer from seeing or serving requests; false if there was no active volunteer `id`. */
 export async function deactivateVolunteer(db: Queryable, id: number): Promise<boolean> {
   return (await db.query('update volunteers set active = false where id = $1 and active returning id', [id])).length > 0;
@@ -87,11 +98,25 @@ export async function freeVolunteers(db: Queryable): Promise<Volunteer[]> {
   return rows.map(volunteerFromRow);
 }
 
-/** Whether any active volunteer uses one of these channels. */
-export async function anyVolunteerOn(db: Queryable, channels: readonly string[]): Promise<boolean> {
+/**
+ * The volunteers' inbox of the web console (`/console/inbox`) as a channel: its users are console accounts (external
+ * id = account id), and what is pushed to them waits in the outbox until their page fetches it.
+ */
+export const CONSOLE_CHANNEL = 'console';
+/**
+ * A console volunteer counts as reachable while their inbox is open: seen (a page load or a poll) this recently. A
+ * Telegram or Zalo volunteer's phone rings; a closed browser tab does not, so no request is promised to it.
+ */
+export const CONSOLE_SEEN_MINUTES = 10;
+
+/** Whether any active volunteer uses one of these channels (on the console: one seen in the last few minutes). */
+export async function anyVolunteerOn(db: Queryable, channels: readonly string[], now = new Date()): Promise<boolean> {
   const [row] = await db.query(
-    `select 1 from volunteers v join users u on u.id = v.user_id where v.active and u.channel = any($1::text[]) limit 1`,
-    [[...channels]],
+    `select 1 from volunteers v join users u on u.id = v.user_id
+      where v.active and u.channel = any($1::text[])
+        and (u.channel <> $2 or u.last_seen_at > $3::timestamptz - $4 * interval '1 minute')
+      limit 1`,
+    [[...channels], CONSOLE_CHANNEL, now, CONSOLE_SEEN_MINUTES],
   );
   return row !== undefined;
 }
