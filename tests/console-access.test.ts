@@ -21,7 +21,7 @@ describe('console access', () => {
   it('first run: the link printed at start creates the first operator once, then logs them in', async () => {
     const token = (await firstRunToken(app.db))!;
     const browser = new ConsoleClient(server);
-    const page = await browser.get(`/console/setup?token=${token}`);
+    const page = await browser.get(`/console/setup/${token}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Tạo tài khoản quản trị đầu tiên');
     const weak = await browser.post('/console/setup', { token, login: 'chi-mai', name: 'Chị Mai', password: 'ngan' });
@@ -36,7 +36,7 @@ describe('console access', () => {
     expect(cookie).not.toMatch(/Secure/i); // plain http on loopback
     expect((await browser.get('/console/accounts')).body).toContain('chi-mai');
     // the link worked once; no further first-run link while an operator exists
-    expect((await new ConsoleClient(server).get(`/console/setup?token=${token}`)).statusCode).toBe(410);
+    expect((await new ConsoleClient(server).get(`/console/setup/${token}`)).statusCode).toBe(410);
     expect(await firstRunToken(app.db)).toBeUndefined();
   });
 
@@ -89,7 +89,7 @@ describe('console access', () => {
     await browser.get('/console/accounts');
     const made = await browser.post('/console/accounts', { login: 'lan-tnv', name: 'Lan <b>', role: 'volunteer' });
     expect(made.statusCode).toBe(200);
-    expect(made.body).toMatch(/\/console\/setup\?token=[\w-]+/);
+    expect(made.body).toMatch(/\/console\/setup\/[\w-]+/);
     expect(made.body).toContain('Lan &lt;b&gt;');
     const [audited] = await app.db.query<{ action: string; login: string }>(
       `select action, login from console_audit order by id desc limit 1`,

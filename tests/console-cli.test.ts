@@ -20,7 +20,7 @@ import { cli } from './helpers/proc.ts';
 describe('console accounts from the command line, with the embedded database in use', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'binhdan-console-cli-'));
   const env = { DATA_DIR: dataDir, PORT: '3999', PUBLIC_URL: 'https://binhdan.example.vn/' };
-  const tokenOf = (output: string) => /^https:\/\/binhdan\.example\.vn\/console\/setup\?token=([\w-]+)$/m.exec(output)?.[1];
+  const tokenOf = (output: string) => /^https:\/\/binhdan\.example\.vn\/console\/setup\/([\w-]+)$/m.exec(output)?.[1];
   let app: App;
   let db: Db;
   let lock: DataDirLock;

@@ -194,7 +194,7 @@ describe('the volunteer inbox', () => {
     expect(list.body).toContain('Giờ trực: cả ngày');
     const login = `tnv-${Date.now().toString(36)}`;
     const invited = await browser.post('/console/inbox/volunteers/invite', { login, name: 'Nam <i>' });
-    expect(invited.body).toMatch(/\/console\/setup\?token=[\w-]+/);
+    expect(invited.body).toMatch(/\/console\/setup\/[\w-]+/);
     expect(invited.body).toContain('Nam &lt;i&gt;');
     const [v] = await app.db.query<{ id: string; active: boolean }>(
       `select v.id, v.active from volunteers v join users u on u.id = v.user_id

@@ -126,8 +126,10 @@ describe('one reply, no contradictions', () => {
     const replies = await say(user, 'http://vneid-gov.com/capnhat co phai trang that khong');
     expect(replies).toHaveLength(1);
     expect(replies[0]!.text).toMatch(/^⛔ \*\*vneid-gov\.com là trang giả mạo/);
-    // still recorded as asked and not answered by a guide
-    expect((await asked(user)).map((a) => a.abstained)).toEqual([true]);
+    // recorded as asked and answered (by the verdict, with no guide): not an abstention for the editors' worklist
+    expect((await asked(user)).map((a) => a.abstained)).toEqual([false]);
+    const [row] = await app.db.query<{ top_guide: string | null }>('select top_guide from asks order by id desc limit 1');
+    expect(row!.top_guide).toBeNull();
   });
 
   it('an ID-loan scam gets the warning with a line about loans, and nothing that contradicts it', async () => {

@@ -69,7 +69,10 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
     const pointer = found && found.kind === 'guide' ? pointerOverGuide(turn.text, found, pointers) : undefined;
     const guide = pointer ? undefined : found;
     const result: AskResult = pointer ? { ...resolved.result, decision: 'abstain' } : resolved.result;
-    const askId = await recordAsk(db, turn.user.id, turn.redacted, result);
+    // a link verdict or scam warning with no guide after it answered the message itself: recorded as answered, with
+    // no guide (not an abstention for the editors' worklist)
+    const bySafety = !guide && turn.screened?.answered && result.decision !== 'refuse';
+    const askId = await recordAsk(db, turn.user.id, turn.redacted, bySafety ? { ...result, decision: 'answer', candidates: [] } : result);
     if (guide) {
       const parts = await partsOf(db, guide);
       await topics.set(turn.user.id, guide.id);
@@ -85,8 +88,8 @@ export function askFeature(deps: { db: Db; asker: Asker; answerer?: Answerer; to
     }
     if (prepared) await answerer?.skipped(prepared, askId);
     if (result.decision === 'refuse') return [REFUSAL];
-    // a link verdict or scam warning already answered the message: no "I have no guide" after it (still recorded above)
-    if (turn.screened?.answered) return [];
+    // a link verdict or scam warning already answered the message: no "I have no guide" after it
+    if (bySafety) return [];
     return [renderAbstain(result.candidates, pointer ?? abstainHint(turn.text, pointers))];
   }
 

@@ -32,10 +32,13 @@ const field = (f: Form, name: string) => (typeof f[name] === 'string' ? f[name] 
 const safeNext = (next: unknown) =>
   typeof next === 'string' && /^\/console(\/|$|\?)/.test(next) && !next.startsWith('//') ? next : undefined;
 
-/** The public address of a setup link. */
+/**
+ * The public address of a setup link: the token is part of the path, so the first-run link survives the log's
+ * scrubbing of `token=` query parameters (the start-up log prints it on purpose, for whoever runs the process).
+ */
 export function setupLink(deps: { config: Pick<ConsoleDeps['config'], 'PUBLIC_URL' | 'PORT'> }, token: string): string {
   const base = (deps.config.PUBLIC_URL ?? `http://localhost:${deps.config.PORT}`).replace(/\/$/, '');
-  return `${base}/console/setup?token=${token}`;
+  return `${base}/console/setup/${token}`;
 }
 
 export function registerAccessRoutes(scope: FastifyInstance, deps: ConsoleDeps): void {
@@ -129,10 +132,9 @@ export function registerAccessRoutes(scope: FastifyInstance, deps: ConsoleDeps):
     });
   };
 
-  scope.get('/setup', { config: { console: 'public' } }, async (req, res) => {
-    const token = String((req.query as Record<string, unknown>).token ?? '');
-    return setupPage(req, res, token);
-  });
+  scope.get('/setup/:token', { config: { console: 'public' } }, async (req, res) =>
+    setupPage(req, res, (req.params as { token: string }).token),
+  );
 
   scope.post('/setup', { config: { console: 'public' } }, async (req, res) => {
     const f = form(req);

@@ -1,6 +1,6 @@
 import type { Queryable } from '../db/index.ts';
 import { localDay } from '../time/vietnam.ts';
-import type { DayRange } from './day-range.ts';
+import type { DayRange } from './range.ts';
 
 /**
  * The SQL of the guides page. Reads filter by `created_at` first, on an index: answered asks by

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { localDay } from '../time/vietnam.ts';
 import { audit } from './audit.ts';
-import { dayRange, type DayRange } from './day-range.ts';
+import { dayRange, type DayRange } from './range.ts';
 import { guideFigures, reviewSuggestion, waitingSuggestions, type GuideRow } from './guides-queries.ts';
 import { html, type Html } from './html.ts';
 import { csrfField } from './layout.ts';

@@ -1,6 +1,6 @@
 import { REFUSAL } from '../ask/render.ts';
 import type { Queryable } from '../db/index.ts';
-import { SCAM_HEADER } from '../safety/texts.ts';
+import { LINK_DANGER, SCAM_HEADER } from '../safety/texts.ts';
 import { TIME_ZONE } from '../time/vietnam.ts';
 import type { DayRange } from './range.ts';
 
@@ -42,6 +42,12 @@ export async function askDays(db: Queryable, range: DayRange): Promise<AskDay[]>
   );
 }
 
+/**
+ * Messages of volunteers (their relayed replies, the console's inbox turns) are not citizens': left out of every
+ * count read off `messages` (a hashed subplan over the small volunteers table).
+ */
+const NOT_VOLUNTEER = 'user_id not in (select user_id from volunteers)';
+
 /** Per day: citizens who wrote, refusals sent and scam warnings shown (both read off the redacted replies logged). */
 export interface MessageDay {
   day: string;
@@ -57,7 +63,7 @@ export const REFUSAL_START = REFUSAL.text.slice(0, 40);
  * Active citizens (distinct users with an inbound message), refusals and scam warnings per day, in one scan of the
  * range's messages, aggregated per day and user first (hashing, no sort of the texts). Refusals are not told apart
  * from abstentions in `asks`; the reply sent is, so it is counted here. Scam warnings are the replies that start with
- * the warning's header ({@link SCAM_HEADER}).
+ * the warning's header ({@link SCAM_HEADER}) and the verdicts on dangerous links (a lookalike site, an .apk: `⛔ …`).
  */
 export async function messageDays(db: Queryable, range: DayRange): Promise<MessageDay[]> {
   return db.query<MessageDay>(
@@ -65,17 +71,18 @@ export async function messageDays(db: Queryable, range: DayRange): Promise<Messa
             sum(scam_warnings)::int as scam_warnings
        from (select ${day('created_at')} as d, user_id, bool_or(direction = 'in') as wrote,
                     count(*) filter (where direction = 'out' and left(text, char_length($3)) = $3) as refused,
-                    count(*) filter (where direction = 'out' and left(text, char_length($4)) = $4) as scam_warnings
-               from messages where created_at >= $1 and created_at < $2 group by 1, 2) per_user
+                    count(*) filter (where direction = 'out' and (starts_with(text, $4) or starts_with(text, $5))) as scam_warnings
+               from messages where created_at >= $1 and created_at < $2 and ${NOT_VOLUNTEER} group by 1, 2) per_user
       group by d order by d`,
-    [range.start, range.end, REFUSAL_START, SCAM_HEADER],
+    [range.start, range.end, REFUSAL_START, SCAM_HEADER, LINK_DANGER],
   );
 }
 
 /** Distinct citizens with an inbound message over the whole range (not the sum of the days). */
 export async function activeCitizens(db: Queryable, range: DayRange): Promise<number> {
   const [row] = await db.query<{ n: number }>(
-    `select count(distinct user_id)::int as n from messages where direction = 'in' and created_at >= $1 and created_at < $2`,
+    `select count(distinct user_id)::int as n from messages
+      where direction = 'in' and created_at >= $1 and created_at < $2 and ${NOT_VOLUNTEER}`,
     [range.start, range.end],
   );
   return row!.n;

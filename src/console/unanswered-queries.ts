@@ -1,5 +1,5 @@
 import type { Queryable } from '../db/index.ts';
-import type { DayRange } from './day-range.ts';
+import type { DayRange } from './range.ts';
 import type { WorkItem } from './grouping.ts';
 
 /**

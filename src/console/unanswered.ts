@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { localDay } from '../time/vietnam.ts';
 import { audit } from './audit.ts';
-import { dayRange, type DayRange } from './day-range.ts';
+import { dayRange, type DayRange } from './range.ts';
 import { draftGuide } from './draft-guide.ts';
 import { groupQuestions, type QuestionGroup } from './grouping.ts';
 import { html, type Html } from './html.ts';

@@ -18,6 +18,9 @@ export function scamWarning(lines: readonly string[]): string {
   return lines.length ? `${SCAM_HEADER}\n${lines.map((l) => `👉 ${l}`).join('\n')}\n${SCAM_RULES}` : SCAM_WARNING;
 }
 
+/** How the verdicts on dangerous links start (a lookalike site, an .apk): the console counts them as scam warnings. */
+export const LINK_DANGER = '⛔';
+
 /** The verdict on a link, by kind, naming its host. */
 export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
   official: (h) => `✅ ${h} là trang chính thức của cơ quan nhà nước. Dù vậy, đừng nhập mã OTP khi có người khác đọc hộ hay giục giã.`,
@@ -25,13 +28,13 @@ export const LINK_VERDICT: Record<LinkKind, (host: string) => string> = {
     `ℹ️ ${h} là kho ứng dụng. VNeID thật do Bộ Công an phát hành, trên CH Play có nhãn "Ứng dụng Chính phủ". ` +
     'Cách an toàn nhất: tự mở CH Play/App Store và gõ tìm "VNeID", đừng bấm link người khác gửi.',
   apk: (h) =>
-    `⛔ Đường link từ ${h} tải về tệp .apk: **tuyệt đối không cài**. ` +
+    `${LINK_DANGER} Đường link từ ${h} tải về tệp .apk: **tuyệt đối không cài**. ` +
     'Ứng dụng giả dạng VNeID qua tệp APK có thể đọc trộm mã OTP và lấy tiền trong tài khoản ngân hàng. ' +
     'VNeID thật chỉ cài từ CH Play hoặc App Store.',
   shortener: (h) =>
     `⚠️ ${h} là link rút gọn: không biết nó dẫn đi đâu. Đừng bấm nếu không chắc người gửi. Trang chính thức của nhà nước có đuôi .gov.vn.`,
   lookalike: (h) =>
-    `⛔ **${h} là trang giả mạo.** Tên giống trang nhà nước nhưng không phải. ` +
+    `${LINK_DANGER} **${h} là trang giả mạo.** Tên giống trang nhà nước nhưng không phải. ` +
     'Trang thật có đuôi .gov.vn (ví dụ vneid.gov.vn, dichvucong.gov.vn). Đừng bấm, đừng nhập thông tin hay mã OTP.',
   unknown: (h) =>
     `⚠️ ${h} không phải trang chính thức của nhà nước. Trang thật có đuôi .gov.vn. ` +
