@@ -8,6 +8,7 @@ import type { ChannelPauses } from './push/engine.ts';
 import { PUSH_TASK, pushTask, type PushSignal } from './push/outbox.ts';
 import { pruneTask } from './push/prune.ts';
 import { retentionTask } from './console/retention.ts';
+import { rollupTask } from './console/rollup.ts';
 import { UNOPENED_BEFORE_PAUSE } from './learn/subscriptions.ts';
 import { runWorkers, type PeriodicTask, type Workers } from './push/workers.ts';
 
@@ -25,9 +26,9 @@ export async function releaseOrphanClaims(db: Db): Promise<void> {
 /**
  * Every periodic job of a process, run by one {@link runWorkers}: the lesson scheduler and lesson delivery (when a
  * pushing channel runs), push sending (kicked by `pushSignal` whenever a handler queued something), the ticket
- * sweeper, the pruner and the daily privacy job. Both deliveries send through the same output adapters (`senders`,
- * paced) and share their 429 pauses. `stop()` is the normal stop: every loop ends, awaited — sends in flight finish,
- * the rows not started go back, nothing goes out twice.
+ * sweeper, the pruner, the daily privacy job and the console's daily report rollup. Both deliveries send through the
+ * same output adapters (`senders`, paced) and share their 429 pauses. `stop()` is the normal stop: every loop ends,
+ * awaited — sends in flight finish, the rows not started go back, nothing goes out twice.
  */
 export function startBackgroundWork(options: {
   db: Db;
@@ -55,6 +56,8 @@ export function startBackgroundWork(options: {
     pruneTask({ db, log, pullChannels: options.pullChannels, minDays: UNOPENED_BEFORE_PAUSE + 1 }),
     // the privacy job: at most once a Vietnam day across processes (the day's row in retention_runs)
     retentionTask({ db, log, days: options.retentionDays ?? 0 }),
+    // the console's report days, counted once each day is over
+    rollupTask({ db, log }),
   ];
   const workers = runWorkers(tasks, log);
   const unsubscribe = pushing ? options.pushSignal.on(kick(PUSH_TASK)) : () => {};

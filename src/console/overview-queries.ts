@@ -3,10 +3,12 @@ import type { Queryable } from '../db/index.ts';
 import { LINK_DANGER, SCAM_HEADER } from '../safety/texts.ts';
 import { TIME_ZONE } from '../time/vietnam.ts';
 import type { DayRange } from './range.ts';
+import type { SplitRange } from './rolled.ts';
 
 /**
- * The overview's SQL: every query reads one table's rows created in the range and aggregates in SQL (one row per day
- * and channel at most). Indexes they need on big tables (not in the migrations yet):
+ * The overview's SQL, read live: every query reads one table's rows created in the range and aggregates in SQL (one
+ * row per day and channel at most). The pages run them over the days not rolled up yet, the rollup over each day that
+ * ended (see rollup.ts). The indexes they read by (migration 024):
  * - `asks (created_at)` — questions and outcomes per day;
  * - `messages (created_at)` — active citizens, refusals and scam warnings (one scan of the range's messages);
  * - `tickets (queued_at)` — requests handed to a volunteer; `handoff_unmet (created_at)` exists;
@@ -46,7 +48,7 @@ export async function askDays(db: Queryable, range: DayRange): Promise<AskDay[]>
  * Messages of volunteers (their relayed replies, the console's inbox turns) are not citizens': left out of every
  * count read off `messages` (a hashed subplan over the small volunteers table).
  */
-const NOT_VOLUNTEER = 'user_id not in (select user_id from volunteers)';
+export const NOT_VOLUNTEER = 'user_id not in (select user_id from volunteers)';
 
 /** Per day: citizens who wrote, refusals sent and scam warnings shown (both read off the redacted replies logged). */
 export interface MessageDay {
@@ -78,13 +80,25 @@ export async function messageDays(db: Queryable, range: DayRange): Promise<Messa
   );
 }
 
-/** Distinct citizens with an inbound message over the whole range (not the sum of the days). */
-export async function activeCitizens(db: Queryable, range: DayRange): Promise<number> {
-  const [row] = await db.query<{ n: number }>(
-    `select count(distinct user_id)::int as n from messages
-      where direction = 'in' and created_at >= $1 and created_at < $2 and ${NOT_VOLUNTEER}`,
-    [range.start, range.end],
-  );
+/**
+ * Distinct citizens with an inbound message over the whole range (not the sum of the days): who wrote on the rolled
+ * days (`report_active`) together with who wrote on the days read live.
+ */
+export async function activeCitizens(db: Queryable, split: SplitRange): Promise<number> {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (split.rolled) {
+    params.push(split.rolled.from, split.rolled.to);
+    parts.push(`select user_id from report_active where day >= $1::date and day <= $2::date`);
+  }
+  if (split.live) {
+    params.push(split.live.start, split.live.end);
+    const [a, b] = [params.length - 1, params.length];
+    parts.push(`select user_id from messages where direction = 'in' and created_at >= $${a} and created_at < $${b} and ${NOT_VOLUNTEER}`);
+  }
+  if (!parts.length) return 0;
+  const sql = `select count(*)::int as n from (select distinct user_id from (${parts.join(' union all ')}) a) u`;
+  const [row] = await db.query<{ n: number }>(sql, params);
   return row!.n;
 }
 

@@ -2,7 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import type { Queryable } from '../db/index.ts';
 import { chartBlock, chartHead, figure, sendChartCsv, type Chart } from './charts.ts';
 import { html } from './html.ts';
-import { activeCitizens, askDays, messageDays, peopleDays } from './overview-queries.ts';
+import { activeCitizens, askDays, messageDays, peopleDays, type AskDay, type MessageDay, type PeopleDay } from './overview-queries.ts';
+import { rolledCounts, splitRange, type Count, type Metric } from './rolled.ts';
 import { dayRange, daysOf, rangeForm, type DayRange } from './range.ts';
 import { view, type ConsolePages } from './routes.ts';
 
@@ -24,14 +25,55 @@ export interface Overview {
 
 const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0);
 
-/** Reads the overview of `range`: four aggregate queries, then the days filled in (a day without data shows 0). */
+/** The rolled counts of the overview, as rows of the live queries (one per day, and per channel for the asks). */
+function rolledRows(counts: Count[]): { asks: AskDay[]; messages: MessageDay[]; people: PeopleDay[] } {
+  const asks = new Map<string, AskDay>();
+  const messages = new Map<string, MessageDay>();
+  const people = new Map<string, PeopleDay>();
+  const row = <T>(map: Map<string, T>, key: string, empty: () => T) => map.get(key) ?? (map.set(key, empty()), map.get(key)!);
+  for (const c of counts) {
+    if (c.metric === 'questions' || c.metric === 'answered' || c.metric === 'abstained')
+      row(asks, `${c.day} ${c.key}`, () => ({ day: c.day, channel: c.key, questions: 0, answered: 0, abstained: 0 }))[c.metric] += c.n;
+    else if (c.metric === 'active' || c.metric === 'refused' || c.metric === 'scam_warnings')
+      row(messages, c.day, () => ({ day: c.day, active: 0, refused: 0, scam_warnings: 0 }))[c.metric] += c.n;
+    else if (c.metric === 'handed' || c.metric === 'unmet' || c.metric === 'subscriptions')
+      row(people, c.day, () => ({ day: c.day, handed: 0, unmet: 0, subscriptions: 0 }))[c.metric] += c.n;
+  }
+  return { asks: [...asks.values()], messages: [...messages.values()], people: [...people.values()] };
+}
+
+const OVERVIEW_METRICS: readonly Metric[] = [
+  'questions',
+  'answered',
+  'abstained',
+  'active',
+  'refused',
+  'scam_warnings',
+  'handed',
+  'unmet',
+  'subscriptions',
+];
+
+/**
+ * Reads the overview of `range`: the days the rollup has counted from `report_counts`, the others (normally today)
+ * with four aggregate queries; then the days filled in (a day without data shows 0).
+ */
 export async function overview(db: Queryable, range: DayRange): Promise<Overview> {
-  const [asks, messages, people, active] = await Promise.all([
-    askDays(db, range),
-    messageDays(db, range),
-    peopleDays(db, range),
-    activeCitizens(db, range),
+  const split = await splitRange(db, range);
+  const { live } = split;
+  const [liveAsks, liveMessages, livePeople, active, counts] = await Promise.all([
+    live ? askDays(db, live) : [],
+    live ? messageDays(db, live) : [],
+    live ? peopleDays(db, live) : [],
+    activeCitizens(db, split),
+    rolledCounts(db, split.rolled, OVERVIEW_METRICS),
   ]);
+  const rolled = rolledRows(counts);
+  const [asks, messages, people] = [
+    [...rolled.asks, ...liveAsks],
+    [...rolled.messages, ...liveMessages],
+    [...rolled.people, ...livePeople],
+  ];
   const days = daysOf(range);
   const channels = [...new Set(asks.map((a) => a.channel))].sort();
   const perDay = <T extends { day: string }>(rows: T[], pick: (r: T) => number) => {

@@ -38,8 +38,11 @@ export function dayRange(query: unknown, now: Date): DayRange {
   let from = valid(q.from) ? q.from : addDays(to, -29);
   if (from > to) [from, to] = [to, from];
   if (dayStart(to).getTime() - dayStart(from).getTime() >= MAX_DAYS * DAY_MS) from = addDays(to, -(MAX_DAYS - 1));
-  return { from, to, start: dayStart(from), end: dayStart(addDays(to, 1)) };
+  return rangeOf(from, to);
 }
+
+/** The range of Vietnam days `from` to `to` (YYYY-MM-DD, both included; `from` ≤ `to`). */
+export const rangeOf = (from: string, to: string): DayRange => ({ from, to, start: dayStart(from), end: dayStart(addDays(to, 1)) });
 
 /** Every day of the range, in order (the labels of a daily chart). */
 export function daysOf(range: DayRange): string[] {

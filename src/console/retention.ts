@@ -1,7 +1,7 @@
 import type { Db, Queryable } from '../db/index.ts';
 import type { Logger } from '../log.ts';
 import type { PeriodicTask } from '../push/workers.ts';
-import { localDay } from '../time/vietnam.ts';
+import { localDay, TIME_ZONE } from '../time/vietnam.ts';
 import { pruneConsole } from './accounts.ts';
 
 /**
@@ -18,7 +18,8 @@ import { pruneConsole } from './accounts.ts';
  *   stay verifiable), no help request left, not a volunteer.
  * - kept: open requests (draft, waiting, active) and saved answers still waiting for an editor; the learning record of a
  *   citizen still around (enrolments, quiz answers — numbers, no text — subscriptions, certificates); guides, courses
- *   and console accounts. No aggregate table is kept: the console's pages cover the retention window only.
+ *   and console accounts; the daily report counts (`report_counts`: numbers per day, channel or guide, no one in them),
+ *   while who wrote on each rolled day (`report_active`) is deleted like the messages.
  *
  * Deletes go in batches (`batch` rows a statement, each its own short statement, no transaction around them, no network
  * call), so a large table is never locked for long. `RETENTION_DAYS=0` keeps everything.
@@ -77,6 +78,12 @@ const STEPS: readonly [string, string][] = [
   [
     'conversation_topics',
     `delete from conversation_topics where user_id in (select user_id from conversation_topics where at < $1 limit $2)`,
+  ],
+  // who wrote on a rolled report day (the counts themselves carry no one and are kept)
+  [
+    'report_active',
+    `delete from report_active where (day, user_id) in (
+       select day, user_id from report_active where day < ($1::timestamptz at time zone '${TIME_ZONE}')::date limit $2)`,
   ],
   ['inbound_updates', `delete from inbound_updates where id in (select id from inbound_updates where received_at < $1 limit $2)`],
   ['push_outbox', `delete from push_outbox where id in (select id from push_outbox where created_at < $1 limit $2)`],
