@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, lockDataDir, lockPathOf, type LockHolder } from '../src/db/lock.ts';
 import type { Logger } from '../src/log.ts';
 import { cli, freePort, runEntry, stopProc, waitHealthy, type Proc } from './helpers/proc.ts';
+import { seedDataDir } from './helpers/app.ts';
 
 const warnings: string[] = [];
 const log = { warn: (m: string) => warnings.push(m) } as unknown as Logger;
@@ -65,6 +66,7 @@ describe('two processes on one DATA_DIR', () => {
   const env = () => ({ DATA_DIR: dataDir, LOG_LEVEL: 'warn' });
 
   beforeAll(async () => {
+    await seedDataDir(dataDir);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     first = runEntry('main.ts', [], { ...env(), PORT: String(port) });
@@ -132,6 +134,7 @@ describe('a normal stop of a process on a DATA_DIR', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('releases the lock on a normal stop; the folder opens again with what was written', async () => {
+    await seedDataDir(dataDir);
     const port = await freePort();
     const proc = runEntry('main.ts', [], { ...env(), PORT: String(port) });
     try {

@@ -22,7 +22,7 @@ import { silentLogger } from '../src/log.ts';
 import { startPushWorker, type PushWorker } from '../src/push/outbox.ts';
 import { callbackUpdate, startFakeTelegram, textUpdate, type FakeTelegram } from './fakes/telegram.ts';
 import { startFakeZalo, zaloText, type FakeZalo } from './fakes/zalo.ts';
-import { memoryApp, serverAppFor, testConfig } from './helpers/app.ts';
+import { fixtureData, memoryApp, seedDataDir, serverAppFor, testConfig } from './helpers/app.ts';
 import { pgAvailable } from './helpers/pg.ts';
 import { waitUntil } from './helpers/wait.ts';
 
@@ -150,7 +150,10 @@ const ticketId = (text: string) => Number(/#(\d+)/.exec(text)![1]);
 async function openStage(config: Config, memory = true) {
   const telegram = await startFakeTelegram();
   const zaloApi = await startFakeZalo();
-  const stage = await new Stage(telegram, zaloApi).start(await createApp(config, silentLogger, { memory, progress: () => {} }));
+  if (!memory) await seedDataDir(config.DATA_DIR);
+  const stage = await new Stage(telegram, zaloApi).start(
+    await createApp(config, silentLogger, { memory, progress: () => {}, ...(memory ? await fixtureData() : {}) }),
+  );
   return { telegram, zaloApi, stage };
 }
 

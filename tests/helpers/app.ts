@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { inject } from 'vitest';
 import { createApp, type App } from '../../src/app.ts';
 import { loadConfig, type Config } from '../../src/config.ts';
+import { openPglite } from '../../src/db/pglite.ts';
 import { silentLogger } from '../../src/log.ts';
 
 export const KNOWLEDGE = resolve(import.meta.dirname, '../../knowledge');
@@ -12,11 +14,31 @@ export function testConfig(env: Record<string, string> = {}): Config {
   return loadConfig({ KNOWLEDGE_DIR: KNOWLEDGE, PROMPTS_DIR: PROMPTS, DATA_DIR: '/tmp/binhdan-test-unused', LOG_LEVEL: 'silent', ...env });
 }
 
+/**
+ * The database the global setup migrated and ingested with the shipped knowledge, as `createApp`'s `loadDataDir`
+ * option (`{}` where it is missing: the app then ingests by itself).
+ */
+export async function fixtureData(): Promise<{ loadDataDir?: Blob }> {
+  const fixture = inject('fixtureDataDir');
+  return fixture ? { loadDataDir: new Blob([await readFile(fixture)]) } : {};
+}
+
 /** The real app on an in-memory PGlite with the real guides (a copy of the database the global setup ingested). */
 export async function memoryApp(env: Record<string, string> = {}): Promise<App> {
-  const fixture = inject('fixtureDataDir');
-  const loadDataDir = fixture ? new Blob([await readFile(fixture)]) : undefined;
-  return createApp(testConfig(env), silentLogger, { memory: true, progress: () => {}, ...(loadDataDir ? { loadDataDir } : {}) });
+  return createApp(testConfig(env), silentLogger, { memory: true, progress: () => {}, ...(await fixtureData()) });
+}
+
+/**
+ * Fills an empty `DATA_DIR` with a copy of the ingested fixture, so a process started on it (`npm start`, a test's
+ * `createApp`) opens an up-to-date database instead of ingesting every guide again. Leaves a used folder alone.
+ */
+export async function seedDataDir(dataDir: string): Promise<void> {
+  const dir = resolve(dataDir, 'pglite');
+  if (existsSync(dir)) return;
+  const { loadDataDir } = await fixtureData();
+  if (!loadDataDir) return;
+  const db = await openPglite(dir, undefined, { loadDataDir });
+  await db.close();
 }
 
 /**
