@@ -2,10 +2,11 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createApp, type App } from '../src/app.ts';
+import { POLL_MS } from '../src/console/inbox.ts';
 import { ROLLUP_TASK } from '../src/console/rollup.ts';
 import { createLogger } from '../src/log.ts';
 import { serve, type Serving } from '../src/serve.ts';
@@ -207,6 +208,18 @@ describe.skipIf(!have).each([
       const phone = await browser.newContext({ viewport: { width: 390, height: 844 } });
       const lan = await phone.newPage();
       lan.setDefaultTimeout(20_000);
+      // the inbox checks for news every POLL_MS: on this page the clock is the test's, moved on while waiting
+      await lan.clock.install();
+      const whenPolled = async (what: Locator) =>
+        expect
+          .poll(
+            async () => {
+              await lan.clock.runFor(POLL_MS);
+              return what.count();
+            },
+            { timeout: 30_000 },
+          )
+          .toBeGreaterThan(0);
       await lan.goto(invite);
       await lan.fill('#password', 'tinh-nguyen-vien-xa-ta');
       await lan.click('button[type=submit]');
@@ -224,7 +237,7 @@ describe.skipIf(!have).each([
       await telegram.waitFor(() => toCitizen().some((t) => t.includes('Đã gửi yêu cầu')), 30_000);
       const id = Number(/#(\d+)/.exec(toCitizen().find((t) => t.includes('Đã gửi yêu cầu'))!)![1]);
       const claim = lan.locator(`button:has-text("Nhận #${id}")`).first();
-      await claim.waitFor({ timeout: 30_000 });
+      await whenPolled(claim);
       expect(await lan.locator('#waiting').innerText()).toContain('[số điện thoại]');
       expect(await lan.content()).not.toContain('0912345678');
       await claim.click();
@@ -251,7 +264,7 @@ describe.skipIf(!have).each([
       expect(await lan.locator('#conversation script').count()).toBe(0);
       // the citizen answers on Telegram; it shows in the open inbox without a reload
       telegram.push(textUpdate('cam on chau, bac vao duoc roi', chat));
-      await lan.locator('#feed').getByText('cam on chau, bac vao duoc roi', { exact: false }).waitFor({ timeout: 30_000 });
+      await whenPolled(lan.locator('#feed').getByText('cam on chau, bac vao duoc roi', { exact: false }));
       await lan.screenshot({ path: join(SHOTS, `console-inbox-${database}.png`), fullPage: true });
 
       // 7. done: the citizen is asked for a rating

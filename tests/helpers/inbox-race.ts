@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { expect } from 'vitest';
 import type { App } from '../../src/app.ts';
 import { addVolunteer } from '../../src/handoff/volunteers.ts';
 import { ConsoleClient, seedAccount } from './console.ts';
@@ -68,4 +69,15 @@ export async function raceClaims(app: App, server: FastifyInstance, rounds: numb
     if (byConsole.startsWith('✅')) await act({ action: 'close', ticket: String(id) });
   }
   return { results, telegramVolunteer: tg.id };
+}
+
+/** Each round of {@link raceClaims} had exactly one winner, the loser was told who holds it, and one claim was made. */
+export function expectOneWinnerEach({ results, telegramVolunteer }: Awaited<ReturnType<typeof raceClaims>>): void {
+  for (const r of results) {
+    const won = [r.telegram, r.console].filter((a) => a.startsWith('✅'));
+    expect(won, `${r.telegram} | ${r.console}`).toHaveLength(1);
+    expect([r.telegram, r.console].find((a) => !a.startsWith('✅'))).toMatch(new RegExp(`#${r.id} đã có (Tùng|Quân) nhận rồi`));
+    expect(r.claims).toBe(1);
+    expect(r.holder === telegramVolunteer).toBe(r.telegram.startsWith('✅'));
+  }
 }
