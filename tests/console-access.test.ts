@@ -48,6 +48,22 @@ describe('console access', () => {
       expect(res.headers.location).toBe(`/console/login?next=${encodeURIComponent(path)}`);
     }
     expect((await browser.get('/console/accounts', { accept: 'application/json' })).statusCode).toBe(401);
+    // every route the console registered, whoever may open it: nothing without a session
+    const guarded = server.consoleRoutes.filter((r) => r.access !== 'public');
+    expect(guarded.length).toBeGreaterThan(25);
+    for (const r of guarded) {
+      const url = r.url.replace(/:\w+/g, '1');
+      if (r.method === 'GET') {
+        const res = await browser.get(url);
+        const data = /\.(json|csv)$/.test(r.url);
+        expect(res.statusCode, `GET ${url}`).toBe(data ? 401 : 303);
+        if (!data) expect(res.headers.location, `GET ${url}`).toBe(`/console/login?next=${encodeURIComponent(url)}`);
+      } else {
+        // a form without a session has no valid CSRF token either: refused before anything is read
+        const res = await browser.post(url, {}, null);
+        expect(res.statusCode, `${r.method} ${url}`).toBe(403);
+      }
+    }
     // a session that ran out
     const operator = await seedAccount(app.db, 'operator');
     await browser.login(operator.login, operator.password);

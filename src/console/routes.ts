@@ -44,6 +44,17 @@ declare module 'fastify' {
     /** The logged-in account (set on every non-public console route). */
     account?: Account;
   }
+  interface FastifyInstance {
+    /** Every console route and who may open it, as registered (the security tests walk them all). */
+    consoleRoutes: ConsoleRoute[];
+  }
+}
+
+export interface ConsoleRoute {
+  method: string;
+  /** With the prefix, e.g. `/console/inbox/act`; parameters as `:name`. */
+  url: string;
+  access: Access;
 }
 
 /** A slice of the console: registers its routes on the console's scope. */
@@ -100,6 +111,8 @@ export function message(req: FastifyRequest, res: FastifyReply, status: number, 
  * webhooks are untouched), the access check, the login/setup/accounts/audit pages, and `pages` (the other slices).
  */
 export function registerConsole(server: FastifyInstance, deps: ConsoleDeps, pages: readonly ConsolePages[] = []): void {
+  const routes: ConsoleRoute[] = [];
+  server.decorate('consoleRoutes', routes);
   server.register(
     async (scope) => {
       await scope.register(fastifyCookie);
@@ -114,6 +127,7 @@ export function registerConsole(server: FastifyInstance, deps: ConsoleDeps, page
       scope.addHook('onRoute', (route) => {
         const access = route.config?.console;
         if (access === undefined) throw new Error(`console route ${route.method} ${route.url} must say who may open it (config.console)`);
+        for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push({ method, url: route.url, access });
         // every form POST carries the token of the page it came from (checked once the form body is parsed)
         if (route.method === 'POST' || (Array.isArray(route.method) && route.method.includes('POST'))) {
           const before = route.preValidation ? [route.preValidation].flat() : [];
