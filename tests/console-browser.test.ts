@@ -60,7 +60,7 @@ async function start(database: 'pglite' | 'postgres', telegram: FakeTelegram): P
     MESSAGES_PER_USER_PER_MINUTE: '0',
   };
   if (database === 'postgres') {
-    const db = await createTestDatabase();
+    const db = await createTestDatabase(inject('pgFixtureDb') || undefined);
     const app = await createApp(testConfig({ ...env, DATABASE_URL: db.url }), logger, { progress: () => {} });
     return { app, serving: await serve(app, { port, host: '127.0.0.1' }), log, drop: db.drop };
   }

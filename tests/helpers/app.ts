@@ -53,7 +53,7 @@ export function serverAppFor(
   let drop: (() => Promise<void>) | undefined;
   hooks.beforeAll(async () => {
     const { createTestDatabase } = await import('./pg.ts');
-    const database = await createTestDatabase();
+    const database = await createTestDatabase(inject('pgFixtureDb') || undefined);
     drop = database.drop;
     server.url = database.url;
     server.app = await createApp(testConfig({ ...env, DATABASE_URL: database.url }), silentLogger, { progress: () => {} });

@@ -16,21 +16,30 @@ export async function pgAvailable(): Promise<boolean> {
   }
 }
 
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
+/**
+ * A throw-away database on the server: empty, or a copy of `template` (the run's migrated and ingested fixture, see
+ * global-setup.ts: a file copy instead of ingesting every guide again).
+ */
+export async function createTestDatabase(template?: string): Promise<{ url: string; drop: () => Promise<void> }> {
   const name = `binhdan_test_${process.pid}_${Math.random().toString(36).slice(2, 8)}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  await admin.end();
+  await adminQuery(`create database ${name}${template ? ` template ${template}` : ''}`);
+  return { url: databaseUrl(name), drop: () => adminQuery(`drop database if exists ${name} with (force)`) };
+}
+
+/** The URL of database `name` on the test server. */
+export function databaseUrl(name: string): string {
   const url = new URL(PG_ADMIN_URL);
   url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
+  return url.toString();
+}
+
+/** Runs `sql` as the server's admin (create or drop a database). */
+export async function adminQuery(sql: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
+  await admin.connect();
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
 }
