@@ -22,7 +22,7 @@ export const CHARTS_SCRIPT = `(function () {
       try { spec = JSON.parse(canvas.getAttribute('data-chart')); } catch (e) { continue; }
       var datasets = spec.datasets.map(function (d, j) {
         var color = COLORS[j % COLORS.length];
-        return { label: d.label, data: d.data, backgroundColor: color, borderColor: color, fill: false, tension: 0.2, spanGaps: false };
+        return { label: d.label, data: d.data, backgroundColor: color, borderColor: color, fill: false, tension: 0, spanGaps: false };
       });
       var y = { beginAtZero: true, stacked: !!spec.stacked, ticks: { precision: 0 } };
       new window.Chart(canvas, {
