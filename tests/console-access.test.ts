@@ -2,20 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { firstRunToken, hashSecret } from '../src/console/accounts.ts';
-import { createServer } from '../src/http/server.ts';
-import { memoryApp } from './helpers/app.ts';
-import { ConsoleClient, seedAccount } from './helpers/console.ts';
+import { closeConsoleApp, consoleApp, ConsoleClient, seedAccount } from './helpers/console.ts';
 
 let app: App;
 let server: FastifyInstance;
-beforeAll(async () => {
-  app = await memoryApp();
-  server = await createServer(app);
-});
-afterAll(async () => {
-  await server?.close();
-  await app?.close();
-});
+beforeAll(async () => ({ app, server } = await consoleApp()));
+afterAll(() => closeConsoleApp({ app, server }));
 
 describe('console access', () => {
   it('first run: the link printed at start creates the first operator once, then logs them in', async () => {

@@ -2,20 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { App } from '../src/app.ts';
 import { lastRetentionRun, runRetention, type RetentionRun } from '../src/console/retention.ts';
-import { createServer } from '../src/http/server.ts';
-import { memoryApp } from './helpers/app.ts';
-import { ConsoleClient, seedAccount } from './helpers/console.ts';
+import { closeConsoleApp, consoleApp, ConsoleClient, seedAccount } from './helpers/console.ts';
 
 let app: App;
 let server: FastifyInstance;
-beforeAll(async () => {
-  app = await memoryApp();
-  server = await createServer(app);
-});
-afterAll(async () => {
-  await server?.close();
-  await app?.close();
-});
+beforeAll(async () => ({ app, server } = await consoleApp()));
+afterAll(() => closeConsoleApp({ app, server }));
 
 const DAY = 86_400_000;
 /** The job's clock: a fixed instant (10:00 in Vietnam), so "today" is one Vietnam day whatever the real time. */

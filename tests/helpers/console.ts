@@ -1,4 +1,7 @@
 import type { FastifyInstance } from 'fastify';
+import type { App } from '../../src/app.ts';
+import { createServer } from '../../src/http/server.ts';
+import { memoryApp } from './app.ts';
 import { createAccount, useSetupToken, type Account, type Role } from '../../src/console/accounts.ts';
 import type { Db } from '../../src/db/index.ts';
 
@@ -80,4 +83,16 @@ export async function seedAccount(db: Db, role: Role, name = `${role} ${++seeded
   const { token } = await createAccount(db, { login, name, role });
   const account = await useSetupToken(db, token, { password });
   return { ...account, password };
+}
+
+/** The real app in memory with its HTTP server (not listening: requests go through `server.inject`). */
+export async function consoleApp(): Promise<{ app: App; server: FastifyInstance }> {
+  const app = await memoryApp();
+  return { app, server: await createServer(app) };
+}
+
+/** Closes what {@link consoleApp} opened (either may be missing when its start failed). */
+export async function closeConsoleApp(opened: { app?: App; server?: FastifyInstance }): Promise<void> {
+  await opened.server?.close();
+  await opened.app?.close();
 }
