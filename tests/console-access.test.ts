@@ -11,25 +11,31 @@ afterAll(() => closeConsoleApp({ app, server }));
 
 describe('console access', () => {
   it('first run: the link printed at start creates the first operator once, then logs them in', async () => {
-    const token = (await firstRunToken(app.db))!;
-    const browser = new ConsoleClient(server);
-    const page = await browser.get(`/console/setup/${token}`);
-    expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('Tạo tài khoản quản trị đầu tiên');
-    const weak = await browser.post('/console/setup', { token, login: 'chi-mai', name: 'Chị Mai', password: 'ngan' });
-    expect(weak.statusCode).toBe(400);
-    expect(weak.body).toContain('ít nhất 10 ký tự');
-    const done = await browser.post('/console/setup', { token, login: 'chi-mai', name: 'Chị Mai', password: 'mot-mat-khau-dai' });
-    expect(done.statusCode).toBe(303);
-    expect(done.headers.location).toBe('/console');
-    const cookie = [done.headers['set-cookie']].flat().find((c) => c!.startsWith('bd_console='))!;
-    expect(cookie).toMatch(/HttpOnly/i);
-    expect(cookie).toMatch(/SameSite=Lax/i);
-    expect(cookie).not.toMatch(/Secure/i); // plain http on loopback
-    expect((await browser.get('/console/accounts')).body).toContain('chi-mai');
-    // the link worked once; no further first-run link while an operator exists
-    expect((await new ConsoleClient(server).get(`/console/setup/${token}`)).statusCode).toBe(410);
-    expect(await firstRunToken(app.db)).toBeUndefined();
+    // an assistant of its own: the other tests make operators, and the first run is for a console without one
+    const own = await consoleApp();
+    try {
+      const token = (await firstRunToken(own.app.db))!;
+      const browser = new ConsoleClient(own.server);
+      const page = await browser.get(`/console/setup/${token}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain('Tạo tài khoản quản trị đầu tiên');
+      const weak = await browser.post('/console/setup', { token, login: 'chi-mai', name: 'Chị Mai', password: 'ngan' });
+      expect(weak.statusCode).toBe(400);
+      expect(weak.body).toContain('ít nhất 10 ký tự');
+      const done = await browser.post('/console/setup', { token, login: 'chi-mai', name: 'Chị Mai', password: 'mot-mat-khau-dai' });
+      expect(done.statusCode).toBe(303);
+      expect(done.headers.location).toBe('/console');
+      const cookie = [done.headers['set-cookie']].flat().find((c) => c!.startsWith('bd_console='))!;
+      expect(cookie).toMatch(/HttpOnly/i);
+      expect(cookie).toMatch(/SameSite=Lax/i);
+      expect(cookie).not.toMatch(/Secure/i); // plain http on loopback
+      expect((await browser.get('/console/accounts')).body).toContain('chi-mai');
+      // the link worked once; no further first-run link while an operator exists
+      expect((await new ConsoleClient(own.server).get(`/console/setup/${token}`)).statusCode).toBe(410);
+      expect(await firstRunToken(own.app.db)).toBeUndefined();
+    } finally {
+      await closeConsoleApp(own);
+    }
   });
 
   it('without a session: pages go to the login page (saying when the session expired), data gets 401', async () => {
