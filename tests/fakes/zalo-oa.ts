@@ -1,3 +1,5 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { oaMac } from '../../src/channels/zalo-oa/webhook.ts';
 
 /**
@@ -34,4 +36,67 @@ export function oaEvent(
 export function signedDelivery(body: Record<string, unknown>, secretKey: string, raw = JSON.stringify(body)): OaDelivery {
   const mac = oaMac(String(body.app_id), raw, String(body.timestamp), secretKey);
   return { rawBody: raw, headers: { 'content-type': 'application/json', 'x-zevent-signature': `mac=${mac}` } };
+}
+
+/** A consultation message the fake received, as sent. */
+export interface OaSent {
+  userId: string;
+  message: { text: string; attachment?: { type: string; payload: { buttons: { title: string; type: string; payload: string }[] } } };
+}
+
+export interface FakeOa {
+  apiBase: string;
+  /** The access token the fake accepts. */
+  accessToken: string;
+  sent: OaSent[];
+  /** Texts sent to a user, in order. */
+  to(userId: string): OaSent[];
+  /** The next `times` sends fail with this OA error code (e.g. -230: no interaction for 7 days, -32: rate limit). */
+  failNext(error: number, message: string, times?: number): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The sending side of the fake OA Open API on loopback: `POST /v3.0/oa/message/cs` with the `access_token` header,
+ * answering `{error: 0, message: "Success", data: {message_id, user_id, quota}}` like the real one, or a non-zero
+ * `error` (a wrong token: -216; scripted failures with `failNext`).
+ */
+export async function startFakeOa(accessToken = 'oa-access-token-test'): Promise<FakeOa> {
+  const sent: OaSent[] = [];
+  const failures: { error: number; message: string }[] = [];
+  let next = 1;
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const answer = (body: Record<string, unknown>) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.method !== 'POST' || req.url !== '/v3.0/oa/message/cs') return answer({ error: -201, message: 'unknown endpoint' });
+      if (req.headers.access_token !== accessToken) return answer({ error: -216, message: 'Access token is invalid' });
+      const failure = failures.shift();
+      if (failure) return answer(failure);
+      const body = JSON.parse(raw) as { recipient: { user_id: string }; message: OaSent['message'] };
+      if (!body.message?.text || body.message.text.length > 2000) return answer({ error: -201, message: 'text is invalid' });
+      sent.push({ userId: body.recipient.user_id, message: body.message });
+      answer({
+        error: 0,
+        message: 'Success',
+        data: { message_id: `oa-msg-${next++}`, user_id: body.recipient.user_id, quota: { quota_type: 'reply', remain: 7, total: 8 } },
+      });
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return {
+    apiBase: `http://127.0.0.1:${port}`,
+    accessToken,
+    sent,
+    to: (userId) => sent.filter((s) => s.userId === userId),
+    failNext: (error, message, times = 1) => {
+      for (let i = 0; i < times; i++) failures.push({ error, message });
+    },
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  };
 }
