@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { oaMac } from '../../src/channels/zalo-oa/webhook.ts';
@@ -99,4 +100,81 @@ export async function startFakeOa(accessToken = 'oa-access-token-test'): Promise
     },
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   };
+}
+
+export interface FakeOaAuth {
+  oauthBase: string;
+  /** The refresh calls answered (each spends a refresh token). */
+  refreshes: number;
+  /** As if the operator approved on Zalo's permission page `url`: the code the callback brings back. */
+  approve(url: string): string;
+  /** The access token now valid (issuing a new one ends the old one, as Zalo does). */
+  currentAccess(): string | undefined;
+  /** Every refresh token ends (the OA was unlinked, or three months passed). */
+  revokeAll(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The OAuth side of the fake: `POST /v4/oa/access_token` (form body, `secret_key` header = the App Secret) with
+ * `authorization_code` (a code from {@link FakeOaAuth.approve}, used once, checked against its PKCE S256 challenge)
+ * or `refresh_token` (single-use: spent by its first use, like Zalo's). Errors come back as
+ * `{error, error_name, error_description}`.
+ */
+export async function startFakeOaAuth(appId: string, appSecret: string): Promise<FakeOaAuth> {
+  const codes = new Map<string, string>(); // code → challenge
+  const live = new Set<string>(); // refresh tokens not spent
+  let access: string | undefined;
+  let n = 0;
+  const fake = { refreshes: 0 } as FakeOaAuth;
+  const issue = () => {
+    const pair = { access_token: `access-${++n}-${randomUUID()}`, refresh_token: `refresh-${n}-${randomUUID()}`, expires_in: '90000' };
+    access = pair.access_token;
+    live.add(pair.refresh_token);
+    return pair;
+  };
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () => {
+      const answer = (body: Record<string, unknown>) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      const refuse = (error: number, description: string) =>
+        answer({ error, error_name: 'Invalid parameter', error_description: description });
+      if (req.url !== '/v4/oa/access_token' || req.headers.secret_key !== appSecret) return refuse(-14002, 'invalid app secret');
+      const f = new URLSearchParams(raw);
+      if (f.get('app_id') !== appId) return refuse(-14001, 'invalid app id');
+      if (f.get('grant_type') === 'authorization_code') {
+        const challenge = codes.get(f.get('code') ?? '');
+        codes.delete(f.get('code') ?? '');
+        const verifier = f.get('code_verifier') ?? '';
+        if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge)
+          return refuse(-14019, 'invalid code or code verifier');
+        return answer(issue());
+      }
+      if (f.get('grant_type') === 'refresh_token') {
+        const token = f.get('refresh_token') ?? '';
+        if (!live.delete(token)) return refuse(-14014, 'invalid refresh token');
+        fake.refreshes++;
+        return answer(issue());
+      }
+      return refuse(-14003, 'invalid grant type');
+    });
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const { port } = server.address() as AddressInfo;
+  return Object.assign(fake, {
+    oauthBase: `http://127.0.0.1:${port}`,
+    approve: (url: string) => {
+      const challenge = new URL(url).searchParams.get('code_challenge')!;
+      const code = `code-${randomUUID()}`;
+      codes.set(code, challenge);
+      return code;
+    },
+    currentAccess: () => access,
+    revokeAll: () => live.clear(),
+    close: () => new Promise<void>((ok) => server.close(() => ok())),
+  });
 }
