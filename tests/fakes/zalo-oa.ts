@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { oaMac } from '../../src/channels/zalo-oa/webhook.ts';
 
@@ -66,32 +66,22 @@ export async function startFakeOa(accessToken = 'oa-access-token-test'): Promise
   const sent: OaSent[] = [];
   const failures: { error: number; message: string }[] = [];
   let next = 1;
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const answer = (body: Record<string, unknown>) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      if (req.method !== 'POST' || req.url !== '/v3.0/oa/message/cs') return answer({ error: -201, message: 'unknown endpoint' });
-      if (req.headers.access_token !== accessToken) return answer({ error: -216, message: 'Access token is invalid' });
-      const failure = failures.shift();
-      if (failure) return answer(failure);
-      const body = JSON.parse(raw) as { recipient: { user_id: string }; message: OaSent['message'] };
-      if (!body.message?.text || body.message.text.length > 2000) return answer({ error: -201, message: 'text is invalid' });
-      sent.push({ userId: body.recipient.user_id, message: body.message });
-      answer({
-        error: 0,
-        message: 'Success',
-        data: { message_id: `oa-msg-${next++}`, user_id: body.recipient.user_id, quota: { quota_type: 'reply', remain: 7, total: 8 } },
-      });
+  const { server, base } = await jsonServer((req, raw, answer) => {
+    if (req.method !== 'POST' || req.url !== '/v3.0/oa/message/cs') return answer({ error: -201, message: 'unknown endpoint' });
+    if (req.headers.access_token !== accessToken) return answer({ error: -216, message: 'Access token is invalid' });
+    const failure = failures.shift();
+    if (failure) return answer(failure);
+    const body = JSON.parse(raw) as { recipient: { user_id: string }; message: OaSent['message'] };
+    if (!body.message?.text || body.message.text.length > 2000) return answer({ error: -201, message: 'text is invalid' });
+    sent.push({ userId: body.recipient.user_id, message: body.message });
+    answer({
+      error: 0,
+      message: 'Success',
+      data: { message_id: `oa-msg-${next++}`, user_id: body.recipient.user_id, quota: { quota_type: 'reply', remain: 7, total: 8 } },
     });
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
   return {
-    apiBase: `http://127.0.0.1:${port}`,
+    apiBase: base,
     accessToken,
     sent,
     to: (userId) => sent.filter((s) => s.userId === userId),
@@ -133,40 +123,30 @@ export async function startFakeOaAuth(appId: string, appSecret: string): Promise
     live.add(pair.refresh_token);
     return pair;
   };
-  const server: Server = createServer((req, res) => {
-    let raw = '';
-    req.on('data', (d: Buffer) => (raw += d.toString()));
-    req.on('end', () => {
-      const answer = (body: Record<string, unknown>) => {
-        res.writeHead(200, { 'content-type': 'application/json' });
-        res.end(JSON.stringify(body));
-      };
-      const refuse = (error: number, description: string) =>
-        answer({ error, error_name: 'Invalid parameter', error_description: description });
-      if (req.url !== '/v4/oa/access_token' || req.headers.secret_key !== appSecret) return refuse(-14002, 'invalid app secret');
-      const f = new URLSearchParams(raw);
-      if (f.get('app_id') !== appId) return refuse(-14001, 'invalid app id');
-      if (f.get('grant_type') === 'authorization_code') {
-        const challenge = codes.get(f.get('code') ?? '');
-        codes.delete(f.get('code') ?? '');
-        const verifier = f.get('code_verifier') ?? '';
-        if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge)
-          return refuse(-14019, 'invalid code or code verifier');
-        return answer(issue());
-      }
-      if (f.get('grant_type') === 'refresh_token') {
-        const token = f.get('refresh_token') ?? '';
-        if (!live.delete(token)) return refuse(-14014, 'invalid refresh token');
-        fake.refreshes++;
-        return answer(issue());
-      }
-      return refuse(-14003, 'invalid grant type');
-    });
+  const { server, base } = await jsonServer((req, raw, answer) => {
+    const refuse = (error: number, description: string) =>
+      answer({ error, error_name: 'Invalid parameter', error_description: description });
+    if (req.url !== '/v4/oa/access_token' || req.headers.secret_key !== appSecret) return refuse(-14002, 'invalid app secret');
+    const f = new URLSearchParams(raw);
+    if (f.get('app_id') !== appId) return refuse(-14001, 'invalid app id');
+    if (f.get('grant_type') === 'authorization_code') {
+      const challenge = codes.get(f.get('code') ?? '');
+      codes.delete(f.get('code') ?? '');
+      const verifier = f.get('code_verifier') ?? '';
+      if (!challenge || createHash('sha256').update(verifier).digest('base64url') !== challenge)
+        return refuse(-14019, 'invalid code or code verifier');
+      return answer(issue());
+    }
+    if (f.get('grant_type') === 'refresh_token') {
+      const token = f.get('refresh_token') ?? '';
+      if (!live.delete(token)) return refuse(-14014, 'invalid refresh token');
+      fake.refreshes++;
+      return answer(issue());
+    }
+    return refuse(-14003, 'invalid grant type');
   });
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const { port } = server.address() as AddressInfo;
   return Object.assign(fake, {
-    oauthBase: `http://127.0.0.1:${port}`,
+    oauthBase: base,
     approve: (url: string) => {
       const challenge = new URL(url).searchParams.get('code_challenge')!;
       const code = `code-${randomUUID()}`;
@@ -177,4 +157,22 @@ export async function startFakeOaAuth(appId: string, appSecret: string): Promise
     revokeAll: () => live.clear(),
     close: () => new Promise<void>((ok) => server.close(() => ok())),
   });
+}
+
+/** A loopback HTTP server answering every request with the JSON its handler gives (HTTP 200, as Zalo answers errors too). */
+async function jsonServer(
+  handle: (req: IncomingMessage, raw: string, answer: (body: Record<string, unknown>) => void) => void,
+): Promise<{ server: Server; base: string }> {
+  const server: Server = createServer((req, res) => {
+    let raw = '';
+    req.on('data', (d: Buffer) => (raw += d.toString()));
+    req.on('end', () =>
+      handle(req, raw, (body) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      }),
+    );
+  });
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
