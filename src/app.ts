@@ -21,6 +21,7 @@ import { helpFeature } from './help/feature.ts';
 import { loadCourses } from './learn/content.ts';
 import { learnFeature, type PushLinks } from './learn/feature.ts';
 import { registerLearnRoutes } from './learn/http.ts';
+import { OaOAuthClient, OaTokenStore } from './channels/zalo-oa/tokens.ts';
 import { CONSOLE_PAGES } from './console/pages.ts';
 import { registerConsole } from './console/routes.ts';
 import { learnPictures, type Pictures } from './learn/pictures.ts';
@@ -64,6 +65,8 @@ export interface App {
   routes: RegisterRoutes[];
   handoff: HandoffSettings;
   ingestSummary: IngestSummary;
+  /** The Zalo OA's OAuth tokens, when `ZALO_OA_APP_ID` and `ZALO_OA_APP_SECRET` are set (the channel, the console, /healthz). */
+  zaloOa?: OaTokenStore;
   close(): Promise<void>;
 }
 
@@ -136,6 +139,19 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
         askFeature({ db, asker, pointers, ...(answerer ? { answerer } : {}) }),
       ],
     });
+    const zaloOa =
+      config.ZALO_OA_APP_ID && config.ZALO_OA_APP_SECRET
+        ? new OaTokenStore({
+            db,
+            log,
+            oauth: new OaOAuthClient({
+              appId: config.ZALO_OA_APP_ID,
+              appSecret: config.ZALO_OA_APP_SECRET,
+              oauthBase: config.ZALO_OA_OAUTH_BASE,
+            }),
+            connectUrl: `${(config.PUBLIC_URL ?? `http://localhost:${config.PORT}`).replace(/\/$/, '')}/console/zalo-oa`,
+          })
+        : undefined;
     return {
       config,
       log,
@@ -154,8 +170,9 @@ export async function createApp(config: Config, log: Logger, options: AppOptions
       pictures,
       routes: [
         (server) => registerLearnRoutes(server, { db, pictures }),
-        (server) => registerConsole(server, { db, log, config, conversation, abbreviations }, CONSOLE_PAGES),
+        (server) => registerConsole(server, { db, log, config, conversation, abbreviations, ...(zaloOa ? { zaloOa } : {}) }, CONSOLE_PAGES),
       ],
+      ...(zaloOa ? { zaloOa } : {}),
       ...(answerer ? { answerer } : {}),
       answers: answerer ? `llm:${answerer.model}` : 'retrieval',
       close: async () => {

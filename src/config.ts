@@ -88,6 +88,21 @@ const schema = z.object({
     .trim()
     .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
     .default('https://bot-api.zaloplatforms.com'),
+  ZALO_OA_APP_ID: optionalText.refine((v) => v === undefined || /^\d{5,25}$/.test(v), {
+    message: 'expected the numeric App ID of your app on developers.zalo.me',
+  }),
+  ZALO_OA_APP_SECRET: optionalText,
+  ZALO_OA_SECRET_KEY: optionalText,
+  ZALO_OA_API_BASE: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
+    .default('https://openapi.zalo.me'),
+  ZALO_OA_OAUTH_BASE: z
+    .string()
+    .trim()
+    .regex(/^https?:\/\/\S+$/, 'expected an http(s) URL')
+    .default('https://oauth.zaloapp.com'),
   TELEGRAM_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 25' }).positive().max(1000).default(25),
   ZALO_PUSH_PER_SECOND: z.coerce.number({ message: 'expected messages per second, e.g. 5' }).positive().max(1000).default(5),
   VOLUNTEER_CHAT_ID: optionalText.refine((v) => v === undefined || /^-?\d+$/.test(v), {

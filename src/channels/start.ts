@@ -10,11 +10,17 @@ import { paced } from '../push/sender.ts';
 import { TelegramChannel } from './telegram.ts';
 import { ZaloChannel, zaloWebhookSecret } from './zalo/channel.ts';
 import { ZaloClient } from './zalo/client.ts';
+import { ZALO_OA_CHANNEL, ZaloOaChannel } from './zalo-oa/channel.ts';
+import { OaClient } from './zalo-oa/client.ts';
+import type { OaTokenStore } from './zalo-oa/tokens.ts';
 
 /** What the messaging channels need of the process. */
 export interface ChannelDeps {
   config: Pick<Config, 'PUBLIC_URL' | 'TELEGRAM_BOT_TOKEN' | 'TELEGRAM_API_ROOT' | 'TELEGRAM_PUSH_PER_SECOND'> &
-    Pick<Config, 'ZALO_BOT_TOKEN' | 'ZALO_API_BASE' | 'ZALO_PUSH_PER_SECOND'>;
+    Pick<Config, 'ZALO_BOT_TOKEN' | 'ZALO_API_BASE' | 'ZALO_PUSH_PER_SECOND'> &
+    Pick<Config, 'ZALO_OA_APP_ID' | 'ZALO_OA_APP_SECRET' | 'ZALO_OA_SECRET_KEY' | 'ZALO_OA_API_BASE'>;
+  /** The Zalo OA's token store, when its app is configured (see app.ts). */
+  zaloOa?: OaTokenStore;
   log: Logger;
   db: Db;
   conversation: Conversation;
@@ -109,10 +115,76 @@ export async function startChannels(deps: ChannelDeps, server: FastifyInstance):
   } else {
     log.info('zalo: off (set ZALO_BOT_TOKEN to turn it on)');
   }
+  await startZaloOa(deps, server, intake, connected);
   if (started.stops.length) {
     // rows recorded before a restart are handled now; the intake stops after the channels (no more records)
     await intake.start();
     started.stops.push(() => intake.stop());
   }
   return started;
+}
+
+/**
+ * The Zalo Official Account, when its app is configured: the signed webhook and the OAuth callback are served at once;
+ * the OA reaches citizens (is added to `pushChannels`) once it is connected — now, or when an operator connects it
+ * from the console. Anything missing is said in one line.
+ */
+async function startZaloOa(
+  deps: ChannelDeps,
+  server: FastifyInstance,
+  intake: Intake,
+  connected: (output: OutputAdapter, perSecond: number, stop: () => Promise<void>) => void,
+): Promise<void> {
+  const { config, log } = deps;
+  const tokens = deps.zaloOa;
+  if (!config.ZALO_OA_APP_ID && !config.ZALO_OA_APP_SECRET && !config.ZALO_OA_SECRET_KEY) {
+    log.info('zalo-oa: off (set ZALO_OA_APP_ID, ZALO_OA_APP_SECRET and ZALO_OA_SECRET_KEY to turn it on)');
+    return;
+  }
+  const missing = [
+    ...(!config.ZALO_OA_APP_ID ? ['ZALO_OA_APP_ID'] : []),
+    ...(!config.ZALO_OA_APP_SECRET ? ['ZALO_OA_APP_SECRET'] : []),
+    ...(!config.ZALO_OA_SECRET_KEY ? ['ZALO_OA_SECRET_KEY'] : []),
+    ...(!config.PUBLIC_URL?.startsWith('https://') ? ['an https PUBLIC_URL (Zalo calls the webhook over https)'] : []),
+  ];
+  if (missing.length || !tokens) {
+    log.error({ missing }, 'zalo-oa: not started: set the missing settings; the other channels keep running');
+    return;
+  }
+  const client = new OaClient({ accessToken: () => tokens.accessToken(), apiBase: config.ZALO_OA_API_BASE });
+  const oa = new ZaloOaChannel({
+    client,
+    appId: config.ZALO_OA_APP_ID!,
+    secretKey: config.ZALO_OA_SECRET_KEY!,
+    conversation: deps.conversation,
+    db: deps.db,
+    log,
+    intake,
+  });
+  await oa.startWebhook(server);
+  server.get('/zalo-oa/callback', async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    try {
+      await tokens.finishAuthorisation(String(q.state ?? ''), String(q.code ?? ''));
+    } catch (err) {
+      log.warn({ err: (err as Error).message }, 'zalo-oa: connecting failed');
+      return res
+        .code(400)
+        .type('text/plain; charset=utf-8')
+        .send(`Chưa kết nối được Zalo OA: ${(err as Error).message}`);
+    }
+    deps.pushChannels.add(ZALO_OA_CHANNEL);
+    return res.redirect('/console/zalo-oa', 303);
+  });
+  connected(oa.output, 5, () => oa.stop());
+  const { state } = await tokens.state();
+  if (state !== 'connected') {
+    deps.pushChannels.delete(ZALO_OA_CHANNEL);
+    log.warn(
+      { connect: `${config.PUBLIC_URL!.replace(/\/$/, '')}/console/zalo-oa` },
+      `zalo-oa: ${state}: an operator connects the OA from the console`,
+    );
+  } else {
+    log.info('zalo-oa: connected (webhook)');
+  }
 }

@@ -19,6 +19,7 @@ export const NAV: readonly NavItem[] = [
   { path: '/console/accounts', label: 'Tài khoản', roles: ['operator'] },
   { path: '/console/audit', label: 'Nhật ký', roles: ['operator'] },
   { path: '/console/privacy', label: 'Riêng tư', roles: ['operator'] },
+  { path: '/console/zalo-oa', label: 'Zalo OA', roles: ['operator'] },
 ];
 
 /** Where an account lands after logging in: the first page of the menu its role sees. */

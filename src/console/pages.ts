@@ -7,6 +7,7 @@ import { overviewPages } from './overview.ts';
 import { privacyPages } from './privacy.ts';
 import type { ConsolePages } from './routes.ts';
 import { unansweredPages } from './unanswered.ts';
+import { zaloOaPages } from './zalo-oa.ts';
 
 /** The console's pages besides access (login, setup, accounts, audit), each slice registering its own routes. */
 export const CONSOLE_PAGES: readonly ConsolePages[] = [
@@ -18,4 +19,5 @@ export const CONSOLE_PAGES: readonly ConsolePages[] = [
   deskPages,
   inboxPages,
   privacyPages,
+  zaloOaPages,
 ];

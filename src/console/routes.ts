@@ -10,6 +10,7 @@ import type { Abbreviations } from '../text/abbreviations.ts';
 import { sessionAccount, type Account, type Role } from './accounts.ts';
 import { registerAccessRoutes } from './access.ts';
 import type { Html } from './html.ts';
+import type { OaConnector } from './zalo-oa.ts';
 import { html } from './html.ts';
 import { homeOf, page } from './layout.ts';
 
@@ -24,7 +25,19 @@ import { homeOf, page } from './layout.ts';
 export interface ConsoleDeps {
   db: Db;
   log: Logger;
-  config: Pick<Config, 'PUBLIC_URL' | 'PORT' | 'TRUST_PROXY' | 'GUIDE_STALE_DAYS' | 'RETENTION_DAYS' | 'VOLUNTEER_HOURS'>;
+  config: Pick<
+    Config,
+    | 'PUBLIC_URL'
+    | 'PORT'
+    | 'TRUST_PROXY'
+    | 'GUIDE_STALE_DAYS'
+    | 'RETENTION_DAYS'
+    | 'VOLUNTEER_HOURS'
+    | 'ZALO_OA_APP_ID'
+    | 'ZALO_OA_OAUTH_BASE'
+  >;
+  /** The Zalo OA's token store, when the OA channel is configured (the connect page). */
+  zaloOa?: OaConnector;
   /** The conversation core: the volunteer inbox acts through it, the same path as the chat commands. */
   conversation: Conversation;
   /** The abbreviations retrieval expands (the worklist groups questions with the retrieval's own terms). */

@@ -20,6 +20,8 @@ export interface ServerDeps {
   embedder: { id: string };
   answers: string;
   routes: readonly RegisterRoutes[];
+  /** The Zalo OA's state for /healthz (`off` without the channel). */
+  zaloOa?: { state(): Promise<{ state: string }> };
 }
 
 /** Largest request body accepted (a chat message is at most a few KB; webhooks are small too). */
@@ -83,7 +85,8 @@ export async function createServer(deps: ServerDeps): Promise<FastifyInstance> {
         ...(health.lastError ? { error: health.lastError } : {}),
       });
     }
-    return { ok: true, database: 'up', ...about, guides };
+    const zaloOa = deps.zaloOa ? (await deps.zaloOa.state()).state : 'off';
+    return { ok: true, database: 'up', ...about, guides, zaloOa };
   });
   registerAdmin(server, db, config.pgliteDir);
   return server;

@@ -47,7 +47,7 @@ export interface OaSent {
 
 export interface FakeOa {
   apiBase: string;
-  /** The access token the fake accepts. */
+  /** The access token the fake accepts now (a fixed one, or the fake OAuth's current one). */
   accessToken: string;
   sent: OaSent[];
   /** Texts sent to a user, in order. */
@@ -62,13 +62,15 @@ export interface FakeOa {
  * answering `{error: 0, message: "Success", data: {message_id, user_id, quota}}` like the real one, or a non-zero
  * `error` (a wrong token: -216; scripted failures with `failNext`).
  */
-export async function startFakeOa(accessToken = 'oa-access-token-test'): Promise<FakeOa> {
+export async function startFakeOa(accepts: string | (() => string | undefined) = 'oa-access-token-test'): Promise<FakeOa> {
+  const current = () => (typeof accepts === 'function' ? accepts() : accepts);
   const sent: OaSent[] = [];
   const failures: { error: number; message: string }[] = [];
   let next = 1;
   const { server, base } = await jsonServer((req, raw, answer) => {
     if (req.method !== 'POST' || req.url !== '/v3.0/oa/message/cs') return answer({ error: -201, message: 'unknown endpoint' });
-    if (req.headers.access_token !== accessToken) return answer({ error: -216, message: 'Access token is invalid' });
+    if (!req.headers.access_token || req.headers.access_token !== current())
+      return answer({ error: -216, message: 'Access token is invalid' });
     const failure = failures.shift();
     if (failure) return answer(failure);
     const body = JSON.parse(raw) as { recipient: { user_id: string }; message: OaSent['message'] };
@@ -82,7 +84,9 @@ export async function startFakeOa(accessToken = 'oa-access-token-test'): Promise
   });
   return {
     apiBase: base,
-    accessToken,
+    get accessToken() {
+      return current() ?? '';
+    },
     sent,
     to: (userId) => sent.filter((s) => s.userId === userId),
     failNext: (error, message, times = 1) => {

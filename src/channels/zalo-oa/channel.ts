@@ -43,8 +43,8 @@ export interface ZaloOaOptions {
  * answered once) before the 200, and handled after. Replies go as consultation messages: text under 2,000 characters
  * split at paragraphs, choices as `oa.query.hide` buttons whose payload comes back as a button press.
  *
- * Not yet wired into `npm start` (issue 16): the OAuth token store, the interaction window and the echo silence come
- * next; {@link ZaloOaOptions.client} takes the access token from whatever holds it.
+ * Started by `startChannels` when the OA's app is configured; the access token comes from the OAuth token store
+ * (tokens.ts). Still to come (issue 16): the interaction window for pushes, pictures, the echo silence.
  */
 export class ZaloOaChannel {
   readonly output: OutputAdapter;
