@@ -9,6 +9,8 @@ import { pgAvailable } from './helpers/pg.ts';
 const APP_ID = '4321098765432109876';
 const SECRET = 'app-secret-test';
 const HOUR = 3600_000;
+/** Rounds of the refresh race on the server (OA_RACE_ROUNDS for a longer run). */
+const ROUNDS = Number(process.env.OA_RACE_ROUNDS ?? 50);
 
 /** A clock the test moves. */
 const clock = (start = Date.now()) => {
@@ -123,12 +125,12 @@ describe.skipIf(!(await pgAvailable()))('Zalo OA tokens on the PostgreSQL server
     await auth?.close();
   });
 
-  it('two processes needing a fresh token at once: exactly one refresh, both get the new token, 20 times over', async () => {
+  it(`two processes needing a fresh token at once: exactly one refresh, both get the new token, ${ROUNDS} times over`, async () => {
     const t = clock();
     const oauth = new OaOAuthClient({ appId: APP_ID, appSecret: SECRET, oauthBase: auth.oauthBase });
     const [a, b] = [pg.app, other].map((p) => new OaTokenStore({ db: p.db, oauth, log: silentLogger, now: t.now }));
     await connect(a!, auth);
-    for (let round = 1; round <= 20; round++) {
+    for (let round = 1; round <= ROUNDS; round++) {
       t.move(24 * HOUR + 1000);
       const [ta, tb] = await Promise.all([a!.accessToken(), b!.accessToken()]);
       expect(auth.refreshes, `round ${round}`).toBe(round);

@@ -185,16 +185,19 @@ export class OaTokenStore {
   }
 
   /**
-   * Refreshes now if this process can take the lease. `busy`: another holds it; `rejected`: Zalo refused the refresh
-   * token (the row now says `needs-authorisation`).
+   * Refreshes now if the access token is due and this process can take the lease. `busy`: another holds it, or has
+   * just refreshed (not due any more); `rejected`: Zalo refused the refresh token (the row now says
+   * `needs-authorisation`).
    */
   async refresh(): Promise<'refreshed' | 'busy' | 'rejected'> {
     const { db, oauth, log } = this.options;
     const now = this.now();
+    // still due: another process may have refreshed between our read and this lease (then there is nothing to do)
     const [held] = await db.query<{ refresh_token: string }>(
       `update zalo_oa_tokens set refreshing_until = $1
-        where state = 'connected' and (refreshing_until is null or refreshing_until < $2) returning refresh_token`,
-      [new Date(now.getTime() + REFRESH_LEASE_MS), now],
+        where state = 'connected' and (refreshing_until is null or refreshing_until < $2) and access_expires_at < $3
+        returning refresh_token`,
+      [new Date(now.getTime() + REFRESH_LEASE_MS), now, new Date(now.getTime() + REFRESH_BEFORE_MS)],
     );
     if (!held) return 'busy';
     let tokens: TokenResponse;
