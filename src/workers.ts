@@ -1,4 +1,4 @@
-import type { Sender } from './core/output.ts';
+import type { OutputAdapter, Sender } from './core/output.ts';
 import type { Db } from './db/index.ts';
 import type { HandoffSettings } from './handoff/feature.ts';
 import { ticketSweepTask } from './handoff/timeouts.ts';
@@ -45,11 +45,21 @@ export function startBackgroundWork(options: {
   const { db, senders, log } = options;
   const pauses: ChannelPauses = new Map();
   const pushing = Object.keys(senders).length > 0;
+  // channels with an interaction window (Zalo OA): the lesson scheduler stops at its edge
+  const windows = Object.fromEntries(
+    Object.entries(senders).flatMap(([name, s]) => {
+      const days = (s as Partial<OutputAdapter>).capabilities?.windowDays;
+      return days ? [[name, days]] : [];
+    }),
+  );
   // called only once the runner exists (a task kicks another after it has run)
   const kick = (name: string) => () => workers.kick(name);
   const tasks: PeriodicTask[] = [
     ...(pushing
-      ? [...lessonTasks({ db, senders, log, pauses, scheduled: kick(LESSON_DELIVERY_TASK) }), pushTask({ db, senders, log, pauses })]
+      ? [
+          ...lessonTasks({ db, senders, log, pauses, scheduled: kick(LESSON_DELIVERY_TASK), windows }),
+          pushTask({ db, senders, log, pauses }),
+        ]
       : []),
     ticketSweepTask({ db, settings: options.handoff, log, kick: pushing ? kick(PUSH_TASK) : () => {} }),
     // the scheduler counts the lessons sent since the citizen's last message: those rows must still be there

@@ -8,6 +8,11 @@ export interface Capabilities {
   maxText: number;
   /** A reply's picture (`Reply.image`) is shown; without, only its text goes. */
   photos: boolean;
+  /**
+   * The channel reaches a user only within this many days of their last message (Zalo OA: 7): daily lessons stop
+   * there, with a note in the last one that can go (see learn's scheduler).
+   */
+  windowDays?: number;
 }
 
 /** Why a send failed, as the channel saw it: what the push engine's retry policy reads. */

@@ -17,6 +17,14 @@ const PAUSED_NOTE = reply(
     'Khi nào rảnh, bạn chỉ cần nhắn bất kỳ điều gì là mình gửi tiếp vào giờ cũ. Gõ /huy nếu muốn dừng hẳn.',
 );
 
+/**
+ * The line under the last lesson a channel with an interaction window can still send (Zalo OA: a citizen silent for
+ * 7 days cannot be reached): any message keeps the lessons coming.
+ */
+export const WINDOW_NOTE =
+  '💬 Để tiếp tục nhận bài mỗi ngày trên Zalo, bạn nhắn cho mình một chữ bất kỳ (ví dụ "ok") trong hôm nay hoặc ngày mai nhé. ' +
+  'Zalo chỉ cho gửi tin tới người đã nhắn trong 7 ngày qua.';
+
 export interface DeliveryOptions extends Omit<EngineOptions, 'leaseMs'> {
   /**
    * How long claimed rows stay this worker's, in ms (database clock); after a crash, unsent rows go back to the others
@@ -67,7 +75,8 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
          update outbox o set claimed_until = now() + make_interval(secs => $4), claim_token = $5
            from picked, subscriptions s
           where o.id = picked.id and s.id = o.subscription_id
-         returning o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id as address, o.attempts, s.hour`,
+         returning o.id, o.subscription_id, s.user_id, o.course_id, o.position, o.channel, o.external_id as address, o.attempts, s.hour,
+                   o.window_note`,
         [now, channels, limit, leaseMs / 1000, token],
       ),
     prepare(db, _rows, now) {
@@ -83,7 +92,8 @@ function makeLessonSource(maxAttempts: number): PushSource<OutboxRow> {
         if (row.position === PAUSE_NOTE) return { send: [PAUSED_NOTE] };
         const lesson = await lessonOf(row.course_id, row.position);
         if (!lesson) throw new DeliveryError('permanent', 'lesson no longer exists');
-        return { send: [renderLesson(lesson)] };
+        const rendered = renderLesson(lesson);
+        return { send: [row.window_note ? { ...rendered, text: `${rendered.text}\n\n${WINDOW_NOTE}` } : rendered] };
       };
     },
     async markSent(db, row, sent, token, now) {
@@ -138,4 +148,6 @@ interface OutboxRow extends ClaimedRow {
   course_id: string;
   position: number;
   hour: number;
+  /** The last lesson the channel's interaction window lets through: sent with {@link WINDOW_NOTE}. */
+  window_note: boolean;
 }

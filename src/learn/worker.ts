@@ -23,6 +23,8 @@ export function lessonTasks(options: {
   pauses?: ChannelPauses;
   /** Called when the scheduler queued lessons (wire it to kick {@link LESSON_DELIVERY_TASK}). */
   scheduled?: () => void;
+  /** Channels that reach a citizen only within so many days of their last message, by name (their `windowDays`). */
+  windows?: Readonly<Record<string, number>>;
 }): PeriodicTask[] {
   const everyMs = options.everyMs ?? 15_000;
   return [
@@ -30,7 +32,7 @@ export function lessonTasks(options: {
       name: LESSON_SCHEDULE_TASK,
       everyMs,
       async run() {
-        const { enqueued, skipped, finished } = await enqueueDue(options.db, new Date());
+        const { enqueued, skipped, finished } = await enqueueDue(options.db, new Date(), undefined, options.windows);
         if (enqueued || skipped || finished) options.log.info({ enqueued, skipped, finished }, 'daily lessons scheduled');
         if (enqueued) options.scheduled?.();
       },

@@ -50,6 +50,8 @@ export interface FakeOa {
   /** The access token the fake accepts now (a fixed one, or the fake OAuth's current one). */
   accessToken: string;
   sent: OaSent[];
+  /** Users a send was refused for with -230 (outside the interaction window), one entry per refusal. */
+  outside: string[];
   /** Texts sent to a user, in order. */
   to(userId: string): OaSent[];
   /** The next `times` sends fail with this OA error code (e.g. -230: no interaction for 7 days, -32: rate limit). */
@@ -62,9 +64,14 @@ export interface FakeOa {
  * answering `{error: 0, message: "Success", data: {message_id, user_id, quota}}` like the real one, or a non-zero
  * `error` (a wrong token: -216; scripted failures with `failNext`).
  */
-export async function startFakeOa(accepts: string | (() => string | undefined) = 'oa-access-token-test'): Promise<FakeOa> {
+export async function startFakeOa(
+  accepts: string | (() => string | undefined) = 'oa-access-token-test',
+  /** Zalo's interaction window: a user whose last message is older than `days` (7) is refused with -230. */
+  window?: { lastInteraction: (userId: string) => number | undefined; now: () => number; days?: number },
+): Promise<FakeOa> {
   const current = () => (typeof accepts === 'function' ? accepts() : accepts);
   const sent: OaSent[] = [];
+  const outside: string[] = [];
   const failures: { error: number; message: string }[] = [];
   let next = 1;
   const { server, base } = await jsonServer((req, raw, answer) => {
@@ -74,6 +81,11 @@ export async function startFakeOa(accepts: string | (() => string | undefined) =
     const failure = failures.shift();
     if (failure) return answer(failure);
     const body = JSON.parse(raw) as { recipient: { user_id: string }; message: OaSent['message'] };
+    const last = window?.lastInteraction(body.recipient.user_id);
+    if (window && (last === undefined || window.now() - last > (window.days ?? 7) * 86_400_000)) {
+      outside.push(body.recipient.user_id);
+      return answer({ error: -230, message: 'User has not interacted with the OA in the past 7 days' });
+    }
     if (!body.message?.text || body.message.text.length > 2000) return answer({ error: -201, message: 'text is invalid' });
     sent.push({ userId: body.recipient.user_id, message: body.message });
     answer({
@@ -84,6 +96,7 @@ export async function startFakeOa(accepts: string | (() => string | undefined) =
   });
   return {
     apiBase: base,
+    outside,
     get accessToken() {
       return current() ?? '';
     },

@@ -21,6 +21,8 @@ export const OA_MAX_BUTTONS = 5;
 /** Zalo's button titles are short: a longer label is cut with an ellipsis. */
 const BUTTON_TITLE_MAX = 50;
 export const OA_WEBHOOK_PATH = '/zalo-oa/webhook';
+/** Consultation messages reach only citizens who wrote to the OA within this many days. */
+export const OA_WINDOW_DAYS = 7;
 /** Webhook bodies are small JSON events; anything bigger is not one. */
 const BODY_LIMIT = 256 * 1024;
 
@@ -57,7 +59,7 @@ export class ZaloOaChannel {
     this.intake.register(ZALO_OA_CHANNEL, { conversation: options.conversation });
     this.output = {
       name: ZALO_OA_CHANNEL,
-      capabilities: { buttons: true, maxText: OA_MAX_TEXT, photos: false },
+      capabilities: { buttons: true, maxText: OA_MAX_TEXT, photos: false, windowDays: OA_WINDOW_DAYS },
       send: (address, replies) => this.deliver(address, replies),
     };
   }
