@@ -22,7 +22,8 @@ export async function subscribersByHour(db: Queryable) {
 
 /**
  * Lesson deliveries due in the range per channel: sent, retried (needed more than one try, or waiting after a failed
- * one), failed for good, still pending; and subscriptions paused now (blocked, or lessons not opened) per channel.
+ * one), failed for good, still pending; and subscriptions paused now (blocked, lessons not opened, or the channel's
+ * interaction window closed) per channel.
  */
 export async function deliveries(db: Queryable, range: DayRange) {
   const sent = await db.query<{ channel: string; sent: number; retried: number; failed: number; pending: number }>(
