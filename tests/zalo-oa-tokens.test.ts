@@ -19,11 +19,7 @@ const clock = (start = Date.now()) => {
 };
 
 async function connect(store: OaTokenStore, auth: FakeOaAuth) {
-  const url = await store.startAuthorisation({
-    appId: APP_ID,
-    redirectUri: 'https://bot.example.vn/zalo-oa/callback',
-    oauthBase: auth.oauthBase,
-  });
+  const url = await store.startAuthorisation({ redirectUri: 'https://bot.example.vn/zalo-oa/callback' });
   expect(url).toMatch(/\/v4\/oa\/permission\?app_id=\d+&redirect_uri=[^&]+&code_challenge=[\w-]{43}&state=[0-9a-f]{32}$/);
   await store.finishAuthorisation(new URL(url).searchParams.get('state')!, auth.approve(url));
 }
@@ -95,6 +91,7 @@ describe('Zalo OA tokens on the embedded database', () => {
       log: silentLogger,
       now: t.now,
       oauth: {
+        permissionUrl: (o) => oauth.permissionUrl(o),
         exchange: () => Promise.reject(new Error('unused')),
         refresh: async (token) => {
           await oauth.refresh(token);

@@ -196,9 +196,8 @@ export function retentionTask(options: { db: Db; log: Logger; days: number; ever
     everyMs: options.everyMs ?? 3600_000,
     async run(stopping) {
       const r = await runRetention(options.db, { days: options.days, stopping });
-      const deleted = 'skipped' in r ? 0 : Object.values(r.deleted).reduce((a, b) => a + b, 0);
-      if (deleted > 0 && !('skipped' in r))
-        options.log.info({ deleted: r.deleted, days: r.retentionDays }, 'privacy: old citizen data deleted');
+      if ('skipped' in r || !Object.values(r.deleted).some((n) => n > 0)) return;
+      options.log.info({ deleted: r.deleted, days: r.retentionDays }, 'privacy: old citizen data deleted');
     },
   };
 }

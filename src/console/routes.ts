@@ -27,14 +27,7 @@ export interface ConsoleDeps {
   log: Logger;
   config: Pick<
     Config,
-    | 'PUBLIC_URL'
-    | 'PORT'
-    | 'TRUST_PROXY'
-    | 'GUIDE_STALE_DAYS'
-    | 'RETENTION_DAYS'
-    | 'VOLUNTEER_HOURS'
-    | 'ZALO_OA_APP_ID'
-    | 'ZALO_OA_OAUTH_BASE'
+    'PUBLIC_URL' | 'PORT' | 'TRUST_PROXY' | 'GUIDE_STALE_DAYS' | 'RETENTION_DAYS' | 'VOLUNTEER_HOURS' | 'ZALO_OA_APP_ID'
   >;
   /** The Zalo OA's token store, when the OA channel is configured (the connect page). */
   zaloOa?: OaConnector;

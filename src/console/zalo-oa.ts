@@ -12,7 +12,7 @@ import { message, view, type ConsolePages } from './routes.ts';
 /** What the page needs of the OA's token store (the channel's; the console does not depend on it). */
 export interface OaConnector {
   state(): Promise<{ state: 'off' | 'needs-authorisation' | 'connected'; problem?: string }>;
-  startAuthorisation(o: { appId: string; redirectUri: string; oauthBase?: string }): Promise<string>;
+  startAuthorisation(o: { redirectUri: string }): Promise<string>;
 }
 
 const STATE_TEXT = {
@@ -60,11 +60,7 @@ export const zaloOaPages: ConsolePages = (scope, deps) => {
   scope.post('/zalo-oa/connect', { config: { console: ['operator'] } }, async (req, res) => {
     const oa = deps.zaloOa;
     if (!oa || !config.ZALO_OA_APP_ID || !base) return message(req, res, 409, 'Zalo OA', 'Kênh Zalo OA chưa bật trong cấu hình.');
-    const url = await oa.startAuthorisation({
-      appId: config.ZALO_OA_APP_ID,
-      redirectUri: `${base}/zalo-oa/callback`,
-      oauthBase: config.ZALO_OA_OAUTH_BASE,
-    });
+    const url = await oa.startAuthorisation({ redirectUri: `${base}/zalo-oa/callback` });
     await audit(deps.db, req.account, 'zalo-oa.connect', {}, req.ip);
     return res.redirect(url, 303);
   });

@@ -39,6 +39,8 @@ export class OaOAuthError extends Error {
 
 /** What the store needs of Zalo's OAuth endpoint. */
 export interface OaOAuth {
+  /** Zalo's page where the OA's admin approves the app (`{oauthBase}/v4/oa/permission`). */
+  permissionUrl(o: { redirectUri: string; codeChallenge: string; state: string }): string;
   exchange(code: string, codeVerifier: string): Promise<TokenResponse>;
   refresh(refreshToken: string): Promise<TokenResponse>;
 }
@@ -48,6 +50,16 @@ export class OaOAuthClient implements OaOAuth {
   private readonly base: string;
   constructor(private readonly options: { appId: string; appSecret: string; oauthBase?: string; timeoutMs?: number }) {
     this.base = (options.oauthBase ?? 'https://oauth.zaloapp.com').replace(/\/$/, '');
+  }
+
+  permissionUrl(o: { redirectUri: string; codeChallenge: string; state: string }): string {
+    const q = new URLSearchParams({
+      app_id: this.options.appId,
+      redirect_uri: o.redirectUri,
+      code_challenge: o.codeChallenge,
+      state: o.state,
+    });
+    return `${this.base}/v4/oa/permission?${q.toString()}`;
   }
 
   exchange(code: string, codeVerifier: string): Promise<TokenResponse> {
@@ -118,10 +130,10 @@ export class OaTokenStore {
   }
 
   /**
-   * Starts a PKCE authorisation: the Zalo page to send the operator to (`oauthBase/v4/oa/permission`), whose callback
-   * brings back `code` and `state` for {@link finishAuthorisation}.
+   * Starts a PKCE authorisation: the Zalo page to send the operator to (see {@link OaOAuth.permissionUrl}), whose
+   * callback brings back `code` and `state` for {@link finishAuthorisation}.
    */
-  async startAuthorisation(o: { appId: string; redirectUri: string; oauthBase?: string }): Promise<string> {
+  async startAuthorisation(o: { redirectUri: string }): Promise<string> {
     const { verifier, challenge } = pkcePair();
     const state = randomBytes(16).toString('hex');
     await this.options.db.query(`delete from zalo_oa_authorisations where created_at < $1`, [
@@ -132,9 +144,7 @@ export class OaTokenStore {
       verifier,
       this.now(),
     ]);
-    const base = (o.oauthBase ?? 'https://oauth.zaloapp.com').replace(/\/$/, '');
-    const q = new URLSearchParams({ app_id: o.appId, redirect_uri: o.redirectUri, code_challenge: challenge, state });
-    return `${base}/v4/oa/permission?${q.toString()}`;
+    return this.options.oauth.permissionUrl({ redirectUri: o.redirectUri, codeChallenge: challenge, state });
   }
 
   /** The callback: the verifier of `state` (used once), the code exchanged, the tokens stored. */
